@@ -179,7 +179,12 @@ impl BuddyAllocator {
     /// Frees the block `alloc(size, align)` returned at `addr`, merging it
     /// with free buddies. Any `size`/`align` that round to the same block
     /// size are accepted. On error nothing is changed.
-    pub fn free_aligned(&mut self, addr: usize, size: usize, align: usize) -> Result<(), BuddyError> {
+    pub fn free_aligned(
+        &mut self,
+        addr: usize,
+        size: usize,
+        align: usize,
+    ) -> Result<(), BuddyError> {
         let mut order = order_for(size, align).ok_or(BuddyError::InvalidLayout)?;
         if !self.contains(addr) {
             return Err(BuddyError::OutOfRange);

@@ -41,7 +41,10 @@ fn node(addr: usize) -> *mut Node {
 impl FreeLists {
     /// All lists empty.
     pub(crate) const fn new() -> Self {
-        FreeLists { heads: [NIL; ORDERS], nonempty: 0 }
+        FreeLists {
+            heads: [NIL; ORDERS],
+            nonempty: 0,
+        }
     }
 
     /// The smallest order `>= order` whose list is non-empty.
@@ -68,7 +71,12 @@ impl FreeLists {
         let head = self.heads[order];
         // SAFETY: the caller guarantees `addr` is a writable, aligned free
         // block that nobody else uses.
-        unsafe { node(addr).write(Node { next: head, prev: NIL }) };
+        unsafe {
+            node(addr).write(Node {
+                next: head,
+                prev: NIL,
+            })
+        };
         if head != NIL {
             // SAFETY: `head` is in list `order`, so by the list invariant it
             // is a valid free block holding a node.

@@ -60,7 +60,11 @@ impl Meta {
             next += blocks_at(size, order).div_ceil(64);
         }
         words[..2 * next].fill(0);
-        Meta { words, order_start, alloc_start: next }
+        Meta {
+            words,
+            order_start,
+            alloc_start: next,
+        }
     }
 
     /// Word index and bit mask of block `index` at `order` in `set`.
@@ -69,7 +73,10 @@ impl Meta {
             Set::Free => 0,
             Set::Alloc => self.alloc_start,
         };
-        (base + self.order_start[order] + index / 64, 1 << (index % 64))
+        (
+            base + self.order_start[order] + index / 64,
+            1 << (index % 64),
+        )
     }
 
     /// Whether block `index` of `order` has its bit set in `set`.

@@ -36,7 +36,11 @@ fn new_validates_region_and_metadata() {
         (MAX_BLOCK + 4096, MAX_BLOCK, BuddyError::MisalignedBase),
         (MAX_BLOCK, 0, BuddyError::BadRegionSize),
         (MAX_BLOCK, MAX_BLOCK + MIN_BLOCK, BuddyError::BadRegionSize),
-        (usize::MAX - MAX_BLOCK + 1, 2 * MAX_BLOCK, BuddyError::BadRegionSize),
+        (
+            usize::MAX - MAX_BLOCK + 1,
+            2 * MAX_BLOCK,
+            BuddyError::BadRegionSize,
+        ),
     ];
     for (base, size, want) in cases {
         // SAFETY: construction fails before the region is used.
@@ -71,7 +75,11 @@ fn exhaustion_of_min_blocks_then_full_recovery() {
     assert_eq!(a.alloc(1, 1), None);
     blocks.sort_unstable();
     blocks.dedup();
-    assert_eq!(blocks.len(), MAX_BLOCK / MIN_BLOCK, "duplicate addresses handed out");
+    assert_eq!(
+        blocks.len(),
+        MAX_BLOCK / MIN_BLOCK,
+        "duplicate addresses handed out"
+    );
     shuffle(&mut blocks, 0x1234_5678);
     for addr in blocks {
         a.free(addr, MIN_BLOCK).unwrap();
@@ -148,7 +156,10 @@ fn double_free_is_detected_and_harmless() {
     assert_eq!(a.free_bytes(), MAX_BLOCK);
     // A never-allocated address in a fresh allocator is free memory too.
     let mut fresh = make(1);
-    assert_eq!(fresh.free(fresh.base() + 4096, 64), Err(BuddyError::DoubleFree));
+    assert_eq!(
+        fresh.free(fresh.base() + 4096, 64),
+        Err(BuddyError::DoubleFree)
+    );
     assert_eq!(fresh.alloc(MAX_BLOCK, 1), Some(fresh.base()));
 }
 
@@ -199,7 +210,13 @@ fn alignment_is_honoured() {
 #[test]
 fn odd_sizes_round_up_to_powers_of_two() {
     let mut a = make(1);
-    for (size, block) in [(1, 64), (65, 128), (1000, 1024), (4097, 8192), (MAX_BLOCK / 2 + 1, MAX_BLOCK)] {
+    for (size, block) in [
+        (1, 64),
+        (65, 128),
+        (1000, 1024),
+        (4097, 8192),
+        (MAX_BLOCK / 2 + 1, MAX_BLOCK),
+    ] {
         let before = a.free_bytes();
         let addr = a.alloc(size, 1).unwrap();
         assert_eq!(before - a.free_bytes(), block, "size {size}");
@@ -227,7 +244,9 @@ fn region_of_several_mebibytes() {
         a.free(addr, MAX_BLOCK).unwrap();
     }
     // A small allocation in the last MiB must not stop the others merging.
-    let small: Vec<usize> = (0..5 * 16).map(|_| a.alloc(64 * 1024, 1).unwrap()).collect();
+    let small: Vec<usize> = (0..5 * 16)
+        .map(|_| a.alloc(64 * 1024, 1).unwrap())
+        .collect();
     for &addr in &small[..small.len() - 1] {
         a.free(addr, 64 * 1024).unwrap();
     }

@@ -64,7 +64,10 @@ fn stamp(addr: usize, size: usize, tag: u8) {
 fn check_stamp(addr: usize, size: usize, tag: u8) {
     let b = bytes(addr, size);
     let n = size.min(32);
-    assert!(b[..n].iter().chain(&b[size - n..]).all(|&x| x == tag), "block {addr:#x} corrupted");
+    assert!(
+        b[..n].iter().chain(&b[size - n..]).all(|&x| x == tag),
+        "block {addr:#x} corrupted"
+    );
 }
 
 /// Whether some `block`-aligned window of `block` bytes overlaps nothing live.
@@ -74,7 +77,9 @@ fn window_free(a: &BuddyAllocator, live: &BTreeMap<usize, Live>, block: usize) -
         let end = start + block;
         // The last live block starting before `end` is the only candidate
         // overlap, since live blocks never overlap each other.
-        live.range(..end).next_back().is_none_or(|(&s, l)| s + l.block <= start)
+        live.range(..end)
+            .next_back()
+            .is_none_or(|(&s, l)| s + l.block <= start)
     })
 }
 
@@ -89,7 +94,11 @@ fn run(seed: u64, ops: usize) {
             // Small blocks are more common than large ones.
             let order = rng.below(15).min(rng.below(15)) as u32;
             let block = 64usize << order;
-            let size = if rng.below(8) == 0 { 0 } else { block / 2 + 1 + rng.below(block as u64 / 2) as usize };
+            let size = if rng.below(8) == 0 {
+                0
+            } else {
+                block / 2 + 1 + rng.below(block as u64 / 2) as usize
+            };
             let align = 1usize << rng.below(u64::from(order) + 8).min(20);
             let want = 64usize << order_for(size, align).unwrap();
             match a.alloc(size, align) {
@@ -97,15 +106,29 @@ fn run(seed: u64, ops: usize) {
                     assert!(a.contains(addr) && a.contains(addr + want - 1));
                     assert_eq!(addr % want, 0, "step {step}: block not aligned to its size");
                     assert_eq!(addr % align, 0);
-                    assert!(live.range(..addr + want).next_back().is_none_or(|(&s, l)| s + l.block <= addr));
+                    assert!(live
+                        .range(..addr + want)
+                        .next_back()
+                        .is_none_or(|(&s, l)| s + l.block <= addr));
                     let tag = rng.next() as u8;
                     if size > 0 {
                         stamp(addr, size, tag);
                     }
-                    live.insert(addr, Live { size, align, block: want, tag });
+                    live.insert(
+                        addr,
+                        Live {
+                            size,
+                            align,
+                            block: want,
+                            tag,
+                        },
+                    );
                     live_bytes += want;
                 }
-                None => assert!(!window_free(&a, &live, want), "step {step}: alloc({size}, {align}) failed spuriously"),
+                None => assert!(
+                    !window_free(&a, &live, want),
+                    "step {step}: alloc({size}, {align}) failed spuriously"
+                ),
             }
         } else if choice < 95 {
             let pick = rng.below(live.len() as u64) as usize;
@@ -117,7 +140,10 @@ fn run(seed: u64, ops: usize) {
             assert_eq!(a.free_aligned(addr, l.size, l.align), Ok(()));
             live_bytes -= l.block;
             // Freeing it again must be refused while it is still free.
-            assert_eq!(a.free_aligned(addr, l.size, l.align), Err(BuddyError::DoubleFree));
+            assert_eq!(
+                a.free_aligned(addr, l.size, l.align),
+                Err(BuddyError::DoubleFree)
+            );
         } else {
             // An interior pointer of a live block bigger than 64 bytes.
             if let Some((&addr, l)) = live.iter().find(|(_, l)| l.block > 64) {
