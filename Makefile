@@ -1,0 +1,58 @@
+# MelloOS build system.
+#
+#   make build      kernel, user programs, ramdisk and ISO (build/)
+#   make run        boot the ISO in QEMU (SMP=4 by default; SMP=N to change)
+#   make test       host unit tests + QEMU integration tests
+#   make bench      benchmarks against Linux (build/bench/report.md)
+#   make debug      QEMU waiting for GDB (see tools/debug/)
+#   make clean
+
+SHELL := /bin/bash
+BUILD := build
+PROFILE ?= release
+SMP ?= 4
+CMDLINE ?=
+
+KERNEL_ELF := kernel/target/x86_64-unknown-none/$(PROFILE)/kernel
+USER_BIN := userspace/target/x86_64-unknown-none/release
+
+.PHONY: all build kernel userspace initrd iso run test unit-test qemu-test bench debug clean deps
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+build: deps kernel userspace initrd iso
+
+kernel:
+	cd kernel && cargo build --profile $(PROFILE)
+	@mkdir -p $(BUILD)
+	cp $(KERNEL_ELF) $(BUILD)/kernel.elf
+
+userspace:
+	@if [ -d userspace ]; then cd userspace && cargo build --release; fi
+
+initrd: userspace
+	@tools/mkinitrd.sh $(BUILD)/initrd.cpio
+
+iso: kernel initrd
+	@tools/mkiso.sh $(BUILD)/mellos.iso "$(CMDLINE)"
+
+run: build
+	tools/qemu/qemu.sh -smp $(SMP)
+
+debug: build
+	tools/qemu/qemu.sh -smp 2 -debug
+
+test: build
+	@tools/testing/run_all.sh
+
+unit-test:
+	cd crates && cargo test
+
+clean:
+	rm -rf $(BUILD)
+	cd kernel && cargo clean
+	cd crates && cargo clean
+	@if [ -d userspace ]; then cd userspace && cargo clean; fi

@@ -1,0 +1,82 @@
+//! The kernel heap: a buddy allocator (64 B .. 1 MiB blocks) over the 16 MiB
+//! region at `HEAP_BASE`, serving as Rust's global allocator.
+//!
+//! The whole region is backed by frames at boot, so allocation never touches
+//! the page tables. Requests above 1 MiB, or when the heap is exhausted, fail
+//! with a null pointer (`alloc` callers see `AllocError`/`try_reserve`
+//! errors; infallible collections panic, as in any Rust program).
+//!
+//! Locking: `HEAP` (level `Heap`, IRQ-safe).
+
+use super::kernel_space;
+use super::layout::{HEAP_BASE, HEAP_SIZE, PAGE_SIZE};
+use super::pmm;
+use crate::sync::{IrqSpinLock, LockLevel};
+use buddy::BuddyAllocator;
+use core::alloc::{GlobalAlloc, Layout};
+
+const META_WORDS: usize = buddy::meta_words(HEAP_SIZE);
+static HEAP: IrqSpinLock<Option<BuddyAllocator>> = IrqSpinLock::new(LockLevel::Heap, "heap", None);
+
+struct KernelHeap;
+
+#[global_allocator]
+static GLOBAL: KernelHeap = KernelHeap;
+
+/// Back the heap region with frames and start the allocator.
+pub fn init() {
+    let mut va = HEAP_BASE;
+    while va < HEAP_BASE + HEAP_SIZE as u64 {
+        let pa = pmm::alloc_frame().expect("out of memory backing the kernel heap");
+        kernel_space::map_kernel_page(va, pa).expect("heap mapping");
+        va += PAGE_SIZE;
+    }
+    static mut META: [u64; META_WORDS] = [0; META_WORDS];
+    // SAFETY: the region was just mapped and belongs to the heap alone; META
+    // is referenced only here, once.
+    let heap = unsafe {
+        BuddyAllocator::new(HEAP_BASE as usize, HEAP_SIZE, &mut *core::ptr::addr_of_mut!(META))
+    }
+    .expect("heap region");
+    *HEAP.lock() = Some(heap);
+}
+
+// SAFETY: the buddy allocator hands out disjoint blocks of at least the
+// requested size and alignment, under the HEAP lock.
+unsafe impl GlobalAlloc for KernelHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        HEAP.lock()
+            .as_mut()
+            .and_then(|h| h.alloc(layout.size(), layout.align()))
+            .map_or(core::ptr::null_mut(), |a| a as *mut u8)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let result = HEAP.lock().as_mut().expect("heap").free_aligned(ptr as usize, layout.size(), layout.align());
+        if let Err(e) = result {
+            panic!("heap free of {ptr:p} ({} bytes): {e:?}", layout.size());
+        }
+    }
+}
+
+/// Allocate `size` zeroed bytes (the spec's `kmalloc`). Null on failure.
+pub fn kmalloc(size: usize) -> *mut u8 {
+    let Ok(layout) = Layout::from_size_align(size.max(1), 16) else { return core::ptr::null_mut() };
+    // SAFETY: layout has non-zero size.
+    unsafe { alloc::alloc::alloc_zeroed(layout) }
+}
+
+/// Free memory from [`kmalloc`] of the same `size`.
+///
+/// # Safety
+/// `ptr` came from `kmalloc(size)` and is not used afterwards.
+pub unsafe fn kfree(ptr: *mut u8, size: usize) {
+    let layout = Layout::from_size_align(size.max(1), 16).expect("kfree layout");
+    // SAFETY: the caller's contract.
+    unsafe { alloc::alloc::dealloc(ptr, layout) };
+}
+
+/// (free bytes, total bytes) of the heap.
+pub fn stats() -> (usize, usize) {
+    HEAP.lock().as_ref().map_or((0, 0), |h| (h.free_bytes(), h.total_bytes()))
+}

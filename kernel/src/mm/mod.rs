@@ -1,0 +1,38 @@
+//! Memory management: physical frames, page tables, the kernel heap and
+//! kernel stacks.
+//!
+//! Boot order (see [`init`]): the frame allocator from the memory map, the
+//! kernel's own page tables (replacing the boot tables), the heap, then the
+//! frames above 4 GiB.
+
+pub mod fault;
+pub mod heap;
+pub mod kernel_space;
+pub mod kstack;
+pub mod layout;
+pub mod paging;
+pub mod pmm;
+pub mod tlb;
+
+use crate::bootinfo::BootInfo;
+use crate::linker_addr;
+use layout::KERNEL_VMA;
+
+/// Bring up memory management.
+pub fn init(boot: &BootInfo) {
+    crate::mm_info!("Initializing memory management...");
+    let kernel = linker_addr!(__boot_start)..(linker_addr!(__kernel_end) - KERNEL_VMA);
+    let mut reserved = [const { 0..0 }; 2 + crate::bootinfo::MAX_MODULES];
+    reserved[0] = kernel;
+    reserved[1] = boot.mbi.clone();
+    for (i, m) in boot.modules().iter().enumerate() {
+        reserved[2 + i] = m.clone();
+    }
+    pmm::init(boot, &reserved[..2 + boot.modules().len()]);
+    kernel_space::init(boot);
+    heap::init();
+    kernel_space::finish();
+    let total = pmm::total_usable_frames() * 4096;
+    let free = pmm::free_frames() * 4096;
+    crate::mm_info!("Total memory: {} MB, free: {} MB", total >> 20, free >> 20);
+}

@@ -1,0 +1,110 @@
+//! The kernel's lock hierarchy, and its run-time check.
+//!
+//! Every lock has a [`LockLevel`]. A CPU may only acquire a lock whose level
+//! is strictly greater than every level it already holds; the levels below
+//! are listed outermost first. Two locks of the same level may be held at
+//! once only if the level is [`LockLevel::nestable`] and the caller orders
+//! them itself (run queues are taken in CPU-id order during migration).
+//!
+//! With debug assertions on, each CPU records how many locks of each level
+//! it holds; an out-of-order acquisition panics naming both locks' levels.
+//! The record lives in the per-CPU area and is touched only with interrupts
+//! off or preemption disabled, by its own CPU.
+
+use crate::arch::percpu;
+
+/// Lock levels, outermost (taken first) to innermost (taken last).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum LockLevel {
+    /// The process table (pid allocation, parent/child links).
+    ProcessTable = 0,
+    /// One process's mutable state (state, exit status, children).
+    Process = 1,
+    /// A process's address space (page tables, regions).
+    AddressSpace = 2,
+    /// An IPC port's queue and waiters.
+    Port = 3,
+    /// Wait queues (sleepers on timers, children, ports).
+    WaitQueue = 4,
+    /// Per-CPU run queues.
+    RunQueue = 5,
+    /// The kernel page tables.
+    KernelPageTable = 6,
+    /// The physical frame allocator and frame reference counts.
+    FrameAllocator = 7,
+    /// The kernel heap.
+    Heap = 8,
+    /// Hardware with a lock of its own (LAPIC calibration, IOAPIC, ...).
+    Device = 9,
+    /// Console output (serial, framebuffer); innermost so anything may log.
+    Console = 10,
+}
+
+/// Number of levels.
+pub const LEVELS: usize = LockLevel::Console as usize + 1;
+
+impl LockLevel {
+    /// Whether two locks of this level may be held together.
+    pub const fn nestable(self) -> bool {
+        matches!(self, LockLevel::RunQueue | LockLevel::Process)
+    }
+}
+
+/// Record that this CPU is about to take a lock of `level` named `name`.
+#[inline]
+pub fn will_acquire(level: LockLevel, name: &'static str) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(cpu) = percpu::try_this_cpu() else { return };
+    let held = cpu.held_locks();
+    for higher in (level as usize)..LEVELS {
+        let count = held[higher].get();
+        let same_ok = higher == level as usize && level.nestable();
+        if count > 0 && !same_ok {
+            panic!(
+                "lock order violation: taking '{}' ({:?}) while holding a {:?} lock \
+                 (last taken: '{}')",
+                name,
+                level,
+                LEVEL_NAMES[higher],
+                cpu.last_lock_name()
+            );
+        }
+    }
+    held[level as usize].set(held[level as usize].get() + 1);
+    cpu.set_last_lock_name(name);
+}
+
+/// Record that this CPU released a lock of `level`.
+#[inline]
+pub fn released(level: LockLevel) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(cpu) = percpu::try_this_cpu() else { return };
+    let slot = &cpu.held_locks()[level as usize];
+    debug_assert!(slot.get() > 0, "releasing a {level:?} lock that is not held");
+    slot.set(slot.get().saturating_sub(1));
+}
+
+/// Forget every held lock (a task switch hands the CPU to a task that holds
+/// none; the scheduler transfers its own run-queue lock explicitly).
+pub fn held_count(level: LockLevel) -> u8 {
+    percpu::try_this_cpu().map_or(0, |cpu| cpu.held_locks()[level as usize].get())
+}
+
+const LEVEL_NAMES: [LockLevel; LEVELS] = [
+    LockLevel::ProcessTable,
+    LockLevel::Process,
+    LockLevel::AddressSpace,
+    LockLevel::Port,
+    LockLevel::WaitQueue,
+    LockLevel::RunQueue,
+    LockLevel::KernelPageTable,
+    LockLevel::FrameAllocator,
+    LockLevel::Heap,
+    LockLevel::Device,
+    LockLevel::Console,
+];
