@@ -3,7 +3,8 @@
 //! `kernel_main` is called by the 32-bit Multiboot2 stub (`arch::boot`) on
 //! the bootstrap processor, in long mode on the boot stack. It brings the
 //! machine up in dependency order, then either runs the in-kernel test
-//! suite (`ktest` on the command line) or starts the first user program.
+//! suite (`ktest` on the command line) or starts the first user program,
+//! and finally becomes this CPU's idle task.
 #![no_std]
 #![no_main]
 
@@ -14,8 +15,12 @@ mod log;
 
 mod arch;
 mod bootinfo;
+mod cmdline;
 mod config;
 mod console;
+mod error;
+mod ktest;
+mod metrics;
 mod mm;
 mod panic;
 mod sched;
@@ -25,7 +30,7 @@ mod sync;
 mod sys;
 mod user;
 
-use arch::{cpu, idt, percpu};
+use arch::{acpi, apic, cpu, idt, percpu, smp};
 
 /// Rust entry point on the bootstrap processor.
 #[no_mangle]
@@ -36,13 +41,25 @@ pub extern "C" fn kernel_main(magic: u32, mbi_phys: usize) -> ! {
     cpu::probe_features();
     idt::init();
     arch::init_cpu_tables(0);
-    let boot = bootinfo::parse(magic, mbi_phys);
-    klog!("KERNEL", "Command line: '{}'", boot.cmdline());
-    mm::init(&boot);
 
-    let v = alloc::vec![1u8, 2, 3];
-    klog!("KERNEL", "heap ok: {:?}", v);
-    // SAFETY: test of the breakpoint exception path.
-    unsafe { core::arch::asm!("int3") };
-    arch::irq::halt_forever();
+    let boot = bootinfo::parse(magic, mbi_phys);
+    let opts = cmdline::parse(boot.cmdline());
+    mm::init(&boot);
+    symbols::init(&boot);
+    console::init(boot.framebuffer);
+
+    let platform = acpi::init(boot.acpi_root);
+    apic::init_bsp(&platform);
+    sched::init();
+    smp::start_aps(&platform);
+    sys::init();
+    apic::start_timer();
+
+    if opts.ktest {
+        ktest::spawn_suite(&boot);
+    } else {
+        let args: alloc::vec::Vec<&str> = opts.init_args.split_ascii_whitespace().collect();
+        user::spawn_init(opts.init, &args, &boot);
+    }
+    sched::enter_idle(0)
 }

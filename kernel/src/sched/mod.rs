@@ -1,4 +1,293 @@
-//! Scheduler (placeholder).
-use crate::arch::trap::TrapFrame;
-pub fn on_trap_exit(_frame: &mut TrapFrame) {}
-pub fn schedule_if_needed() {}
+//! The scheduler: per-CPU run queues, preemptive priority scheduling,
+//! sleeping and blocking.
+//!
+//! * Three priorities (High, Normal, Low), O(1) selection from a bitmap of
+//!   non-empty levels, round-robin within a level (the `runqueue` crate).
+//!   Starvation: after 8 consecutive picks from higher levels while a lower
+//!   level waits, the lower level is served once (aging, see `runqueue`).
+//! * Preemption: every timer tick (SCHED_HZ) ends the running task's time
+//!   slice by setting `need_resched`; the switch happens on the way out of
+//!   the interrupt, unless preemption is disabled, in which case it happens
+//!   at the `preempt_enable` that re-enables it.
+//! * Each CPU runs its own queue; new tasks go to the least-loaded CPU, idle
+//!   CPUs steal, and CPU 0 rebalances every 100 ms (`runq`).
+//!
+//! Per-CPU state (`RUNNING`, `SWITCHED_FROM`) is written only by its own CPU
+//! with interrupts disabled. A task's `on_cpu` flag keeps two CPUs from
+//! running it at once: a CPU that picked a task still switching out
+//! elsewhere waits for the flag to clear (`schedule`).
+
+pub mod context;
+mod runq;
+pub mod sleep;
+pub mod task;
+pub mod wait;
+
+use crate::arch::{irq, percpu, trap::TrapFrame};
+use crate::config::MAX_CPUS;
+use crate::metrics::METRICS;
+use crate::mm::pmm::OutOfMemory;
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use task::{Task, TaskState};
+
+pub use runq::{least_loaded_cpu, RESCHEDULE_IPI};
+pub use task::{Priority, TaskId};
+
+/// The task each CPU runs; the slot owns one strong reference.
+static RUNNING: [AtomicPtr<Task>; MAX_CPUS] = [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
+/// The task a CPU just switched away from, until `finish_switch` releases it.
+static SWITCHED_FROM: [AtomicPtr<Task>; MAX_CPUS] = [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
+/// Each CPU's idle task (never freed).
+static IDLE: [AtomicPtr<Task>; MAX_CPUS] = [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
+
+/// Set up the scheduler on the BSP: the boot context becomes CPU 0's idle task.
+pub fn init() {
+    crate::sched_info!("Initializing scheduler...");
+    adopt_boot_context(0);
+}
+
+fn adopt_boot_context(cpu: usize) {
+    let idle = Arc::into_raw(Task::new_idle(cpu)) as *mut Task;
+    IDLE[cpu].store(idle, Ordering::Release);
+    // SAFETY: `idle` came from Arc::into_raw; the RUNNING slot gets its own reference.
+    unsafe { Arc::increment_strong_count(idle) };
+    RUNNING[cpu].store(idle, Ordering::Release);
+    percpu::cpu(cpu).online.store(true, Ordering::Release);
+}
+
+/// Become this CPU's idle loop. The BSP calls it at the end of boot; each
+/// AP calls it once its hardware is set up.
+pub fn enter_idle(cpu: usize) -> ! {
+    if IDLE[cpu].load(Ordering::Acquire).is_null() {
+        adopt_boot_context(cpu);
+    }
+    loop {
+        irq::disable();
+        if runq::has_work(cpu) {
+            schedule();
+        }
+        // `sti; hlt` is atomic: a wake-up IPI cannot slip in between.
+        irq::enable_and_halt();
+    }
+}
+
+/// The task running on this CPU.
+pub fn current() -> Arc<Task> {
+    irq::without(|| {
+        let p = RUNNING[percpu::cpu_id()].load(Ordering::Acquire);
+        assert!(!p.is_null(), "scheduler not running on this CPU");
+        // SAFETY: the RUNNING slot holds a strong reference to `p` while it
+        // runs, and only this CPU (interrupts off) can change the slot.
+        unsafe {
+            Arc::increment_strong_count(p);
+            Arc::from_raw(p)
+        }
+    })
+}
+
+/// Run `f` with a reference to the current task without touching its
+/// reference count (the task cannot go away while it runs `f`).
+pub fn with_current<R>(f: impl FnOnce(&Task) -> R) -> R {
+    let p = irq::without(|| RUNNING[percpu::cpu_id()].load(Ordering::Acquire));
+    // SAFETY: the current task is alive while it runs this code; migration
+    // does not change which task we are.
+    f(unsafe { &*p })
+}
+
+/// Create a kernel task running `body` at `priority` and make it runnable.
+pub fn spawn_task(name: &'static str, body: impl FnOnce() + Send + 'static, priority: Priority) -> Result<TaskId, OutOfMemory> {
+    let task = Task::new_kernel(name, priority, Box::new(body))?;
+    let id = task.id;
+    runq::enqueue(task, runq::least_loaded_cpu());
+    Ok(id)
+}
+
+/// Make a new (user) task runnable.
+pub fn start(task: Arc<Task>) {
+    runq::enqueue(task, runq::least_loaded_cpu());
+}
+
+/// Give up the CPU; the caller stays runnable.
+pub fn yield_now() {
+    schedule();
+}
+
+/// Terminate the current task. Its resources go when the last reference
+/// does (for user tasks: when the parent reaps the process).
+pub fn exit_current() -> ! {
+    with_current(|t| t.set_state(TaskState::Terminated));
+    schedule();
+    unreachable!("a terminated task was scheduled again");
+}
+
+/// Make a sleeping or blocked task runnable. Returns false if it was not
+/// waiting (someone else woke it first).
+pub fn wake(task: &Arc<Task>) -> bool {
+    if task.transition(TaskState::Blocked, TaskState::Ready)
+        || task.transition(TaskState::Sleeping, TaskState::Ready)
+    {
+        METRICS.wake_count.fetch_add(1, Ordering::Relaxed);
+        runq::enqueue(task.clone(), runq::wake_target(task));
+        true
+    } else {
+        false
+    }
+}
+
+/// Pick the next task and switch to it. The current task is re-queued if it
+/// is still Running (preempted or yielding); a Blocked, Sleeping or
+/// Terminated task is not.
+pub fn schedule() {
+    let was_enabled = irq::save_and_disable();
+    let cpu = percpu::cpu_id();
+    let me = percpu::cpu(cpu);
+    me.set_need_resched(false);
+    let prev_ptr = RUNNING[cpu].load(Ordering::Relaxed);
+    // SAFETY: RUNNING holds a strong reference to the running task.
+    let prev = unsafe { &*prev_ptr };
+
+    let keep_running = prev.state() == TaskState::Running;
+    let next = runq::pick_next(cpu, keep_running.then_some(prev_ptr));
+    let next_ptr = match next {
+        Some(t) => Arc::into_raw(t) as *mut Task,
+        None if keep_running => {
+            irq::restore(was_enabled);
+            return;
+        }
+        None => {
+            let idle = IDLE[cpu].load(Ordering::Relaxed);
+            // SAFETY: idle tasks are never freed; take a reference for RUNNING.
+            unsafe { Arc::increment_strong_count(idle) };
+            idle
+        }
+    };
+    if next_ptr == prev_ptr {
+        // We picked ourselves (re-queued and popped): drop the extra reference.
+        // SAFETY: `next_ptr` carries the reference `pick_next` returned.
+        unsafe { Arc::decrement_strong_count(next_ptr) };
+        prev.set_state(TaskState::Running);
+        irq::restore(was_enabled);
+        return;
+    }
+    // SAFETY: `next_ptr` carries a strong reference, now owned by RUNNING.
+    let next = unsafe { &*next_ptr };
+    while next.on_cpu.load(Ordering::Acquire) {
+        core::hint::spin_loop();
+    }
+    next.on_cpu.store(true, Ordering::Relaxed);
+    next.cpu.store(cpu, Ordering::Relaxed);
+    next.set_state(TaskState::Running);
+
+    switch_mm_and_fpu(cpu, prev, next);
+    RUNNING[cpu].store(next_ptr, Ordering::Release);
+    SWITCHED_FROM[cpu].store(prev_ptr, Ordering::Release);
+    METRICS.ctx_switches.fetch_add(1, Ordering::Relaxed);
+    me.stats.context_switches.fetch_add(1, Ordering::Relaxed);
+
+    // SAFETY: `next` is not running anywhere (on_cpu was clear and is now
+    // ours) and its saved stack pointer is valid; prev's slot stays valid
+    // because SWITCHED_FROM keeps prev alive until `finish_switch`.
+    unsafe { context::switch(prev.saved_rsp.get(), *next.saved_rsp.get()) };
+
+    // Back in `prev`, maybe on another CPU.
+    finish_switch();
+    irq::restore(was_enabled);
+}
+
+/// Load `next`'s address space, kernel stack and FPU state.
+fn switch_mm_and_fpu(cpu: usize, prev: &Task, next: &Task) {
+    let cr3 = next.cr3.load(Ordering::Relaxed);
+    if crate::arch::cpu::read_cr3() != cr3 || next.user.is_some() {
+        // SAFETY: every address space shares the kernel half, so the kernel
+        // keeps running after the switch. User tasks always reload CR3 so no
+        // stale user TLB entries survive a migration.
+        unsafe { crate::arch::cpu::write_cr3(cr3) };
+    }
+    let top = next.kernel_stack_top();
+    if top != 0 {
+        crate::arch::gdt::set_rsp0(cpu, top);
+        percpu::cpu(cpu).set_kernel_rsp(top);
+    }
+    if let Some(fx) = &prev.fx {
+        // SAFETY: prev is running on this CPU; its area is ours to write.
+        unsafe { context::fxsave(&mut **fx.get()) };
+    }
+    if let Some(fx) = &next.fx {
+        // SAFETY: next's on_cpu is ours; its area holds a saved state.
+        unsafe { context::fxrstor(&**fx.get()) };
+    }
+}
+
+/// Bookkeeping right after a switch, in the new task: release the task we
+/// switched away from so other CPUs may run it (or free it).
+fn finish_switch() {
+    let cpu = percpu::cpu_id();
+    let prev = SWITCHED_FROM[cpu].swap(core::ptr::null_mut(), Ordering::AcqRel);
+    if !prev.is_null() {
+        // SAFETY: SWITCHED_FROM held the reference RUNNING had for `prev`.
+        let prev = unsafe { Arc::from_raw(prev) };
+        prev.on_cpu.store(false, Ordering::Release);
+        drop(prev);
+    }
+}
+
+/// First code a new task runs (from `task_trampoline`, interrupts off).
+/// Kernel tasks (`frame == 0`) run their body and exit; user tasks return
+/// to the trampoline, which enters ring 3 through their trap frame.
+extern "C" fn first_run(frame: u64) {
+    finish_switch();
+    if frame != 0 {
+        return;
+    }
+    let body = with_current(|t| {
+        // SAFETY: only the task itself takes its body, once, on first run.
+        unsafe { (*t.entry.get()).take() }
+    });
+    irq::enable();
+    if let Some(body) = body {
+        body();
+    }
+    exit_current();
+}
+
+/// Timer interrupt on this CPU (after EOI).
+pub fn timer_tick() {
+    let (_g, me) = percpu::this_cpu();
+    me.stats.timer_ticks.fetch_add(1, Ordering::Relaxed);
+    METRICS.timer_ticks.fetch_add(1, Ordering::Relaxed);
+    if me.cpu_id == 0 {
+        let now = sleep::tick();
+        if now % runq::BALANCE_TICKS == 0 {
+            runq::balance();
+        }
+    }
+    // The time slice is one tick: let the next ready task run.
+    if runq::has_work(me.cpu_id) {
+        me.set_need_resched(true);
+        METRICS.preemptions.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// RESCHEDULE_IPI: another CPU queued work for us.
+pub fn resched_ipi() {
+    if let Some(me) = percpu::try_this_cpu() {
+        me.set_need_resched(true);
+    }
+}
+
+/// Called on every return from a trap or system call: the preemption point.
+pub fn on_trap_exit(_frame: &mut TrapFrame) {
+    let Some(me) = percpu::try_this_cpu() else { return };
+    if me.need_resched() && me.preempt_count() == 0 && !RUNNING[me.cpu_id].load(Ordering::Relaxed).is_null() {
+        schedule();
+    }
+}
+
+/// Reschedule now if a switch became due while preemption was disabled.
+pub fn schedule_if_needed() {
+    if percpu::try_this_cpu().is_some_and(|c| c.need_resched() && c.preempt_count() == 0) {
+        schedule();
+    }
+}

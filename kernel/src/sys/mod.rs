@@ -1,3 +1,75 @@
-//! System calls (placeholder).
+//! System calls: the dispatch table and the IPC subsystem.
+//!
+//! Both entry paths (`syscall` and `int 0x80`) arrive in [`dispatch`] with
+//! the user's registers in a trap frame: number in `rax`, arguments in
+//! `rdi, rsi, rdx, r10, r8, r9`, result back in `rax` (negative errno on
+//! failure). One table maps numbers to handlers; the numbers come from the
+//! shared `mello-abi` crate.
+
+pub mod handlers;
+pub mod port;
+
 use crate::arch::trap::TrapFrame;
-pub fn dispatch(frame: &mut TrapFrame) { frame.rax = mello_abi::Errno::ENOSYS.as_ret() as u64; }
+use crate::error::{encode, Errno, SysResult};
+use crate::metrics::METRICS;
+use core::sync::atomic::Ordering;
+use mello_abi::nr;
+
+/// Arguments of one system call.
+#[derive(Clone, Copy, Debug)]
+pub struct Args {
+    pub a0: usize,
+    pub a1: usize,
+    pub a2: usize,
+    pub a3: usize,
+    pub a4: usize,
+    pub a5: usize,
+}
+
+type Handler = fn(Args) -> SysResult;
+
+/// The dispatch table, indexed by system-call number.
+static TABLE: [Handler; nr::COUNT] = [
+    handlers::sys_write,    // 0
+    handlers::sys_exit,     // 1
+    handlers::sys_sleep,    // 2
+    handlers::sys_ipc_send, // 3
+    handlers::sys_ipc_recv, // 4
+    handlers::sys_getpid,   // 5
+    handlers::sys_yield,    // 6
+    handlers::sys_fork,     // 7
+    handlers::sys_wait,     // 8
+    handlers::sys_exec,     // 9
+];
+
+/// Bring up the IPC subsystem (ports are static; nothing to allocate).
+pub fn init() {
+    crate::klog!("IPC", "Initializing IPC subsystem... ({} ports, {}-message queues)",
+        mello_abi::limits::NUM_PORTS, mello_abi::limits::PORT_QUEUE_LEN);
+}
+
+/// Run the system call described by `frame` and store its result in `rax`.
+pub fn dispatch(frame: &mut TrapFrame) {
+    let number = frame.rax as usize;
+    let args = Args {
+        a0: frame.rdi as usize,
+        a1: frame.rsi as usize,
+        a2: frame.rdx as usize,
+        a3: frame.r10 as usize,
+        a4: frame.r8 as usize,
+        a5: frame.r9 as usize,
+    };
+    let result = match TABLE.get(number) {
+        Some(handler) => {
+            METRICS.syscall_count[number].fetch_add(1, Ordering::Relaxed);
+            crate::kdebug!("SYSCALL", "[cpu{} pid={:?} rip={:#x}] {} ({})",
+                crate::arch::percpu::cpu_id(), crate::user::current_pid(), frame.rip, nr::NAMES[number], number);
+            handler(args)
+        }
+        None => Err(Errno::ENOSYS),
+    };
+    if number == nr::EXEC && result.is_ok() {
+        return; // the frame now describes the new program (rax = 0)
+    }
+    frame.rax = encode(result);
+}

@@ -1,0 +1,54 @@
+//! The in-kernel test suite (`ktest` on the command line).
+//!
+//! Tests are plain functions returning `Result<(), String>`, grouped by
+//! subsystem in the files of this module. [`spawn_suite`] runs them in a
+//! kernel task (so they may sleep, block and spawn tasks), prints one line
+//! per test and a final `[KTEST] N passed, M failed`, the kernel metrics,
+//! and powers the machine off. The test harness (tools/testing) requires
+//! that final line with `0 failed`, and the power-off.
+
+mod mm_tests;
+
+use alloc::string::String;
+
+/// A test: name and body.
+pub type Test = (&'static str, fn() -> Result<(), String>);
+
+/// Fail a test with a formatted message unless `cond` holds.
+#[macro_export]
+macro_rules! kassert {
+    ($cond:expr, $($msg:tt)*) => {
+        if !$cond {
+            return Err(alloc::format!("{} ({}:{})", alloc::format!($($msg)*), file!(), line!()));
+        }
+    };
+}
+
+/// Start the suite in its own kernel task.
+pub fn spawn_suite(boot: &crate::bootinfo::BootInfo) {
+    crate::user::initrd::init(boot);
+    crate::sched::spawn_task("ktest", run_all, crate::sched::Priority::Normal).expect("spawn ktest");
+}
+
+fn run_all() {
+    let groups: &[(&str, &[Test])] = &[("MM", mm_tests::TESTS)];
+    let (mut passed, mut failed) = (0, 0);
+    for (group, tests) in groups {
+        crate::klog!("KTEST", "---- {} ----", group);
+        for (name, test) in tests.iter() {
+            match test() {
+                Ok(()) => {
+                    passed += 1;
+                    crate::klog!("KTEST", "{} ... ok", name);
+                }
+                Err(why) => {
+                    failed += 1;
+                    crate::klog!("KTEST", "{} ... FAILED: {}", name, why);
+                }
+            }
+        }
+    }
+    crate::metrics::print();
+    crate::klog!("KTEST", "{} passed, {} failed", passed, failed);
+    crate::arch::acpi::poweroff();
+}

@@ -1,0 +1,49 @@
+//! Kernel metrics: the spec's `KernelMetrics`, lock-free atomic counters
+//! any CPU may bump or read.
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+use mello_abi::nr;
+
+pub struct KernelMetrics {
+    pub ctx_switches: AtomicUsize,
+    pub preemptions: AtomicUsize,
+    pub syscall_count: [AtomicUsize; nr::COUNT],
+    pub ipc_sends: AtomicUsize,
+    pub ipc_recvs: AtomicUsize,
+    pub ipc_queue_full: AtomicUsize,
+    pub sleep_count: AtomicUsize,
+    pub wake_count: AtomicUsize,
+    pub timer_ticks: AtomicUsize,
+    pub migrations: AtomicUsize,
+}
+
+pub static METRICS: KernelMetrics = KernelMetrics {
+    ctx_switches: AtomicUsize::new(0),
+    preemptions: AtomicUsize::new(0),
+    syscall_count: [const { AtomicUsize::new(0) }; nr::COUNT],
+    ipc_sends: AtomicUsize::new(0),
+    ipc_recvs: AtomicUsize::new(0),
+    ipc_queue_full: AtomicUsize::new(0),
+    sleep_count: AtomicUsize::new(0),
+    wake_count: AtomicUsize::new(0),
+    timer_ticks: AtomicUsize::new(0),
+    migrations: AtomicUsize::new(0),
+};
+
+/// Print every counter (end of the test run, and at power-off).
+pub fn print() {
+    let m = &METRICS;
+    let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
+    crate::klog!("METRICS", "context switches: {}, preemptions: {}, migrations: {}",
+        get(&m.ctx_switches), get(&m.preemptions), get(&m.migrations));
+    crate::klog!("METRICS", "timer ticks (all cores): {}, sleeps: {}, wakes: {}",
+        get(&m.timer_ticks), get(&m.sleep_count), get(&m.wake_count));
+    crate::klog!("METRICS", "IPC sends: {}, receives: {}, queue full: {}",
+        get(&m.ipc_sends), get(&m.ipc_recvs), get(&m.ipc_queue_full));
+    for (i, name) in nr::NAMES.iter().enumerate() {
+        let n = get(&m.syscall_count[i]);
+        if n > 0 {
+            crate::klog!("METRICS", "{}: {}", name, n);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Per-CPU run queues: placement, stealing and load balancing.
+//!
+//! Each CPU has one [`RunQueue`] behind an IRQ-safe lock (level
+//! `RunQueue`). A CPU takes at most one run-queue lock at a time (stealing
+//! and balancing pop from one queue, release it, then push to another), so
+//! run-queue locks can never deadlock with each other. `LOAD` mirrors each
+//! queue's length for lock-free placement decisions.
+//!
+//! * New tasks go to the online CPU with the fewest queued tasks.
+//! * A woken task goes back to the CPU it last ran on (cache affinity).
+//! * A CPU whose own queue is empty steals from the busiest queue.
+//! * Every `BALANCE_TICKS` ticks (100 ms at 20 Hz) CPU 0 moves one task
+//!   from the busiest to the idlest CPU when they differ by two or more.
+//! * Queuing work on another CPU sends it `RESCHEDULE_IPI` (vector 0x30).
+
+use super::task::{Priority, Task, TaskState};
+use crate::arch::{apic, percpu};
+use crate::config::MAX_CPUS;
+use crate::sync::{IrqSpinLock, LockLevel};
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use runqueue::RunQueue;
+
+/// Vector of the cross-CPU "please reschedule" interrupt.
+pub const RESCHEDULE_IPI: u8 = 0x30;
+/// Ticks between load-balancing passes.
+pub const BALANCE_TICKS: u64 = 2;
+
+static RQS: [IrqSpinLock<RunQueue<Arc<Task>>>; MAX_CPUS] =
+    [const { IrqSpinLock::new(LockLevel::RunQueue, "runqueue", RunQueue::new()) }; MAX_CPUS];
+static LOAD: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPUS];
+
+fn online(cpu: usize) -> bool {
+    percpu::cpu(cpu).online.load(Ordering::Acquire)
+}
+
+/// Make `task` runnable on `cpu` and poke that CPU.
+pub fn enqueue(task: Arc<Task>, cpu: usize) {
+    let prio = task.priority;
+    task.cpu.store(cpu, Ordering::Relaxed);
+    task.set_state(TaskState::Ready);
+    RQS[cpu].lock().push_back(task, prio);
+    LOAD[cpu].fetch_add(1, Ordering::Relaxed);
+    if cpu == percpu::cpu_id() {
+        percpu::cpu(cpu).set_need_resched(true);
+    } else {
+        apic::send_ipi(cpu, RESCHEDULE_IPI);
+    }
+}
+
+/// Whether `cpu` has queued work.
+pub fn has_work(cpu: usize) -> bool {
+    LOAD[cpu].load(Ordering::Relaxed) > 0
+}
+
+/// The online CPU with the least queued work.
+pub fn least_loaded_cpu() -> usize {
+    (0..MAX_CPUS)
+        .filter(|&c| online(c))
+        .min_by_key(|&c| (LOAD[c].load(Ordering::Relaxed), c != percpu::cpu_id()))
+        .unwrap_or(0)
+}
+
+/// Where a woken task should run: its last CPU if online.
+pub fn wake_target(task: &Task) -> usize {
+    let cpu = task.cpu.load(Ordering::Relaxed);
+    if online(cpu) { cpu } else { least_loaded_cpu() }
+}
+
+/// Choose the next task for `cpu`. `prev`, if given, is the still-running
+/// current task: it is queued behind its peers first (round-robin).
+/// Returns `None` if nothing is runnable (and `prev` was not given).
+pub fn pick_next(cpu: usize, prev: Option<*mut Task>) -> Option<Arc<Task>> {
+    {
+        let mut rq = RQS[cpu].lock();
+        if let Some(p) = prev {
+            // SAFETY: `p` is the running task, kept alive by RUNNING.
+            let prev = unsafe { &*p };
+            if !prev.is_idle() {
+                // SAFETY: as above; the queue gets its own strong reference.
+                let arc = unsafe {
+                    Arc::increment_strong_count(p);
+                    Arc::from_raw(p)
+                };
+                prev.set_state(TaskState::Ready);
+                rq.push_back(arc, prev.priority);
+                LOAD[cpu].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        if let Some((task, _)) = rq.pop() {
+            LOAD[cpu].fetch_sub(1, Ordering::Relaxed);
+            return Some(task);
+        }
+    }
+    steal_for(cpu)
+}
+
+/// Take one task from the busiest other CPU, for `cpu`.
+fn steal_for(cpu: usize) -> Option<Arc<Task>> {
+    let victim = (0..MAX_CPUS)
+        .filter(|&c| c != cpu && online(c))
+        .max_by_key(|&c| LOAD[c].load(Ordering::Relaxed))?;
+    if LOAD[victim].load(Ordering::Relaxed) == 0 {
+        return None;
+    }
+    let (task, _) = RQS[victim].lock().steal()?;
+    LOAD[victim].fetch_sub(1, Ordering::Relaxed);
+    task.cpu.store(cpu, Ordering::Relaxed);
+    crate::metrics::METRICS.migrations.fetch_add(1, Ordering::Relaxed);
+    Some(task)
+}
+
+/// Move one task from the busiest to the idlest CPU if they differ by 2+.
+pub fn balance() {
+    let cpus = || (0..MAX_CPUS).filter(|&c| online(c));
+    let (Some(busiest), Some(idlest)) = (
+        cpus().max_by_key(|&c| LOAD[c].load(Ordering::Relaxed)),
+        cpus().min_by_key(|&c| LOAD[c].load(Ordering::Relaxed)),
+    ) else {
+        return;
+    };
+    if LOAD[busiest].load(Ordering::Relaxed) < LOAD[idlest].load(Ordering::Relaxed) + 2 {
+        return;
+    }
+    let Some((task, _)) = RQS[busiest].lock().steal() else { return };
+    LOAD[busiest].fetch_sub(1, Ordering::Relaxed);
+    crate::metrics::METRICS.migrations.fetch_add(1, Ordering::Relaxed);
+    enqueue(task, idlest);
+}
+
+/// Queued tasks per priority on `cpu` (for tests and metrics).
+pub fn queued(cpu: usize, prio: Priority) -> usize {
+    RQS[cpu].lock().len_at(prio)
+}

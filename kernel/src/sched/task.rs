@@ -1,0 +1,222 @@
+//! Task Control Blocks.
+//!
+//! A [`Task`] is a kernel thread of execution: its own kernel stack (with a
+//! guard page), saved context, state and priority. A user process's thread
+//! is a task whose `user` field links to its process and whose address
+//! space (`cr3`) is the process's; kernel tasks run on the kernel page
+//! tables.
+//!
+//! States follow the spec's machine: Ready → Running → (Ready | Sleeping |
+//! Blocked | Terminated). `state` is an atomic: a sleeper or blocked task is
+//! made Ready by exactly one waker (compare-and-swap), which then enqueues
+//! it. `on_cpu` is true from the moment a CPU picks the task until that CPU
+//! has switched away from it; another CPU must not run the task (its stack
+//! is still in use) before it turns false.
+
+use super::context;
+use crate::mm::kstack::KernelStack;
+use crate::mm::pmm::OutOfMemory;
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+pub use runqueue::Priority;
+
+pub type TaskId = usize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TaskState {
+    Ready = 0,
+    Running = 1,
+    Sleeping = 2,
+    Blocked = 3,
+    Terminated = 4,
+}
+
+impl TaskState {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            0 => TaskState::Ready,
+            1 => TaskState::Running,
+            2 => TaskState::Sleeping,
+            3 => TaskState::Blocked,
+            _ => TaskState::Terminated,
+        }
+    }
+}
+
+/// 512-byte `fxsave` area for a user task's x87/SSE state.
+#[repr(C, align(16))]
+pub struct FxArea(pub [u8; 512]);
+
+impl FxArea {
+    /// The power-on state: x87 control word 0x37F, MXCSR 0x1F80.
+    pub fn new_default() -> Box<Self> {
+        let mut fx = Box::new(FxArea([0; 512]));
+        fx.0[0..2].copy_from_slice(&0x037Fu16.to_le_bytes());
+        fx.0[24..28].copy_from_slice(&0x1F80u32.to_le_bytes());
+        fx
+    }
+}
+
+static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+
+pub struct Task {
+    pub id: TaskId,
+    pub name: &'static str,
+    pub priority: Priority,
+    state: AtomicU8,
+    /// Set while some CPU is running (or switching away from) this task.
+    pub on_cpu: AtomicBool,
+    /// CPU whose run queue holds (or last held) this task.
+    pub cpu: AtomicUsize,
+    /// Page-table root to load when this task runs.
+    pub cr3: AtomicU64,
+    /// Tick at which a sleeping task becomes due.
+    pub wake_tick: AtomicU64,
+    /// Saved stack pointer while switched out (only touched by the switch).
+    pub(super) saved_rsp: UnsafeCell<u64>,
+    /// `None` for idle tasks, which run on their CPU's boot stack.
+    kstack: Option<KernelStack>,
+    /// User FPU/SSE state (user tasks only), saved/restored on switches.
+    pub(super) fx: Option<UnsafeCell<Box<FxArea>>>,
+    /// The process this task runs for, if it is a user task.
+    pub user: Option<Arc<crate::user::Process>>,
+    /// Body of a kernel task, taken when it first runs.
+    pub(super) entry: UnsafeCell<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+// SAFETY: the UnsafeCell fields are touched only by the CPU that owns the
+// task at that moment: `saved_rsp`/`fx` inside the context switch (while
+// `on_cpu` serialises CPUs), `entry` once by the task itself on first run.
+unsafe impl Sync for Task {}
+// SAFETY: as above; a task moves between CPUs only through the scheduler.
+unsafe impl Send for Task {}
+
+impl Task {
+    /// A kernel task that will run `body` (not yet enqueued).
+    pub fn new_kernel(name: &'static str, priority: Priority, body: Box<dyn FnOnce() + Send>) -> Result<Arc<Task>, OutOfMemory> {
+        Self::build(name, priority, None, None, Some(body), crate::mm::kernel_space::kernel_pml4())
+    }
+
+    /// A user task for `process` that enters ring 3 through `frame` (copied
+    /// to the top of its kernel stack), with address space `cr3`.
+    pub fn new_user(
+        name: &'static str,
+        process: Arc<crate::user::Process>,
+        frame: &crate::arch::trap::TrapFrame,
+        fx: Box<FxArea>,
+        cr3: u64,
+    ) -> Result<Arc<Task>, OutOfMemory> {
+        let task = Self::build(name, Priority::Normal, Some(fx), Some(process), None, cr3)?;
+        let top = task.kernel_stack_top();
+        // SAFETY: the task is new and unshared: we own its stack and context.
+        unsafe { context::prepare_user(&mut *task.saved_rsp.get(), top, frame) };
+        Ok(task)
+    }
+
+    fn build(
+        name: &'static str,
+        priority: Priority,
+        fx: Option<Box<FxArea>>,
+        user: Option<Arc<crate::user::Process>>,
+        body: Option<Box<dyn FnOnce() + Send>>,
+        cr3: u64,
+    ) -> Result<Arc<Task>, OutOfMemory> {
+        let stack = KernelStack::new()?;
+        let mut rsp = 0;
+        context::prepare_kernel(&mut rsp, stack.top());
+        Ok(Arc::new(Task {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            name,
+            priority,
+            state: AtomicU8::new(TaskState::Ready as u8),
+            on_cpu: AtomicBool::new(false),
+            cpu: AtomicUsize::new(0),
+            cr3: AtomicU64::new(cr3),
+            wake_tick: AtomicU64::new(0),
+            saved_rsp: UnsafeCell::new(rsp),
+            kstack: Some(stack),
+            fx: fx.map(UnsafeCell::new),
+            user,
+            entry: UnsafeCell::new(body),
+        }))
+    }
+
+    /// The task representing a CPU's boot context, which becomes its idle task.
+    pub fn new_idle(cpu: usize) -> Arc<Task> {
+        Arc::new(Task {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            name: "idle",
+            priority: Priority::Low,
+            state: AtomicU8::new(TaskState::Running as u8),
+            on_cpu: AtomicBool::new(true),
+            cpu: AtomicUsize::new(cpu),
+            cr3: AtomicU64::new(crate::mm::kernel_space::kernel_pml4()),
+            wake_tick: AtomicU64::new(0),
+            saved_rsp: UnsafeCell::new(0),
+            kstack: None,
+            fx: None,
+            user: None,
+            entry: UnsafeCell::new(None),
+        })
+    }
+
+    pub fn state(&self) -> TaskState {
+        TaskState::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    pub fn set_state(&self, s: TaskState) {
+        self.state.store(s as u8, Ordering::Release);
+    }
+
+    /// Atomically move from `from` to `to`; false if the state was not `from`.
+    pub fn transition(&self, from: TaskState, to: TaskState) -> bool {
+        self.state.compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    pub fn is_idle(&self) -> bool {
+        self.kstack.is_none()
+    }
+
+    /// Top of the kernel stack (RSP0 while this task runs user code).
+    pub fn kernel_stack_top(&self) -> u64 {
+        self.kstack.as_ref().map_or(0, |s| s.top())
+    }
+
+    /// The trap frame at the top of a user task's kernel stack: the user
+    /// registers saved at its last entry into the kernel.
+    ///
+    /// # Safety
+    /// Only the task itself (running, in the kernel) may use this, since the
+    /// frame belongs to its current kernel entry.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn user_frame(&self) -> &mut crate::arch::trap::TrapFrame {
+        let top = self.kernel_stack_top();
+        let frame = top - core::mem::size_of::<crate::arch::trap::TrapFrame>() as u64;
+        // SAFETY: every entry from ring 3 pushes its frame at the very top of
+        // the task's kernel stack (RSP0 / the syscall stack); the caller is
+        // that task.
+        unsafe { &mut *(frame as *mut crate::arch::trap::TrapFrame) }
+    }
+
+    /// Save the live FPU/SSE registers into this task's area (the caller is
+    /// this task, running). Used by fork before copying the state.
+    pub fn save_fpu_now(&self) {
+        if let Some(fx) = &self.fx {
+            // SAFETY: the caller is the running task, so nobody else touches its area.
+            unsafe { context::fxsave(&mut **fx.get()) };
+        }
+    }
+
+    /// A copy of this task's saved FPU area (call `save_fpu_now` first).
+    pub fn fpu_copy(&self) -> Box<FxArea> {
+        let mut copy = FxArea::new_default();
+        if let Some(fx) = &self.fx {
+            // SAFETY: the caller is the running task (see `save_fpu_now`).
+            copy.0.copy_from_slice(unsafe { &(**fx.get()).0 });
+        }
+        copy
+    }
+}

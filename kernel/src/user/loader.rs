@@ -1,0 +1,114 @@
+//! Building a new program image: ELF segments, the user stack and the
+//! System V initial stack layout.
+//!
+//! [`load`] validates the ELF with the `elfload` planner (magic, class,
+//! machine, bounds, overlaps, W^X, user range; any problem is `ENOEXEC`),
+//! then maps each `PT_LOAD` segment into a fresh address space with its
+//! exact permissions (R, RW+NX or RX; never W and X together), copies the
+//! file bytes, leaves the BSS zeroed, applies static-PIE relocations, and
+//! maps a stack of `USER_STACK_SIZE` bytes below `USER_STACK_TOP` with an
+//! unmapped guard page under it. The initial stack holds, from the stack
+//! pointer up: `argc`, `argv[0..argc]`, NULL, envp NULL, auxv `AT_NULL`,
+//! then the argument strings.
+//!
+//! Nothing here touches the running process: the caller swaps the new
+//! space in only when everything succeeded, so a failed exec leaves the
+//! old program intact.
+
+use super::vm::{AddressSpace, USER_RW};
+use crate::config::USER_STACK_SIZE;
+use crate::error::{elf_error, no_memory, Errno};
+use crate::mm::layout::PAGE_SIZE;
+use crate::mm::paging::PteFlags;
+use alloc::vec::Vec;
+use elfload::{LoadConfig, LoadPlan};
+use mello_abi::limits::{USER_END, USER_START};
+
+/// One past the highest stack address.
+pub const USER_STACK_TOP: u64 = 0x0000_7FFF_FFFF_0000;
+/// Where static-PIE (`ET_DYN`) programs are placed.
+const DYN_BASE: u64 = 0x40_0000;
+
+/// A ready image: its address space, entry point and initial stack pointer.
+pub struct Image {
+    pub space: AddressSpace,
+    pub entry: u64,
+    pub stack_pointer: u64,
+}
+
+/// Build an image of ELF file `elf` with arguments `argv`.
+pub fn load(elf: &[u8], argv: &[Vec<u8>]) -> Result<Image, Errno> {
+    let cfg = LoadConfig {
+        user_start: USER_START as u64,
+        user_end: USER_STACK_TOP - USER_STACK_SIZE as u64 - PAGE_SIZE,
+        dyn_base: DYN_BASE,
+    };
+    let plan = elfload::plan(elf, &cfg).map_err(elf_error)?;
+    let mut space = AddressSpace::new()?;
+    map_segments(&mut space, elf, &plan)?;
+    let stack_pointer = build_stack(&mut space, argv)?;
+    Ok(Image { space, entry: plan.entry, stack_pointer })
+}
+
+fn map_segments(space: &mut AddressSpace, elf: &[u8], plan: &LoadPlan) -> Result<(), Errno> {
+    // Map everything writable for the kernel's copy, then set final flags.
+    for seg in plan.segments() {
+        for page in seg.page_range().step_by(PAGE_SIZE as usize) {
+            space.map_new_page(page, USER_RW)?;
+        }
+        let file = &elf[seg.file_range()];
+        space.write_bytes(seg.vaddr, file)?;
+    }
+    for reloc in elfload::relocations(elf, plan).map_err(elf_error)? {
+        space.write_bytes(reloc.addr, &reloc.value.to_le_bytes())?;
+    }
+    for seg in plan.segments() {
+        let mut flags = PteFlags::empty();
+        if seg.writable {
+            flags |= PteFlags::WRITABLE;
+        }
+        if !seg.executable {
+            flags |= PteFlags::NO_EXECUTE;
+        }
+        for page in seg.page_range().step_by(PAGE_SIZE as usize) {
+            space.protect(page, flags);
+        }
+    }
+    Ok(())
+}
+
+/// Map the stack and lay out argc/argv/envp/auxv; returns the initial RSP.
+fn build_stack(space: &mut AddressSpace, argv: &[Vec<u8>]) -> Result<u64, Errno> {
+    let bottom = USER_STACK_TOP - USER_STACK_SIZE as u64;
+    for page in (bottom..USER_STACK_TOP).step_by(PAGE_SIZE as usize) {
+        space.map_new_page(page, USER_RW)?;
+    }
+    // Strings at the very top, then the pointer block below, 16-aligned.
+    let strings_len: u64 = argv.iter().map(|a| a.len() as u64 + 1).sum();
+    let strings_at = (USER_STACK_TOP - strings_len) & !15;
+    let words = 1 + argv.len() + 1 + 1 + 2; // argc, argv, NULL, envp NULL, AT_NULL pair
+    let sp = (strings_at - (words as u64) * 8) & !15;
+    if sp < bottom + PAGE_SIZE {
+        return Err(Errno::E2BIG);
+    }
+    let mut block: Vec<u8> = Vec::new();
+    block.try_reserve((words * 8) as usize).map_err(no_memory)?;
+    block.extend_from_slice(&(argv.len() as u64).to_le_bytes());
+    let mut at = strings_at;
+    for arg in argv {
+        block.extend_from_slice(&at.to_le_bytes());
+        at += arg.len() as u64 + 1;
+    }
+    for _ in 0..4 {
+        block.extend_from_slice(&0u64.to_le_bytes()); // argv NULL, envp NULL, AT_NULL, 0
+    }
+    space.write_bytes(sp, &block)?;
+    let mut at = strings_at;
+    for arg in argv {
+        space.write_bytes(at, arg)?;
+        space.write_bytes(at + arg.len() as u64, &[0])?;
+        at += arg.len() as u64 + 1;
+    }
+    debug_assert!(USER_STACK_TOP <= USER_END as u64);
+    Ok(sp)
+}
