@@ -1,6 +1,7 @@
 //! x86-64 support: boot, descriptor tables, traps, system-call entry,
 //! per-CPU data, and (in submodules) ACPI, the APICs and SMP bring-up.
 
+pub mod acpi;
 pub mod apic;
 pub mod boot;
 pub mod cpu;
@@ -9,7 +10,9 @@ pub mod gdt;
 pub mod idt;
 pub mod irq;
 pub mod percpu;
+pub mod smp;
 pub mod syscall;
+pub mod time;
 pub mod trap;
 pub mod usercopy;
 
