@@ -1,0 +1,87 @@
+//! exec: argument passing (checked by `/bin/echo-args`, which exits with
+//! argc) and every error exec must report without harming the caller.
+
+use crate::ensure;
+use crate::harness::{child_status, describe, expect_err, in_child, raw_exec, TestResult, KERNEL_ADDR, NON_CANONICAL};
+use alloc::ffi::CString;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::ffi::{c_char, CStr};
+use core::ptr::null;
+use mello::limits::{ARGV_MAX, ARG_MAX, PATH_MAX};
+use mello::{exec, Errno};
+
+const ECHO: &CStr = c"/bin/echo-args";
+
+/// Forks a child that execs echo-args with `argv`; returns its status.
+/// exec failing in the child shows as status 200 + errno.
+fn run_echo(argv: &[&CStr]) -> Result<i32, String> {
+    child_status(|| match exec(ECHO, argv) {
+        Ok(_) => 199,
+        Err(e) => 200 + e as i32,
+    })
+}
+
+fn explain(status: i32) -> String {
+    match status {
+        255 => "status 255: echo-args found a bad initial stack (see its [ECHO] line)".into(),
+        200.. => format!("status {}: exec failed with errno {}", status, status - 200),
+        s => format!("status {}", s),
+    }
+}
+
+/// `echo-args a bb ccc` exits with argc 4; also 0 args (null argv) and
+/// exactly ARGV_MAX args.
+pub fn exec_argv() -> TestResult {
+    let status = run_echo(&[c"echo-args", c"a", c"bb", c"ccc"])?;
+    ensure!(status == 4, "echo-args a bb ccc: expected status 4, got {}", explain(status));
+
+    let status = child_status(|| 200 + (raw_exec(ECHO.as_ptr() as usize, 0) as i32).abs())?;
+    ensure!(status == 0, "exec with argv = NULL: expected argc 0, got {}", explain(status));
+
+    let many = vec![c"x"; ARGV_MAX];
+    let status = run_echo(&many)?;
+    ensure!(status == ARGV_MAX as i32, "exec with ARGV_MAX={} args: got {}", ARGV_MAX, explain(status));
+    Ok(())
+}
+
+/// A NULL-terminated pointer array for `strings`.
+fn argv_of(strings: &[CString]) -> Vec<*const c_char> {
+    strings.iter().map(|s| s.as_ptr()).chain([null()]).collect()
+}
+
+fn exec_errors_in_child() -> TestResult {
+    let plain = [c"prog".as_ptr(), null()];
+    let argv = plain.as_ptr() as usize;
+    let path = |p: &CStr| p.as_ptr() as usize;
+
+    expect_err("exec /bin/nope", raw_exec(path(c"/bin/nope"), argv), Errno::ENOENT)?;
+    expect_err("exec \"\"", raw_exec(path(c""), argv), Errno::ENOENT)?;
+    expect_err("exec /README (not ELF)", raw_exec(path(c"/README"), argv), Errno::ENOEXEC)?;
+    expect_err("exec path = NULL", raw_exec(0, argv), Errno::EFAULT)?;
+    expect_err("exec path = kernel address", raw_exec(KERNEL_ADDR, argv), Errno::EFAULT)?;
+    expect_err("exec path = non-canonical", raw_exec(NON_CANONICAL, argv), Errno::EFAULT)?;
+    expect_err("exec argv = kernel address", raw_exec(path(ECHO), KERNEL_ADDR), Errno::EFAULT)?;
+    let bad_entry = [c"prog".as_ptr(), KERNEL_ADDR as *const c_char, null()];
+    expect_err("exec argv[1] = kernel address", raw_exec(path(ECHO), bad_entry.as_ptr() as usize), Errno::EFAULT)?;
+
+    let too_many: Vec<CString> = (0..=ARGV_MAX).map(|_| CString::from(c"x")).collect();
+    expect_err(&format!("exec with {} args", ARGV_MAX + 1), raw_exec(path(ECHO), argv_of(&too_many).as_ptr() as usize), Errno::E2BIG)?;
+    let piece = ARG_MAX / 3 + 1;
+    let too_long: Vec<CString> = (0..3).map(|_| CString::new(vec![b'a'; piece]).unwrap()).collect();
+    let what = format!("exec with 3 args of {} bytes (> ARG_MAX {})", piece, ARG_MAX);
+    expect_err(&what, raw_exec(path(ECHO), argv_of(&too_long).as_ptr() as usize), Errno::E2BIG)?;
+
+    let long_path = CString::new(vec![b'a'; PATH_MAX + 10]).unwrap();
+    let r = raw_exec(path(&long_path), argv);
+    ensure!(r < 0, "exec with a {}-byte path (> PATH_MAX) returned {}", PATH_MAX + 10, describe(r));
+    Ok(())
+}
+
+/// Every exec error, in a child so an exec that wrongly succeeds cannot
+/// replace the test suite; the child goes on running after each failure.
+pub fn exec_errors() -> TestResult {
+    in_child(exec_errors_in_child)
+}
