@@ -31,6 +31,16 @@ pub fn cpu_id() -> u32 {
     rdtscp().1
 }
 
+/// The initial APIC id of the CPU we are running on (`cpuid` leaf 1,
+/// EBX bits 31..24): a CPU identity that needs no help from the kernel.
+pub fn apic_id() -> u32 {
+    // SAFETY: cpuid is available on every x86-64 CPU and has no side
+    // effects (older toolchains declare the intrinsic unsafe).
+    #[allow(unused_unsafe)]
+    let leaf = unsafe { core::arch::x86_64::__cpuid(1) };
+    leaf.ebx >> 24
+}
+
 /// The current privilege level: the low two bits of `cs` (3 in user mode).
 pub fn cpl() -> u16 {
     let cs: u16;

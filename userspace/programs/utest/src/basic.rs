@@ -3,7 +3,7 @@
 //! numbers, and register preservation across a call.
 
 use crate::ensure;
-use crate::harness::{describe, expect_err, raw_write, TestResult};
+use crate::harness::{describe, raw_write, Checks, TestResult};
 use alloc::format;
 use core::arch::asm;
 use mello::abi::nr;
@@ -22,29 +22,26 @@ fn call(entry: Entry, number: usize, args: &[usize]) -> isize {
     unsafe { raw::call(entry, number, args) }
 }
 
-/// getpid, write, yield, sleep, a bad fd and unknown numbers through `entry`.
+/// getpid, write, yield, sleep, a bad fd and unknown numbers through
+/// `entry`; every check runs and all failures are reported.
 pub fn basic_syscalls(entry: Entry) -> TestResult {
-    let pid = call(entry, nr::GETPID, &[]);
-    ensure!(pid == 1, "{}: getpid() = {}, expected 1", entry.name(), describe(pid));
-
-    let msg = format!("[UTEST]   write through {}\n", entry.name());
-    let n = raw_write(entry, 1, msg.as_ptr() as usize, msg.len());
-    ensure!(n == msg.len() as isize, "{}: write returned {}, expected {}", entry.name(), describe(n), msg.len());
-    let n = raw_write(entry, 1, msg.as_ptr() as usize, 0);
-    ensure!(n == 0, "{}: write of 0 bytes returned {}", entry.name(), describe(n));
-
-    let y = call(entry, nr::YIELD, &[]);
-    ensure!(y == 0, "{}: yield returned {}", entry.name(), describe(y));
-    let s = call(entry, nr::SLEEP, &[1]);
-    ensure!(s == 0, "{}: sleep(1) returned {}", entry.name(), describe(s));
-
-    let what = format!("{}: write(fd 5)", entry.name());
-    expect_err(&what, raw_write(entry, 5, msg.as_ptr() as usize, msg.len()), Errno::EBADF)?;
+    let name = entry.name();
+    let mut checks = Checks::default();
+    let mut expect = |what: &str, got: isize, want: isize| {
+        let ok = got == want;
+        checks.add(if ok { Ok(()) } else { Err(format!("{}: {} returned {}, expected {}", name, what, describe(got), want)) });
+    };
+    expect("getpid()", call(entry, nr::GETPID, &[]), 1);
+    let msg = format!("[UTEST]   write through {}\n", name);
+    expect("write(1, msg)", raw_write(entry, 1, msg.as_ptr() as usize, msg.len()), msg.len() as isize);
+    expect("write(1, msg, 0)", raw_write(entry, 1, msg.as_ptr() as usize, 0), 0);
+    expect("yield()", call(entry, nr::YIELD, &[]), 0);
+    expect("sleep(1)", call(entry, nr::SLEEP, &[1]), 0);
+    expect("write(fd 5)", raw_write(entry, 5, msg.as_ptr() as usize, msg.len()), Errno::EBADF.as_ret());
     for number in [999, nr::COUNT, usize::MAX] {
-        let what = format!("{}: syscall number {}", entry.name(), number as isize);
-        expect_err(&what, call(entry, number, &[]), Errno::ENOSYS)?;
+        expect(&format!("syscall number {}", number as isize), call(entry, number, &[]), Errno::ENOSYS.as_ret());
     }
-    Ok(())
+    checks.finish()
 }
 
 /// Registers checked, in the order the assembly stores them.

@@ -1,8 +1,7 @@
 //! exec: argument passing (checked by `/bin/echo-args`, which exits with
 //! argc) and every error exec must report without harming the caller.
 
-use crate::ensure;
-use crate::harness::{child_status, describe, expect_err, in_child, raw_exec, TestResult, KERNEL_ADDR, NON_CANONICAL};
+use crate::harness::{child_status, describe, expect_err, in_child, raw_exec, Checks, TestResult, KERNEL_ADDR, NON_CANONICAL};
 use alloc::ffi::CString;
 use alloc::format;
 use alloc::string::String;
@@ -35,16 +34,19 @@ fn explain(status: i32) -> String {
 /// `echo-args a bb ccc` exits with argc 4; also 0 args (null argv) and
 /// exactly ARGV_MAX args.
 pub fn exec_argv() -> TestResult {
-    let status = run_echo(&[c"echo-args", c"a", c"bb", c"ccc"])?;
-    ensure!(status == 4, "echo-args a bb ccc: expected status 4, got {}", explain(status));
-
-    let status = child_status(|| 200 + (raw_exec(ECHO.as_ptr() as usize, 0) as i32).abs())?;
-    ensure!(status == 0, "exec with argv = NULL: expected argc 0, got {}", explain(status));
-
-    let many = vec![c"x"; ARGV_MAX];
-    let status = run_echo(&many)?;
-    ensure!(status == ARGV_MAX as i32, "exec with ARGV_MAX={} args: got {}", ARGV_MAX, explain(status));
-    Ok(())
+    let mut checks = Checks::default();
+    let mut expect = |what: &str, status: Result<i32, String>, want: i32| {
+        checks.add(match status {
+            Ok(s) if s == want => Ok(()),
+            Ok(s) => Err(format!("{}: expected status {}, got {}", what, want, explain(s))),
+            Err(e) => Err(format!("{}: {}", what, e)),
+        })
+    };
+    expect("echo-args a bb ccc", run_echo(&[c"echo-args", c"a", c"bb", c"ccc"]), 4);
+    let null_argv = child_status(|| 200 + (raw_exec(ECHO.as_ptr() as usize, 0) as i32).abs());
+    expect("exec with argv = NULL (argc 0)", null_argv, 0);
+    expect(&format!("exec with ARGV_MAX = {} args", ARGV_MAX), run_echo(&vec![c"x"; ARGV_MAX]), ARGV_MAX as i32);
+    checks.finish()
 }
 
 /// A NULL-terminated pointer array for `strings`.
@@ -53,31 +55,33 @@ fn argv_of(strings: &[CString]) -> Vec<*const c_char> {
 }
 
 fn exec_errors_in_child() -> TestResult {
+    let mut checks = Checks::default();
     let plain = [c"prog".as_ptr(), null()];
     let argv = plain.as_ptr() as usize;
     let path = |p: &CStr| p.as_ptr() as usize;
 
-    expect_err("exec /bin/nope", raw_exec(path(c"/bin/nope"), argv), Errno::ENOENT)?;
-    expect_err("exec \"\"", raw_exec(path(c""), argv), Errno::ENOENT)?;
-    expect_err("exec /README (not ELF)", raw_exec(path(c"/README"), argv), Errno::ENOEXEC)?;
-    expect_err("exec path = NULL", raw_exec(0, argv), Errno::EFAULT)?;
-    expect_err("exec path = kernel address", raw_exec(KERNEL_ADDR, argv), Errno::EFAULT)?;
-    expect_err("exec path = non-canonical", raw_exec(NON_CANONICAL, argv), Errno::EFAULT)?;
-    expect_err("exec argv = kernel address", raw_exec(path(ECHO), KERNEL_ADDR), Errno::EFAULT)?;
+    checks.add(expect_err("exec /bin/nope", raw_exec(path(c"/bin/nope"), argv), Errno::ENOENT));
+    checks.add(expect_err("exec \"\"", raw_exec(path(c""), argv), Errno::ENOENT));
+    checks.add(expect_err("exec /README (not ELF)", raw_exec(path(c"/README"), argv), Errno::ENOEXEC));
+    checks.add(expect_err("exec path = NULL", raw_exec(0, argv), Errno::EFAULT));
+    checks.add(expect_err("exec path = kernel address", raw_exec(KERNEL_ADDR, argv), Errno::EFAULT));
+    checks.add(expect_err("exec path = non-canonical", raw_exec(NON_CANONICAL, argv), Errno::EFAULT));
+    checks.add(expect_err("exec argv = kernel address", raw_exec(path(ECHO), KERNEL_ADDR), Errno::EFAULT));
     let bad_entry = [c"prog".as_ptr(), KERNEL_ADDR as *const c_char, null()];
-    expect_err("exec argv[1] = kernel address", raw_exec(path(ECHO), bad_entry.as_ptr() as usize), Errno::EFAULT)?;
+    checks.add(expect_err("exec argv[1] = kernel address", raw_exec(path(ECHO), bad_entry.as_ptr() as usize), Errno::EFAULT));
 
     let too_many: Vec<CString> = (0..=ARGV_MAX).map(|_| CString::from(c"x")).collect();
-    expect_err(&format!("exec with {} args", ARGV_MAX + 1), raw_exec(path(ECHO), argv_of(&too_many).as_ptr() as usize), Errno::E2BIG)?;
+    checks.add(expect_err(&format!("exec with {} args", ARGV_MAX + 1), raw_exec(path(ECHO), argv_of(&too_many).as_ptr() as usize), Errno::E2BIG));
     let piece = ARG_MAX / 3 + 1;
     let too_long: Vec<CString> = (0..3).map(|_| CString::new(vec![b'a'; piece]).unwrap()).collect();
     let what = format!("exec with 3 args of {} bytes (> ARG_MAX {})", piece, ARG_MAX);
-    expect_err(&what, raw_exec(path(ECHO), argv_of(&too_long).as_ptr() as usize), Errno::E2BIG)?;
+    checks.add(expect_err(&what, raw_exec(path(ECHO), argv_of(&too_long).as_ptr() as usize), Errno::E2BIG));
 
     let long_path = CString::new(vec![b'a'; PATH_MAX + 10]).unwrap();
     let r = raw_exec(path(&long_path), argv);
-    ensure!(r < 0, "exec with a {}-byte path (> PATH_MAX) returned {}", PATH_MAX + 10, describe(r));
-    Ok(())
+    let why = format!("exec with a {}-byte path (> PATH_MAX) returned {}", PATH_MAX + 10, describe(r));
+    checks.add(if r < 0 { Ok(()) } else { Err(why) });
+    checks.finish()
 }
 
 /// Every exec error, in a child so an exec that wrongly succeeds cannot

@@ -4,6 +4,7 @@
 
 use alloc::format;
 use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use mello::abi::nr;
 use mello::raw::{self, Entry};
 use mello::{process, Errno};
@@ -49,6 +50,29 @@ pub const KERNEL_ADDR: usize = 0xFFFF_FFFF_8000_0000;
 pub const NON_CANONICAL: usize = 0x0000_8000_0000_0000;
 /// Below every program image (USER_START): never mapped.
 pub const UNMAPPED: usize = mello::limits::USER_START;
+
+/// Collects the failures of a test made of independent checks, so one
+/// run reports every mismatch instead of only the first.
+#[derive(Default)]
+pub struct Checks(Vec<String>);
+
+impl Checks {
+    /// Records `result` if it is a failure.
+    pub fn add(&mut self, result: TestResult) {
+        if let Err(why) = result {
+            self.0.push(why);
+        }
+    }
+
+    /// `Ok` if every check passed, else all failures joined by `; `.
+    pub fn finish(self) -> TestResult {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => Err(self.0.join("")),
+            n => Err(format!("{} checks failed: {}", n, self.0.join("; "))),
+        }
+    }
+}
 
 /// A raw system-call result, readable: `5`, or `-14 (EFAULT)`.
 pub fn describe(ret: isize) -> String {
@@ -118,7 +142,7 @@ pub fn in_child(f: impl FnOnce() -> TestResult) -> TestResult {
     match status {
         0 => Ok(()),
         1 => {
-            let mut buf = [0u8; 512];
+            let mut buf = [0u8; mello::limits::MAX_MSG];
             let n = mello::ipc_recv(port::REPORT, &mut buf).map_err(|e| format!("ipc_recv report: {:?}", e))?;
             Err(String::from_utf8_lossy(&buf[..n]).into_owned())
         }

@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""qemu_test.py - run one MelloOS configuration in QEMU and judge it.
+
+    tools/testing/qemu_test.py NAME --cmdline "init=/bin/utest" --smp 4 \
+        [--machine pc|q35] [--firmware bios|uefi] [--qemu-arg=-icount ...] \
+        [--expect REGEX ...] [--forbid REGEX ...] [--done REGEX] [--timeout S]
+
+Builds (or reuses) an ISO with the given kernel command line
+(tools/mkiso.sh, cached in build/test/iso/ by command line), boots it with
+tools/qemu/qemu.sh (headless, serial on stdout), streams the serial output
+into build/test/NAME.log and decides:
+
+PASS only if
+  * every --expect regex matched some line,
+  * the power-off path was reached: the --done regex matched (default
+    `[KTEST] N passed, 0 failed` for a `ktest` command line, otherwise
+    `[KERNEL] init exited with code 0`),
+  * QEMU exited with status 0 (ACPI power-off; a kernel panic exits 3
+    through isa-debug-exit),
+  * no failure marker appeared: `[PANIC]`, `KERNEL EXCEPTION`, `FAILED`,
+    plus any --forbid regex.
+A hang is a FAIL at --timeout. A triple fault makes QEMU (-no-reboot) exit
+with status 0 but without the --done line: a FAIL too.
+
+Event-driven: lines are judged as they arrive. A fatal marker (`[PANIC]`,
+`KERNEL EXCEPTION`) stops QEMU after a short grace period (so the rest of
+the report reaches the log); other markers (a test's `FAILED` line) let the
+run finish so the log holds every result. QEMU is stopped once the verdict
+is certain.
+
+Output: one line `PASS NAME (12.3s)` or `FAIL NAME (12.3s): reason`,
+followed on failure by the last 60 lines of the serial log. Exit status 0
+on PASS, 1 on FAIL, 2 on a usage or setup error.
+"""
+
+import argparse
+import fcntl
+import hashlib
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "build"
+TEST_DIR = BUILD / "test"
+
+FATAL_MARKERS = [r"\[PANIC\]", r"KERNEL EXCEPTION"]
+FAIL_MARKERS = [r"FAILED"]
+KTEST_DONE = r"\[KTEST\] \d+ passed, 0 failed"
+INIT_DONE = r"\[KERNEL\] init exited with code 0\b"
+# How a run ends, whatever its result (to explain a missing --done line).
+ANY_END = re.compile(r"\[KERNEL\] init exited with code -?\d+|\[KTEST\] \d+ passed, \d+ failed")
+GRACE_SECONDS = 2.0
+TAIL_LINES = 60
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>]")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("name", help="test name (log: build/test/NAME.log)")
+    p.add_argument("--cmdline", default="", help="kernel command line")
+    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--machine", default="pc", choices=["pc", "q35"])
+    p.add_argument("--firmware", default="bios", choices=["bios", "uefi"])
+    p.add_argument("--qemu-arg", action="append", default=[], metavar="ARG",
+                   help="extra QEMU argument (repeat; write --qemu-arg=-icount)")
+    p.add_argument("--expect", action="append", default=[], metavar="REGEX",
+                   help="a line matching REGEX must appear (repeatable)")
+    p.add_argument("--forbid", action="append", default=[], metavar="REGEX",
+                   help="an extra failure marker (repeatable)")
+    p.add_argument("--done", metavar="REGEX",
+                   help="the power-off line (default: by command line)")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds")
+    return p.parse_args(argv)
+
+
+def build_iso(cmdline):
+    """Returns an ISO for cmdline, rebuilding it when missing or stale."""
+    inputs = [BUILD / "kernel.elf", BUILD / "initrd.cpio", ROOT / "boot" / "grub.cfg"]
+    for f in inputs[:2]:
+        if not f.is_file():
+            raise RuntimeError(f"{f.relative_to(ROOT)} missing: run 'make build' first")
+    iso_dir = TEST_DIR / "iso"
+    iso_dir.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha1(cmdline.encode()).hexdigest()[:12]
+    iso = iso_dir / f"{key}.iso"
+    with open(iso_dir / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel tests may share the ISO
+        newest = max(f.stat().st_mtime for f in inputs if f.exists())
+        if not iso.exists() or iso.stat().st_mtime < newest:
+            tmp = iso.with_suffix(".tmp.iso")
+            r = subprocess.run([str(ROOT / "tools" / "mkiso.sh"), str(tmp), cmdline],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if r.returncode != 0:
+                raise RuntimeError(f"mkiso.sh failed:\n{r.stdout}")
+            os.replace(tmp, iso)
+    return iso
+
+
+class Judge:
+    """Follows the serial log line by line and keeps the verdict."""
+
+    def __init__(self, expect, forbid, done):
+        self.pending = {rx: re.compile(rx) for rx in expect}
+        self.fatal = [re.compile(rx) for rx in FATAL_MARKERS]
+        self.failing = [re.compile(rx) for rx in FAIL_MARKERS + forbid]
+        self.done_rx = re.compile(done)
+        self.done = False
+        self.end_line = None
+        self.fatal_line = None
+        self.fail_lines = []
+
+    def feed(self, line):
+        """Judges one line; returns True if it is a fatal marker."""
+        for rx, c in list(self.pending.items()):
+            if c.search(line):
+                del self.pending[rx]
+        if self.done_rx.search(line):
+            self.done = True
+        if ANY_END.search(line):
+            self.end_line = line.strip()
+        if any(c.search(line) for c in self.fatal):
+            self.fatal_line = self.fatal_line or line
+            return True
+        if any(c.search(line) for c in self.failing):
+            self.fail_lines.append(line)
+        return False
+
+    def certain(self):
+        """Everything needed was seen; only QEMU's exit status is left."""
+        return self.done and not self.pending
+
+    def reasons(self, rc, timed_out, timeout):
+        why = []
+        if self.fatal_line:
+            why.append(f"kernel failure: {self.fatal_line.strip()}")
+        if timed_out:
+            why.append(f"timeout after {timeout:.0f}s (hang?)")
+        if self.fail_lines:
+            more = f" (+{len(self.fail_lines) - 1} more)" if len(self.fail_lines) > 1 else ""
+            why.append(f"failure marker: {self.fail_lines[0].strip()}{more}")
+        if self.pending:
+            why.append("never saw: " + ", ".join(repr(rx) for rx in self.pending))
+        if not self.done:
+            if self.end_line:
+                why.append(f"the run ended with {self.end_line!r}, expected {self.done_rx.pattern!r}")
+            elif rc == 0:
+                why.append("QEMU exited 0 without the power-off line "
+                           f"{self.done_rx.pattern!r} (triple fault with -no-reboot?)")
+            elif not timed_out and not self.fatal_line:
+                why.append(f"power-off line {self.done_rx.pattern!r} never appeared")
+        if rc not in (0, None):
+            hint = " (kernel panic via isa-debug-exit)" if rc == 3 else ""
+            why.append(f"QEMU exit status {rc}{hint}")
+        return why
+
+
+def pump(stream, log, lines):
+    """Reader thread: copies raw output to the log, queues cleaned lines."""
+    for raw in iter(stream.readline, b""):
+        log.write(raw)
+        log.flush()
+        text = ANSI.sub("", raw.decode("utf-8", "replace")).replace("\r", "")
+        lines.put(text.rstrip("\n"))
+    lines.put(None)
+
+
+def stop(proc):
+    """Kills the QEMU we started (its own session: qemu.sh execs QEMU)."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return proc.wait()
+
+
+def run(args):
+    done = args.done or (KTEST_DONE if "ktest" in args.cmdline.split() else INIT_DONE)
+    judge = Judge(args.expect, args.forbid, done)
+    iso = build_iso(args.cmdline)
+    log_path = TEST_DIR / f"{args.name}.log"
+    cmd = [str(ROOT / "tools" / "qemu" / "qemu.sh"), "-iso", str(iso), "-smp", str(args.smp),
+           "-machine", args.machine, "-headless"]
+    if args.firmware == "uefi":
+        cmd.append("-uefi")
+    cmd += ["--"] + args.qemu_arg
+
+    start = time.monotonic()
+    deadline = start + args.timeout
+    timed_out = False
+    with open(log_path, "wb") as log:
+        log.write(f"# {' '.join(cmd)}\n# cmdline: {args.cmdline}\n".encode())
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        lines = queue.Queue()
+        reader = threading.Thread(target=pump, args=(proc.stdout, log, lines), daemon=True)
+        reader.start()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = not (judge.fatal_line or judge.certain())
+                break
+            try:
+                line = lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            if judge.feed(line):
+                deadline = min(deadline, time.monotonic() + GRACE_SECONDS)
+            elif judge.certain():
+                # Only the exit status is left: give the power-off time.
+                deadline = min(deadline, time.monotonic() + 30)
+        if timed_out or judge.fatal_line:
+            rc = proc.poll()  # it may have exited by itself (a panic: 3)
+            stop(proc)
+        else:
+            rc = wait_exit(proc)
+        reader.join(timeout=5)
+    seconds = time.monotonic() - start
+    why = judge.reasons(rc, timed_out, args.timeout)
+    if rc is None and not (timed_out or judge.fatal_line):
+        why.append("QEMU did not exit after the power-off line (ACPI power-off broken?)")
+    return why, seconds, log_path
+
+
+def wait_exit(proc):
+    """The output ended or the verdict is in: give QEMU 30 s to exit.
+    Returns its exit status, or None if it had to be killed."""
+    try:
+        return proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        stop(proc)
+        return None
+
+
+def tail(path, n):
+    text = ANSI.sub("", path.read_bytes().decode("utf-8", "replace")).replace("\r", "")
+    return text.splitlines()[-n:]
+
+
+def main(argv):
+    args = parse_args(argv)
+    TEST_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        why, seconds, log_path = run(args)
+    except (RuntimeError, OSError) as e:
+        print(f"FAIL {args.name} (0.0s): setup: {e}")
+        return 2
+    if not why:
+        print(f"PASS {args.name} ({seconds:.1f}s)")
+        return 0
+    print(f"FAIL {args.name} ({seconds:.1f}s): {'; '.join(why)}")
+    print(f"---- last {TAIL_LINES} lines of {log_path.relative_to(ROOT)} ----")
+    for line in tail(log_path, TAIL_LINES):
+        print(f"  | {line}")
+    print("----")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
