@@ -42,6 +42,11 @@ iso: kernel initrd
 run: build
 	tools/qemu/qemu.sh -smp $(SMP)
 
+bench: build
+	tools/bench/run_mellos.sh
+	tools/bench/linux/run.sh
+	tools/bench/report.py build/bench/mellos.txt build/bench/linux.txt --out build/bench
+
 debug: build
 	tools/qemu/qemu.sh -smp 2 -debug
 

@@ -3,14 +3,14 @@
 #
 #   tools/qemu/qemu.sh [-smp N] [-uefi] [-machine pc|q35] [-m MEM]
 #                      [-iso PATH] [-preset smp2|smp4|debug|single]
-#                      [-debug] [-enable-kvm] [-icount] [-headless] [--] [extra QEMU args]
+#                      [-debug] [-enable-kvm] [-icount] [-cpu MODEL] [-headless] [--] [extra QEMU args]
 #
 # Serial goes to stdout. QEMU exits when the guest powers off (ACPI S5,
 # status 0) or when the kernel panics (isa-debug-exit, status 3). KVM is used
 # with -enable-kvm only when /dev/kvm actually works; otherwise TCG.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-smp=4 uefi=0 machine=pc mem=512M iso=$root/build/mellos.iso debug=0 kvm=0 icount=0 headless=0
+smp=4 uefi=0 machine=pc mem=512M iso=$root/build/mellos.iso debug=0 kvm=0 icount=0 headless=0 cpu=max
 extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -28,6 +28,7 @@ while [ $# -gt 0 ]; do
         -debug) debug=1 ;;
         -enable-kvm) kvm=1 ;;
         -icount) icount=1 ;;
+        -cpu) cpu=$2; shift ;;
         -headless) headless=1 ;;
         -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         --) shift; extra+=("$@"); break ;;
@@ -50,7 +51,7 @@ fi
 if [ "$kvm" = 1 ] && [ -w /dev/kvm ] && qemu-system-x86_64 -accel kvm -machine none -display none -S -monitor none </dev/null >/dev/null 2>&1 & sleep 0.5; kill $! 2>/dev/null; wait $! 2>/dev/null; [ "$kvm" = 1 ] && [ -w /dev/kvm ]; then
     args+=(-accel kvm -cpu host)
 else
-    args+=(-accel tcg -cpu max)
+    args+=(-accel tcg -cpu "$cpu")
 fi
 if [ "$icount" = 1 ]; then
     args+=(-icount shift=0)

@@ -99,7 +99,7 @@ pub mod limits {
     pub const ARG_MAX: usize = 16 * 1024;
     /// Most argv entries accepted by `exec`.
     pub const ARGV_MAX: usize = 64;
-    /// Largest single `write`.
+    /// Largest single `write`; longer writes fail with `EINVAL`.
     pub const WRITE_MAX: usize = 64 * 1024;
     /// Most live processes (including zombies).
     pub const MAX_PROCS: usize = 64;

@@ -180,6 +180,7 @@ pub fn schedule() {
     next.cpu.store(cpu, Ordering::Relaxed);
     next.set_state(TaskState::Running);
 
+    runq::set_busy(cpu, !next.is_idle());
     switch_mm_and_fpu(cpu, prev, next);
     RUNNING[cpu].store(next_ptr, Ordering::Release);
     SWITCHED_FROM[cpu].store(prev_ptr, Ordering::Release);

@@ -6,7 +6,8 @@
 //! run-queue locks can never deadlock with each other. `LOAD` mirrors each
 //! queue's length for lock-free placement decisions.
 //!
-//! * New tasks go to the online CPU with the fewest queued tasks.
+//! * New tasks go to the online CPU with the fewest runnable tasks
+//!   (queued plus running).
 //! * A woken task goes back to the CPU it last ran on (cache affinity).
 //! * A CPU whose own queue is empty steals from the busiest queue.
 //! * Every `BALANCE_TICKS` ticks (100 ms at 20 Hz) CPU 0 moves one task
@@ -18,7 +19,7 @@ use crate::arch::{apic, percpu};
 use crate::config::MAX_CPUS;
 use crate::sync::{IrqSpinLock, LockLevel};
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use runqueue::RunQueue;
 
 /// Vector of the cross-CPU "please reschedule" interrupt.
@@ -29,6 +30,18 @@ pub const BALANCE_TICKS: u64 = 2;
 static RQS: [IrqSpinLock<RunQueue<Arc<Task>>>; MAX_CPUS] =
     [const { IrqSpinLock::new(LockLevel::RunQueue, "runqueue", RunQueue::new()) }; MAX_CPUS];
 static LOAD: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPUS];
+/// Whether each CPU is running a task other than its idle task.
+static BUSY: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// Record whether `cpu` now runs a real task (called by `schedule`).
+pub fn set_busy(cpu: usize, busy: bool) {
+    BUSY[cpu].store(busy, Ordering::Relaxed);
+}
+
+/// Runnable tasks on `cpu`: queued plus the running one.
+fn load(cpu: usize) -> usize {
+    LOAD[cpu].load(Ordering::Relaxed) + BUSY[cpu].load(Ordering::Relaxed) as usize
+}
 
 fn online(cpu: usize) -> bool {
     percpu::cpu(cpu).online.load(Ordering::Acquire)
@@ -57,7 +70,7 @@ pub fn has_work(cpu: usize) -> bool {
 pub fn least_loaded_cpu() -> usize {
     (0..MAX_CPUS)
         .filter(|&c| online(c))
-        .min_by_key(|&c| (LOAD[c].load(Ordering::Relaxed), c != percpu::cpu_id()))
+        .min_by_key(|&c| (load(c), c != percpu::cpu_id()))
         .unwrap_or(0)
 }
 
@@ -113,13 +126,10 @@ fn steal_for(cpu: usize) -> Option<Arc<Task>> {
 /// Move one task from the busiest to the idlest CPU if they differ by 2+.
 pub fn balance() {
     let cpus = || (0..MAX_CPUS).filter(|&c| online(c));
-    let (Some(busiest), Some(idlest)) = (
-        cpus().max_by_key(|&c| LOAD[c].load(Ordering::Relaxed)),
-        cpus().min_by_key(|&c| LOAD[c].load(Ordering::Relaxed)),
-    ) else {
+    let (Some(busiest), Some(idlest)) = (cpus().max_by_key(|&c| load(c)), cpus().min_by_key(|&c| load(c))) else {
         return;
     };
-    if LOAD[busiest].load(Ordering::Relaxed) < LOAD[idlest].load(Ordering::Relaxed) + 2 {
+    if load(busiest) < load(idlest) + 2 || LOAD[busiest].load(Ordering::Relaxed) == 0 {
         return;
     }
     let Some((task, _)) = RQS[busiest].lock().steal() else { return };

@@ -7,22 +7,26 @@ use crate::user::{self, uaccess::{self, UserSlice}};
 use alloc::vec::Vec;
 use mello_abi::limits::{ARGV_MAX, ARG_MAX, MAX_MSG, PATH_MAX, WRITE_MAX};
 
-/// write(fd, buf, len): fd 1 and 2 go to the console.
+/// write(fd, buf, len): fd 1 and 2 go to the console. The whole buffer is
+/// copied in first, so a bad pointer anywhere in it writes nothing.
+/// Writes longer than `WRITE_MAX` are refused with EINVAL.
 pub fn sys_write(a: Args) -> SysResult {
     let (fd, buf, len) = (a.a0, a.a1, a.a2);
     if fd != 1 && fd != 2 {
         return Err(Errno::EBADF);
     }
-    let user = UserSlice::new(buf, len)?.prefix(WRITE_MAX);
-    let mut chunk = [0u8; 256];
-    let mut done = 0;
-    while done < user.len() {
-        let part = user.skip(done).prefix(chunk.len());
-        part.read_into(&mut chunk[..part.len()])?;
-        crate::serial::write_bytes(&chunk[..part.len()]);
-        done += part.len();
+    let user = UserSlice::new(buf, len)?;
+    if len > WRITE_MAX {
+        return Err(Errno::EINVAL);
     }
-    Ok(done)
+    let mut small = [0u8; 256];
+    if len <= small.len() {
+        user.read_into(&mut small[..len])?;
+        crate::serial::write_bytes(&small[..len]);
+    } else {
+        crate::serial::write_bytes(&user.read_vec()?);
+    }
+    Ok(len)
 }
 
 /// exit(code): the parent's wait sees `code & 0xff`.

@@ -42,10 +42,20 @@ static TABLE: [Handler; nr::COUNT] = [
     handlers::sys_exec,     // 9
 ];
 
-/// Bring up the IPC subsystem (ports are static; nothing to allocate).
+/// Install the `int 0x80` entry and bring up the IPC subsystem (ports are
+/// static; nothing to allocate).
 pub fn init() {
+    crate::arch::trap::register(crate::arch::idt::VECTOR_SYSCALL, int80);
     crate::klog!("IPC", "Initializing IPC subsystem... ({} ports, {}-message queues)",
         mello_abi::limits::NUM_PORTS, mello_abi::limits::PORT_QUEUE_LEN);
+}
+
+/// `int 0x80` arrives through an interrupt gate (interrupts off); system
+/// calls run with interrupts on, as they do through `syscall`.
+fn int80(frame: &mut TrapFrame) {
+    crate::arch::irq::enable();
+    dispatch(frame);
+    crate::arch::irq::disable();
 }
 
 /// Run the system call described by `frame` and store its result in `rax`.

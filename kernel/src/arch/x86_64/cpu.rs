@@ -15,6 +15,7 @@ pub const MSR_FS_BASE: u32 = 0xC000_0100;
 pub const MSR_GS_BASE: u32 = 0xC000_0101;
 pub const MSR_KERNEL_GS_BASE: u32 = 0xC000_0102;
 pub const MSR_APIC_BASE: u32 = 0x1B;
+pub const MSR_TSC_AUX: u32 = 0xC000_0103;
 
 static HAS_SMAP: AtomicBool = AtomicBool::new(false);
 static HAS_SMEP: AtomicBool = AtomicBool::new(false);
