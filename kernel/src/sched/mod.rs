@@ -12,7 +12,7 @@
 //! * Each CPU runs its own queue; new tasks go to the least-loaded CPU, idle
 //!   CPUs steal, and CPU 0 rebalances every 100 ms (`runq`).
 //!
-//! Per-CPU state (`RUNNING`, `SWITCHED_FROM`) is written only by its own CPU
+//! Per-CPU state (the running slot, `SWITCHED_FROM`) is written only by its own CPU
 //! with interrupts disabled. A task's `on_cpu` flag keeps two CPUs from
 //! running it at once: a CPU that picked a task still switching out
 //! elsewhere waits for the flag to clear (`schedule`).
@@ -35,8 +35,6 @@ use task::{Task, TaskState};
 pub use runq::{least_loaded_cpu, RESCHEDULE_IPI};
 pub use task::{Priority, TaskId};
 
-/// The task each CPU runs; the slot owns one strong reference.
-static RUNNING: [AtomicPtr<Task>; MAX_CPUS] = [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
 /// The task a CPU just switched away from, until `finish_switch` releases it.
 static SWITCHED_FROM: [AtomicPtr<Task>; MAX_CPUS] = [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
 /// Each CPU's idle task (never freed).
@@ -51,9 +49,9 @@ pub fn init() {
 fn adopt_boot_context(cpu: usize) {
     let idle = Arc::into_raw(Task::new_idle(cpu)) as *mut Task;
     IDLE[cpu].store(idle, Ordering::Release);
-    // SAFETY: `idle` came from Arc::into_raw; the RUNNING slot gets its own reference.
+    // SAFETY: `idle` came from Arc::into_raw; the running slot gets its own reference.
     unsafe { Arc::increment_strong_count(idle) };
-    RUNNING[cpu].store(idle, Ordering::Release);
+    set_running(cpu, idle);
     percpu::cpu(cpu).online.store(true, Ordering::Release);
 }
 
@@ -73,27 +71,39 @@ pub fn enter_idle(cpu: usize) -> ! {
     }
 }
 
+/// The running task of CPU `cpu` (a raw `Arc`; the slot owns one reference).
+fn running(cpu: usize) -> *mut Task {
+    percpu::cpu(cpu).current.load(Ordering::Relaxed) as *mut Task
+}
+
+fn set_running(cpu: usize, task: *mut Task) {
+    percpu::cpu(cpu).current.store(task as *mut (), Ordering::Release);
+}
+
+/// The running task, read with one instruction: whichever CPU we are on,
+/// its slot names us.
+fn current_ptr() -> *mut Task {
+    let p = percpu::current_task_ptr() as *mut Task;
+    assert!(!p.is_null(), "scheduler not running on this CPU");
+    p
+}
+
 /// The task running on this CPU.
 pub fn current() -> Arc<Task> {
-    irq::without(|| {
-        let p = RUNNING[percpu::cpu_id()].load(Ordering::Acquire);
-        assert!(!p.is_null(), "scheduler not running on this CPU");
-        // SAFETY: the RUNNING slot holds a strong reference to `p` while it
-        // runs, and only this CPU (interrupts off) can change the slot.
-        unsafe {
-            Arc::increment_strong_count(p);
-            Arc::from_raw(p)
-        }
-    })
+    let p = current_ptr();
+    // SAFETY: the per-CPU slot holds a strong reference to the running task,
+    // which cannot go away while it runs this code.
+    unsafe {
+        Arc::increment_strong_count(p);
+        Arc::from_raw(p)
+    }
 }
 
 /// Run `f` with a reference to the current task without touching its
 /// reference count (the task cannot go away while it runs `f`).
 pub fn with_current<R>(f: impl FnOnce(&Task) -> R) -> R {
-    let p = irq::without(|| RUNNING[percpu::cpu_id()].load(Ordering::Acquire));
-    // SAFETY: the current task is alive while it runs this code; migration
-    // does not change which task we are.
-    f(unsafe { &*p })
+    // SAFETY: as in `current`.
+    f(unsafe { &*current_ptr() })
 }
 
 /// Create a kernel task running `body` at `priority` and make it runnable.
@@ -144,8 +154,8 @@ pub fn schedule() {
     let cpu = percpu::cpu_id();
     let me = percpu::cpu(cpu);
     me.set_need_resched(false);
-    let prev_ptr = RUNNING[cpu].load(Ordering::Relaxed);
-    // SAFETY: RUNNING holds a strong reference to the running task.
+    let prev_ptr = running(cpu);
+    // SAFETY: the running slot holds a strong reference to the running task.
     let prev = unsafe { &*prev_ptr };
 
     let keep_running = prev.state() == TaskState::Running;
@@ -158,7 +168,7 @@ pub fn schedule() {
         }
         None => {
             let idle = IDLE[cpu].load(Ordering::Relaxed);
-            // SAFETY: idle tasks are never freed; take a reference for RUNNING.
+            // SAFETY: idle tasks are never freed; take a reference for the running slot.
             unsafe { Arc::increment_strong_count(idle) };
             idle
         }
@@ -171,7 +181,7 @@ pub fn schedule() {
         irq::restore(was_enabled);
         return;
     }
-    // SAFETY: `next_ptr` carries a strong reference, now owned by RUNNING.
+    // SAFETY: `next_ptr` carries a strong reference, now owned by the running slot.
     let next = unsafe { &*next_ptr };
     while next.on_cpu.load(Ordering::Acquire) {
         core::hint::spin_loop();
@@ -182,7 +192,7 @@ pub fn schedule() {
 
     runq::set_busy(cpu, !next.is_idle());
     switch_mm_and_fpu(cpu, prev, next);
-    RUNNING[cpu].store(next_ptr, Ordering::Release);
+    set_running(cpu, next_ptr);
     SWITCHED_FROM[cpu].store(prev_ptr, Ordering::Release);
     METRICS.ctx_switches.fetch_add(1, Ordering::Relaxed);
     me.stats.context_switches.fetch_add(1, Ordering::Relaxed);
@@ -227,7 +237,7 @@ fn finish_switch() {
     let cpu = percpu::cpu_id();
     let prev = SWITCHED_FROM[cpu].swap(core::ptr::null_mut(), Ordering::AcqRel);
     if !prev.is_null() {
-        // SAFETY: SWITCHED_FROM held the reference RUNNING had for `prev`.
+        // SAFETY: SWITCHED_FROM holds the reference the running slot had.
         let prev = unsafe { Arc::from_raw(prev) };
         prev.on_cpu.store(false, Ordering::Release);
         drop(prev);
@@ -281,7 +291,7 @@ pub fn resched_ipi() {
 /// Called on every return from a trap or system call: the preemption point.
 pub fn on_trap_exit(_frame: &mut TrapFrame) {
     let Some(me) = percpu::try_this_cpu() else { return };
-    if me.need_resched() && me.preempt_count() == 0 && !RUNNING[me.cpu_id].load(Ordering::Relaxed).is_null() {
+    if me.need_resched() && me.preempt_count() == 0 && !running(me.cpu_id).is_null() {
         schedule();
     }
 }

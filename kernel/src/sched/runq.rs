@@ -84,10 +84,13 @@ pub fn wake_target(task: &Task) -> usize {
 /// current task: it is queued behind its peers first (round-robin).
 /// Returns `None` if nothing is runnable (and `prev` was not given).
 pub fn pick_next(cpu: usize, prev: Option<*mut Task>) -> Option<Arc<Task>> {
+    if prev.is_some() && LOAD[cpu].load(Ordering::Relaxed) == 0 {
+        return None; // yielding with nothing else queued here: keep running
+    }
     {
         let mut rq = RQS[cpu].lock();
         if let Some(p) = prev {
-            // SAFETY: `p` is the running task, kept alive by RUNNING.
+            // SAFETY: `p` is the running task, kept alive by its CPU's running slot.
             let prev = unsafe { &*p };
             if !prev.is_idle() {
                 // SAFETY: as above; the queue gets its own strong reference.

@@ -21,6 +21,7 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 /// Offsets used by assembly.
 pub const OFF_KERNEL_RSP: usize = 8;
 pub const OFF_USER_RSP: usize = 16;
+pub const OFF_CURRENT: usize = 24;
 
 #[repr(C, align(64))]
 pub struct PerCpu {
@@ -29,6 +30,8 @@ pub struct PerCpu {
     kernel_rsp: AtomicU64,
     /// Scratch: the user RSP on `syscall` entry.
     user_rsp: AtomicU64,
+    /// The running task (an `Arc<Task>` turned raw; owned by `sched`).
+    pub current: AtomicPtr<()>,
     /// Dense CPU index (0 = bootstrap processor).
     pub cpu_id: usize,
     /// Local APIC id.
@@ -39,8 +42,6 @@ pub struct PerCpu {
     need_resched: AtomicBool,
     held_locks: [Cell<u8>; LEVELS],
     last_lock: Cell<&'static str>,
-    /// Opaque pointer to the running task (owned by `sched`).
-    pub current: AtomicPtr<()>,
     /// Counters (read by anyone).
     pub stats: CpuStats,
 }
@@ -63,6 +64,7 @@ impl PerCpu {
             self_ptr: AtomicPtr::new(core::ptr::null_mut()),
             kernel_rsp: AtomicU64::new(0),
             user_rsp: AtomicU64::new(0),
+            current: AtomicPtr::new(core::ptr::null_mut()),
             cpu_id,
             apic_id: AtomicU32::new(0),
             online: AtomicBool::new(false),
@@ -70,7 +72,6 @@ impl PerCpu {
             need_resched: AtomicBool::new(false),
             held_locks: [const { Cell::new(0) }; LEVELS],
             last_lock: Cell::new(""),
-            current: AtomicPtr::new(core::ptr::null_mut()),
             stats: CpuStats {
                 timer_ticks: AtomicU64::new(0),
                 context_switches: AtomicU64::new(0),
@@ -169,6 +170,22 @@ pub fn this_cpu() -> (PreemptGuard, &'static PerCpu) {
     let guard = PreemptGuard::new();
     (guard, try_this_cpu().expect("per-CPU data not initialised"))
 }
+
+/// The running task's pointer as stored by the scheduler, read with one
+/// `gs`-relative load (null before the scheduler runs on this CPU).
+#[inline]
+pub fn current_task_ptr() -> *mut () {
+    if !CPU_IDS_SET.load(Ordering::Relaxed) {
+        return core::ptr::null_mut();
+    }
+    let p: *mut ();
+    // SAFETY: GS.BASE points at this CPU's `PerCpu` (see `try_this_cpu`);
+    // a single load cannot be split by a migration.
+    unsafe { core::arch::asm!("mov {}, gs:[{off}]", out(reg) p, off = const OFF_CURRENT, options(nostack, readonly, preserves_flags)) };
+    p
+}
+
+const _: () = assert!(core::mem::offset_of!(PerCpu, current) == OFF_CURRENT);
 
 /// Id of the CPU this code runs on (may be stale once preemption is back on).
 pub fn cpu_id() -> usize {
