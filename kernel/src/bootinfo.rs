@@ -42,6 +42,19 @@ pub struct Framebuffer {
     pub bpp: u8,
 }
 
+/// Where GRUB loaded the kernel's ELF symbol table (`.symtab`) and its
+/// string table (physical ranges), from the ELF-sections tag. GRUB loads
+/// non-allocated sections into free memory and records their addresses in
+/// the section headers; the frames are not reserved in the memory map, so
+/// `mm::init` reserves these ranges.
+#[derive(Clone, Debug)]
+pub struct ElfSymbols {
+    pub symtab: Range<u64>,
+    pub strtab: Range<u64>,
+    /// Size of one symbol entry (24 for ELF64).
+    pub entsize: u64,
+}
+
 /// Where the ACPI root table is, from GRUB's copy of the RSDP.
 #[derive(Clone, Copy, Debug)]
 pub enum AcpiRoot {
@@ -60,6 +73,8 @@ pub struct BootInfo {
     pub acpi_root: Option<AcpiRoot>,
     /// Physical range of GRUB's boot information block.
     pub mbi: Range<u64>,
+    /// The kernel's symbol table as loaded by GRUB (for backtraces).
+    pub elf_symbols: Option<ElfSymbols>,
 }
 
 impl BootInfo {
@@ -99,6 +114,7 @@ pub fn parse(magic: u32, mbi_phys: usize) -> BootInfo {
         framebuffer: None,
         acpi_root: None,
         mbi: mbi_phys as u64..(mbi_phys + mbi.total_size()) as u64,
+        elf_symbols: None,
     };
 
     let areas = mbi.memory_map_tag().expect("boot loader gave no memory map");
@@ -137,10 +153,28 @@ pub fn parse(magic: u32, mbi_phys: usize) -> BootInfo {
         }
     }
 
+    info.elf_symbols = mbi.elf_sections_tag().and_then(elf_symbols);
+
     info.acpi_root = if let Some(v2) = mbi.rsdp_v2_tag() {
         Some(AcpiRoot::Xsdt(v2.xsdt_address() as u64))
     } else {
         mbi.rsdp_v1_tag().map(|v1| AcpiRoot::Rsdt(v1.rsdt_address() as u64))
     };
     info
+}
+
+/// Find `.symtab` (type SHT_SYMTAB) and the string table it links to.
+fn elf_symbols(tag: &multiboot2::ElfSectionsTag) -> Option<ElfSymbols> {
+    const SHT_SYMTAB: u32 = 2;
+    const SHT_STRTAB: u32 = 3;
+    let symtab = tag.sections().find(|s| s.sh_type == SHT_SYMTAB)?;
+    let strtab = tag.sections().nth(symtab.sh_link as usize).filter(|s| s.sh_type == SHT_STRTAB)?;
+    if symtab.sh_addr == 0 || strtab.sh_addr == 0 {
+        return None; // the loader did not load them
+    }
+    Some(ElfSymbols {
+        symtab: symtab.sh_addr..symtab.sh_addr + symtab.sh_size,
+        strtab: strtab.sh_addr..strtab.sh_addr + strtab.sh_size,
+        entsize: symtab.sh_entsize,
+    })
 }

@@ -19,6 +19,8 @@ mod cmdline;
 mod config;
 mod console;
 mod error;
+mod font;
+mod framebuffer;
 mod ktest;
 mod metrics;
 mod mm;

@@ -57,9 +57,11 @@ pub fn backtrace_from(mut rbp: u64) {
         if ret == 0 {
             break;
         }
-        match crate::symbols::lookup(ret) {
-            Some((name, off)) => crate::serial_println!("[PANIC]   #{depth:2} {ret:#018x} {name}+{off:#x}"),
-            None => crate::serial_println!("[PANIC]   #{depth:2} {ret:#018x}"),
+        // `ret - 1` is inside the call instruction, so a call that ends its
+        // function (a call to a `-> !` function) still names the caller.
+        match crate::symbols::lookup(ret - 1) {
+            Some((name, off)) => crate::serial_println!("[PANIC]   #{depth:<2} {ret:#018x}  {name}+{:#x}", off + 1),
+            None => crate::serial_println!("[PANIC]   #{depth:<2} {ret:#018x}  ??"),
         }
         if next <= rbp {
             break;

@@ -22,13 +22,18 @@ use layout::KERNEL_VMA;
 pub fn init(boot: &BootInfo) {
     crate::mm_info!("Initializing memory management...");
     let kernel = linker_addr!(__boot_start)..(linker_addr!(__kernel_end) - KERNEL_VMA);
-    let mut reserved = [const { 0..0 }; 2 + crate::bootinfo::MAX_MODULES];
+    let mut reserved = [const { 0..0 }; 4 + crate::bootinfo::MAX_MODULES];
     reserved[0] = kernel;
     reserved[1] = boot.mbi.clone();
-    for (i, m) in boot.modules().iter().enumerate() {
-        reserved[2 + i] = m.clone();
+    // GRUB's copy of the kernel's .symtab/.strtab (read by `symbols::init`).
+    if let Some(elf) = &boot.elf_symbols {
+        reserved[2] = elf.symtab.clone();
+        reserved[3] = elf.strtab.clone();
     }
-    pmm::init(boot, &reserved[..2 + boot.modules().len()]);
+    for (i, m) in boot.modules().iter().enumerate() {
+        reserved[4 + i] = m.clone();
+    }
+    pmm::init(boot, &reserved[..4 + boot.modules().len()]);
     kernel_space::init(boot);
     heap::init();
     kernel_space::finish();

@@ -40,13 +40,15 @@ mb2_header:
     .long 0                          /* architecture: i386 protected mode */
     .long mb2_header_end - mb2_header
     .long -(0xE85250D6 + (mb2_header_end - mb2_header))
-    /* framebuffer tag (optional): any size, 32 bpp */
+    /* framebuffer tag (optional): 1024x768x32 preferred. GRUB ignores the
+       depth unless a size is given too, and its own choice ("auto") is a
+       24-bpp mode under SeaBIOS and unusable under OVMF. */
     .balign 8
     .short 5
     .short 1
     .long 20
-    .long 0
-    .long 0
+    .long 1024
+    .long 768
     .long 32
     /* module alignment tag: page-align modules */
     .balign 8
