@@ -7,7 +7,12 @@
 //! neighbour. A [`KernelStack`] owns its slot and frames; dropping it unmaps
 //! them, shoots down the TLB entries on every CPU and frees the frames.
 //!
-//! Locking: `SLOTS` guards the slot bitmap; it is never held while mapping.
+//! Freed stacks are kept mapped in a small cache (`CACHE`, up to
+//! `CACHE_SIZE`) and handed out again first: creating a task then costs no
+//! page-table work and no TLB shootdown.
+//!
+//! Locking: `SLOTS` guards the slot bitmap, `CACHE` the cached slots; neither
+//! is held while mapping.
 
 use super::kernel_space;
 use super::layout::{KSTACK_BASE, PAGE_SIZE};
@@ -23,14 +28,26 @@ const _: () = assert!(KERNEL_STACK_SIZE as u64 + GUARD <= SLOT_SIZE);
 static SLOTS: IrqSpinLock<[u64; MAX_SLOTS / 64]> =
     IrqSpinLock::new(LockLevel::WaitQueue, "kstack-slots", [0; MAX_SLOTS / 64]);
 
+const CACHE_SIZE: usize = 32;
+/// Slots of freed stacks that are still mapped: (slots, count).
+static CACHE: IrqSpinLock<([usize; CACHE_SIZE], usize)> =
+    IrqSpinLock::new(LockLevel::WaitQueue, "kstack-cache", ([0; CACHE_SIZE], 0));
+
 /// A mapped kernel stack with a guard page below it.
 pub struct KernelStack {
     slot: usize,
 }
 
 impl KernelStack {
-    /// Allocate and map a new stack.
+    /// A stack from the cache, or a newly allocated and mapped one.
     pub fn new() -> Result<Self, OutOfMemory> {
+        {
+            let mut cache = CACHE.lock();
+            if cache.1 > 0 {
+                cache.1 -= 1;
+                return Ok(KernelStack { slot: cache.0[cache.1] });
+            }
+        }
         let slot = {
             let mut bits = SLOTS.lock();
             let (w, word) = bits.iter_mut().enumerate().find(|(_, w)| **w != u64::MAX).ok_or(OutOfMemory)?;
@@ -41,11 +58,16 @@ impl KernelStack {
         let stack = KernelStack { slot };
         let mut va = stack.bottom();
         while va < stack.top() {
-            // On failure `stack` drops and unmaps what was mapped so far.
-            let pa = pmm::alloc_frame()?;
-            if kernel_space::map_kernel_page(va, pa).is_err() {
-                pmm::free_frame(pa);
-                return Err(OutOfMemory);
+            let mapped = pmm::alloc_frame().and_then(|pa| {
+                kernel_space::map_kernel_page(va, pa).map_err(|_| {
+                    pmm::free_frame(pa);
+                    OutOfMemory
+                })
+            });
+            if let Err(e) = mapped {
+                destroy(slot); // unmaps what was mapped so far
+                core::mem::forget(stack);
+                return Err(e);
             }
             va += PAGE_SIZE;
         }
@@ -69,23 +91,37 @@ impl KernelStack {
 
 impl Drop for KernelStack {
     fn drop(&mut self) {
-        let mut va = self.bottom();
-        let mut frames = [0u64; KERNEL_STACK_SIZE / PAGE_SIZE as usize];
-        let mut n = 0;
-        while va < self.top() {
-            if let Some(pa) = kernel_space::unmap_kernel_page(va) {
-                frames[n] = pa;
-                n += 1;
+        {
+            let mut cache = CACHE.lock();
+            if cache.1 < CACHE_SIZE {
+                let n = cache.1;
+                cache.0[n] = self.slot;
+                cache.1 += 1;
+                return;
             }
-            va += PAGE_SIZE;
         }
-        super::tlb::flush_kernel_range(self.bottom(), self.top());
-        for &pa in &frames[..n] {
-            pmm::free_frame(pa);
-        }
-        let mut bits = SLOTS.lock();
-        bits[self.slot / 64] &= !(1 << (self.slot % 64));
+        destroy(self.slot);
     }
+}
+
+/// Unmap and free whatever is mapped in `slot`, then free the slot.
+fn destroy(slot: usize) {
+    let stack = core::mem::ManuallyDrop::new(KernelStack { slot });
+    let (bottom, top) = (stack.bottom(), stack.top());
+    let mut frames = [0u64; KERNEL_STACK_SIZE / PAGE_SIZE as usize];
+    let mut n = 0;
+    for va in (bottom..top).step_by(PAGE_SIZE as usize) {
+        if let Some(pa) = kernel_space::unmap_kernel_page(va) {
+            frames[n] = pa;
+            n += 1;
+        }
+    }
+    super::tlb::flush_kernel_range(bottom, top);
+    for &pa in &frames[..n] {
+        pmm::free_frame(pa);
+    }
+    let mut bits = SLOTS.lock();
+    bits[slot / 64] &= !(1 << (slot % 64));
 }
 
 /// If `addr` is a stack guard page, the slot's stack range (for reports).

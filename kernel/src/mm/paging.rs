@@ -100,6 +100,22 @@ pub fn alloc_table() -> Result<u64, OutOfMemory> {
 /// # Safety
 /// As for [`table_at`]: `root` is a PML4 frame and the caller serialises edits.
 pub unsafe fn entry(root: u64, va: u64, leaf_level: u32, create: bool) -> Result<Option<&'static mut Pte>, MapError> {
+    let mut alloc = alloc_table;
+    // SAFETY: forwarded contract.
+    unsafe { entry_with(root, va, leaf_level, if create { Some(&mut alloc) } else { None }) }
+}
+
+/// [`entry`] with a caller-supplied allocator for missing tables (address
+/// spaces use it to remember every table they own).
+///
+/// # Safety
+/// As for [`entry`].
+pub unsafe fn entry_with(
+    root: u64,
+    va: u64,
+    leaf_level: u32,
+    mut alloc: Option<&mut dyn FnMut() -> Result<u64, OutOfMemory>>,
+) -> Result<Option<&'static mut Pte>, MapError> {
     let mut table_pa = root;
     let mut level = 4;
     loop {
@@ -110,10 +126,8 @@ pub unsafe fn entry(root: u64, va: u64, leaf_level: u32, create: bool) -> Result
             return Ok(Some(e));
         }
         if !e.is_present() {
-            if !create {
-                return Ok(None);
-            }
-            *e = Pte::new(alloc_table()?, TABLE_FLAGS);
+            let Some(alloc) = alloc.as_mut() else { return Ok(None) };
+            *e = Pte::new(alloc()?, TABLE_FLAGS);
         } else if e.flags().contains(PteFlags::HUGE) {
             return Err(MapError::HugePage);
         }

@@ -150,8 +150,13 @@ fn refcount(pa: u64) -> &'static AtomicU16 {
 /// Allocate a zeroed frame for user space, with reference count 1.
 pub fn alloc_user_frame() -> Result<u64, OutOfMemory> {
     let pa = alloc_frame_zeroed()?;
-    refcount(pa).store(1, Ordering::Release);
+    init_user_frame(pa);
     Ok(pa)
+}
+
+/// Make a freshly allocated frame a user frame with reference count 1.
+pub fn init_user_frame(pa: u64) {
+    refcount(pa).store(1, Ordering::Release);
 }
 
 /// Add a reference to a user frame (a copy-on-write share).

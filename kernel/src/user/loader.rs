@@ -6,8 +6,9 @@
 //! then maps each `PT_LOAD` segment into a fresh address space with its
 //! exact permissions (R, RW+NX or RX; never W and X together), copies the
 //! file bytes, leaves the BSS zeroed, applies static-PIE relocations, and
-//! maps a stack of `USER_STACK_SIZE` bytes below `USER_STACK_TOP` with an
-//! unmapped guard page under it. The initial stack holds, from the stack
+//! declares a stack region of `USER_STACK_SIZE` bytes below
+//! `USER_STACK_TOP`, filled on demand (only the pages holding the arguments
+//! are mapped up front); the page under it is never mapped, a guard. The initial stack holds, from the stack
 //! pointer up: `argc`, `argv[0..argc]`, NULL, envp NULL, auxv `AT_NULL`,
 //! then the argument strings.
 //!
@@ -53,6 +54,7 @@ pub fn load(elf: &[u8], argv: &[Vec<u8>]) -> Result<Image, Errno> {
 fn map_segments(space: &mut AddressSpace, elf: &[u8], plan: &LoadPlan) -> Result<(), Errno> {
     // Map everything writable for the kernel's copy, then set final flags.
     for seg in plan.segments() {
+        space.add_region(seg.page_range(), false)?;
         for page in seg.page_range().step_by(PAGE_SIZE as usize) {
             space.map_new_page(page, USER_RW)?;
         }
@@ -77,12 +79,11 @@ fn map_segments(space: &mut AddressSpace, elf: &[u8], plan: &LoadPlan) -> Result
     Ok(())
 }
 
-/// Map the stack and lay out argc/argv/envp/auxv; returns the initial RSP.
+/// Declare the stack region (filled on demand), lay out
+/// argc/argv/envp/auxv at its top; returns the initial RSP.
 fn build_stack(space: &mut AddressSpace, argv: &[Vec<u8>]) -> Result<u64, Errno> {
     let bottom = USER_STACK_TOP - USER_STACK_SIZE as u64;
-    for page in (bottom..USER_STACK_TOP).step_by(PAGE_SIZE as usize) {
-        space.map_new_page(page, USER_RW)?;
-    }
+    space.add_region(bottom..USER_STACK_TOP, true)?;
     // Strings at the very top, then the pointer block below, 16-aligned.
     let strings_len: u64 = argv.iter().map(|a| a.len() as u64 + 1).sum();
     let strings_at = (USER_STACK_TOP - strings_len) & !15;
@@ -90,6 +91,9 @@ fn build_stack(space: &mut AddressSpace, argv: &[Vec<u8>]) -> Result<u64, Errno>
     let sp = (strings_at - (words as u64) * 8) & !15;
     if sp < bottom + PAGE_SIZE {
         return Err(Errno::E2BIG);
+    }
+    for page in (sp & !(PAGE_SIZE - 1)..USER_STACK_TOP).step_by(PAGE_SIZE as usize) {
+        space.map_new_page(page, USER_RW)?;
     }
     let mut block: Vec<u8> = Vec::new();
     block.try_reserve((words * 8) as usize).map_err(no_memory)?;

@@ -151,18 +151,20 @@ pub fn wait(pid: isize, status_ptr: usize) -> SysResult {
     Ok(child)
 }
 
-/// Page fault on a user address: resolve copy-on-write writes.
+/// Page fault on a user address: resolve copy-on-write writes and first
+/// touches of the stack.
 pub fn handle_user_fault(addr: u64, error: u64) -> bool {
     use crate::arch::exceptions::pf;
-    if error & (pf::PRESENT | pf::WRITE) != (pf::PRESENT | pf::WRITE) {
+    if error & (pf::RESERVED | pf::INSTRUCTION) != 0 {
         return false;
     }
     let Some(proc) = current_process() else { return false };
     let mut space = proc.space.lock();
-    match space.as_mut().map(|s| s.resolve_cow(addr)) {
+    let (write, present) = (error & pf::WRITE != 0, error & pf::PRESENT != 0);
+    match space.as_mut().map(|s| s.resolve_fault(addr, write, present)) {
         Some(Ok(resolved)) => resolved,
         Some(Err(_)) => {
-            crate::klog!("FAULT", "pid {}: out of memory resolving copy-on-write", proc.pid);
+            crate::klog!("FAULT", "pid {}: out of memory resolving a page fault", proc.pid);
             false
         }
         None => false,

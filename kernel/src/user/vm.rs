@@ -3,14 +3,19 @@
 //! An [`AddressSpace`] owns one PML4. Its upper half (slots 256..512) is a
 //! copy of the kernel's, pointing at the shared kernel PDPTs; its lower half
 //! is private and holds only user mappings (USER bit set at every level).
+//! It also records its *regions* (page-aligned ranges the program may use:
+//! ELF segments, the stack) and every page-table frame of the lower half,
+//! so fork and teardown visit only what exists instead of scanning whole
+//! tables.
 //!
-//! Every user frame carries a reference count (`pmm::share`/`release`).
-//! `fork_cow` shares all frames of the parent with the child and makes
-//! writable pages read-only in both, tagged `COW`. A write fault on such a
-//! page ([`AddressSpace::resolve_cow`]) gives the writer a private copy, or
-//! just restores write access when it holds the last reference. Dropping
-//! an address space releases every user frame and every page-table frame
-//! of the lower half; the PML4 frame last.
+//! * Regions marked lazy (the stack) are filled on demand: a fault on an
+//!   unmapped page inside one maps a zeroed page ([`AddressSpace::resolve_fault`]).
+//! * Every user frame carries a reference count (`pmm::share`/`release`).
+//!   [`AddressSpace::fork_cow`] shares all mapped frames with the child and
+//!   makes writable pages read-only in both, tagged `COW`; a write fault on
+//!   such a page gives the writer a private copy, or just restores write
+//!   access when it holds the last reference.
+//! * Dropping a space releases every user frame, every table, then the PML4.
 //!
 //! TLB: an address space is loaded only on the CPU running its process's
 //! single task (the scheduler reloads CR3 on every switch to a user task),
@@ -22,16 +27,29 @@
 
 use crate::mm::kernel_space;
 use crate::mm::layout::{phys_to_virt, PAGE_SIZE};
-use crate::mm::paging::{self, MapError, Pte, PteFlags, Table};
+use crate::mm::paging::{self, MapError, Pte, PteFlags};
 use crate::mm::pmm::{self, OutOfMemory};
 use crate::mm::tlb;
+use alloc::vec::Vec;
+use core::ops::Range;
 use mello_abi::limits::USER_END;
 
-/// Flags of an ordinary user page.
+/// Flags of an ordinary user data page.
 pub const USER_RW: PteFlags = PteFlags::USER.union(PteFlags::WRITABLE).union(PteFlags::NO_EXECUTE);
+
+/// A range of user addresses the program owns.
+#[derive(Clone, Debug)]
+pub struct Region {
+    pub range: Range<u64>,
+    /// Pages are mapped (zeroed, RW+NX) on first touch.
+    pub lazy: bool,
+}
 
 pub struct AddressSpace {
     root: u64,
+    regions: Vec<Region>,
+    /// Every page-table frame of the lower half (PDPTs, PDs, PTs).
+    tables: Vec<u64>,
 }
 
 impl AddressSpace {
@@ -39,7 +57,7 @@ impl AddressSpace {
     pub fn new() -> Result<Self, OutOfMemory> {
         let root = paging::alloc_table()?;
         kernel_space::copy_kernel_half(root);
-        Ok(AddressSpace { root })
+        Ok(AddressSpace { root, regions: Vec::new(), tables: Vec::new() })
     }
 
     /// Physical address of the PML4 (for CR3).
@@ -47,26 +65,47 @@ impl AddressSpace {
         self.root
     }
 
-    /// Map a fresh zeroed frame at `va` with `flags` (USER added). Returns
-    /// the frame so the caller can fill it through the direct map.
-    pub fn map_new_page(&mut self, va: u64, flags: PteFlags) -> Result<u64, MapError> {
-        debug_assert!(va < USER_END as u64);
-        let pa = pmm::alloc_user_frame()?;
-        // SAFETY: `self.root` is our hierarchy and `&mut self` serialises
-        // edits; the frame is fresh and owned by this mapping.
-        match unsafe { paging::map(self.root, va, pa, flags | PteFlags::USER) } {
-            Ok(()) => Ok(pa),
-            Err(e) => {
-                pmm::release(pa);
-                Err(e)
-            }
-        }
+    /// Declare `range` (page-aligned) part of the program.
+    pub fn add_region(&mut self, range: Range<u64>, lazy: bool) -> Result<(), OutOfMemory> {
+        debug_assert!(range.end <= USER_END as u64 && range.start % PAGE_SIZE == 0);
+        self.regions.try_reserve(1).map_err(|_| OutOfMemory)?;
+        self.regions.push(Region { range, lazy });
+        Ok(())
     }
 
-    /// Change the flags of the page at `va` (mapped by this space).
+    fn lookup(&mut self, va: u64, create: bool) -> Result<Option<&'static mut Pte>, MapError> {
+        let tables = &mut self.tables;
+        let mut alloc = || -> Result<u64, OutOfMemory> {
+            tables.try_reserve(1).map_err(|_| OutOfMemory)?;
+            let t = paging::alloc_table()?;
+            tables.push(t);
+            Ok(t)
+        };
+        // SAFETY: `self.root` is our hierarchy and `&mut self` serialises edits.
+        unsafe { paging::entry_with(self.root, va, 1, if create { Some(&mut alloc) } else { None }) }
+    }
+
+    /// Map frame `pa` (whose reference the caller hands over) at `va`.
+    fn install(&mut self, va: u64, pa: u64, flags: PteFlags) -> Result<(), MapError> {
+        let pte = self.lookup(va, true)?.expect("created");
+        if pte.is_present() {
+            return Err(MapError::AlreadyMapped);
+        }
+        *pte = Pte::new(pa, flags | PteFlags::USER | PteFlags::PRESENT);
+        Ok(())
+    }
+
+    /// Map a fresh zeroed frame at `va` with `flags`. Returns the frame so
+    /// the caller can fill it through the direct map.
+    pub fn map_new_page(&mut self, va: u64, flags: PteFlags) -> Result<u64, MapError> {
+        let pa = pmm::alloc_user_frame()?;
+        self.install(va, pa, flags).inspect_err(|_| pmm::release(pa))?;
+        Ok(pa)
+    }
+
+    /// Change the flags of the page at `va`, if mapped.
     pub fn protect(&mut self, va: u64, flags: PteFlags) {
-        // SAFETY: our hierarchy, exclusive access through `&mut self`.
-        if let Ok(Some(pte)) = unsafe { paging::entry(self.root, va, 1, false) } {
+        if let Ok(Some(pte)) = self.lookup(va, false) {
             if pte.is_present() {
                 *pte = Pte::new(pte.addr(), flags | PteFlags::USER | PteFlags::PRESENT);
             }
@@ -85,8 +124,8 @@ impl AddressSpace {
         while !data.is_empty() {
             let (pa, _) = self.translate(va).ok_or(MapError::AlreadyMapped)?;
             let n = ((PAGE_SIZE - va % PAGE_SIZE) as usize).min(data.len());
-            // SAFETY: `pa..pa+n` lies in one user frame owned by this space
-            // (mapped above), reached through the direct map.
+            // SAFETY: `pa..pa+n` lies in one user frame owned by this space,
+            // reached through the direct map.
             unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), phys_to_virt(pa) as *mut u8, n) };
             data = &data[n..];
             va += n as u64;
@@ -94,26 +133,55 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// Every mapped page: (address, entry), region by region.
+    fn mapped_pages(&self) -> impl Iterator<Item = (u64, &'static mut Pte)> + '_ {
+        self.regions.iter().flat_map(|r| r.range.clone().step_by(PAGE_SIZE as usize)).filter_map(|va| {
+            // SAFETY: reading our own hierarchy (no tables are created).
+            let pte = unsafe { paging::entry_with(self.root, va, 1, None) }.ok()??;
+            pte.is_present().then_some((va, pte))
+        })
+    }
+
     /// A copy-on-write clone for `fork`. The caller flushes its TLB after
     /// (this space is the current one).
     pub fn fork_cow(&mut self) -> Result<AddressSpace, OutOfMemory> {
-        let child = AddressSpace::new()?;
-        // SAFETY: both roots are PML4s we own exclusively.
-        let (src, dst) = unsafe { (paging::table_at(self.root), paging::table_at(child.root)) };
-        for i in 0..crate::mm::layout::KERNEL_PML4_FIRST {
-            if src[i].is_present() {
-                // On failure `child` drops and releases what was copied.
-                dst[i] = Pte::new(clone_table(src[i].addr(), 3)?, src[i].flags());
+        let mut child = AddressSpace::new()?;
+        child.regions.try_reserve(self.regions.len()).map_err(|_| OutOfMemory)?;
+        child.regions.extend(self.regions.iter().cloned());
+        for (va, pte) in self.mapped_pages() {
+            let mut flags = pte.flags();
+            if flags.contains(PteFlags::WRITABLE) {
+                flags = (flags - PteFlags::WRITABLE) | PteFlags::COW;
+                *pte = Pte::new(pte.addr(), flags);
+            }
+            pmm::share(pte.addr());
+            if child.install(va, pte.addr(), flags).is_err() {
+                pmm::release(pte.addr());
+                return Err(OutOfMemory); // `child` drops what it holds
             }
         }
         Ok(child)
     }
 
-    /// Resolve a write fault at `va` if it hit a copy-on-write page.
-    pub fn resolve_cow(&mut self, va: u64) -> Result<bool, OutOfMemory> {
+    /// Resolve a user page fault at `va` with CPU error code `error`:
+    /// a write to a copy-on-write page, or a first touch of a lazy region.
+    /// `Ok(false)` means a genuine fault (the caller kills the process).
+    pub fn resolve_fault(&mut self, va: u64, write: bool, present: bool) -> Result<bool, OutOfMemory> {
         let page = va & !(PAGE_SIZE - 1);
-        // SAFETY: our hierarchy, exclusive access through `&mut self`.
-        let Ok(Some(pte)) = (unsafe { paging::entry(self.root, page, 1, false) }) else { return Ok(false) };
+        if !present {
+            if !self.regions.iter().any(|r| r.lazy && r.range.contains(&page)) {
+                return Ok(false);
+            }
+            return match self.map_new_page(page, USER_RW) {
+                Ok(_) => Ok(true),
+                Err(MapError::OutOfMemory) => Err(OutOfMemory),
+                Err(_) => Ok(false),
+            };
+        }
+        if !write {
+            return Ok(false);
+        }
+        let Ok(Some(pte)) = self.lookup(page, false) else { return Ok(false) };
         let flags = pte.flags();
         if !pte.is_present() || !flags.contains(PteFlags::COW) {
             return Ok(false);
@@ -123,12 +191,13 @@ impl AddressSpace {
         if pmm::ref_count(old) == 1 {
             *pte = Pte::new(old, writable);
         } else {
-            let new = pmm::alloc_user_frame()?;
+            let new = pmm::alloc_frame()?;
             // SAFETY: both frames are whole pages reached through the direct
             // map; `new` is fresh, `old` is shared read-only.
             unsafe {
                 core::ptr::copy_nonoverlapping(phys_to_virt(old) as *const u8, phys_to_virt(new) as *mut u8, PAGE_SIZE as usize)
             };
+            pmm::init_user_frame(new);
             *pte = Pte::new(new, writable);
             pmm::release(old);
         }
@@ -137,63 +206,14 @@ impl AddressSpace {
     }
 }
 
-/// Copy the table at `pa` (a level-`level` table of the user half) for a
-/// child: tables are duplicated, leaf frames shared copy-on-write.
-fn clone_table(pa: u64, level: u32) -> Result<u64, OutOfMemory> {
-    let new = paging::alloc_table()?;
-    // SAFETY: `pa` is a user page table of the (locked) parent space; `new`
-    // is a fresh table only we know.
-    let (src, dst): (&mut Table, &mut Table) = unsafe { (paging::table_at(pa), paging::table_at(new)) };
-    for i in 0..512 {
-        let e = src[i];
-        if !e.is_present() {
-            continue;
-        }
-        if level == 1 {
-            let mut flags = e.flags();
-            if flags.contains(PteFlags::WRITABLE) {
-                flags = (flags - PteFlags::WRITABLE) | PteFlags::COW;
-                src[i] = Pte::new(e.addr(), flags);
-            }
-            pmm::share(e.addr());
-            dst[i] = Pte::new(e.addr(), flags);
-        } else {
-            match clone_table(e.addr(), level - 1) {
-                Ok(child) => dst[i] = Pte::new(child, e.flags()),
-                Err(err) => {
-                    free_table(new, level);
-                    return Err(err);
-                }
-            }
-        }
-    }
-    Ok(new)
-}
-
-/// Release every frame under the level-`level` table at `pa`, then the table.
-fn free_table(pa: u64, level: u32) {
-    // SAFETY: the table belongs to an address space being torn down (or a
-    // half-built clone) that no CPU has loaded.
-    let table = unsafe { paging::table_at(pa) };
-    for e in table.iter().filter(|e| e.is_present()) {
-        if level == 1 {
-            pmm::release(e.addr());
-        } else {
-            free_table(e.addr(), level - 1);
-        }
-    }
-    pmm::free_frame(pa);
-}
-
 impl Drop for AddressSpace {
     fn drop(&mut self) {
         debug_assert_ne!(crate::arch::cpu::read_cr3(), self.root, "freeing the live address space");
-        // SAFETY: we own the root and nobody has it loaded.
-        let pml4 = unsafe { paging::table_at(self.root) };
-        for i in 0..crate::mm::layout::KERNEL_PML4_FIRST {
-            if pml4[i].is_present() {
-                free_table(pml4[i].addr(), 3);
-            }
+        for (_, pte) in self.mapped_pages() {
+            pmm::release(pte.addr());
+        }
+        for &t in &self.tables {
+            pmm::free_frame(t);
         }
         pmm::free_frame(self.root);
     }
