@@ -23,10 +23,11 @@ A hang is a FAIL at --timeout. A triple fault makes QEMU (-no-reboot) exit
 with status 0 but without the --done line: a FAIL too.
 
 Event-driven: lines are judged as they arrive. A fatal marker (`[PANIC]`,
-`KERNEL EXCEPTION`) stops QEMU after a short grace period (so the rest of
-the report reaches the log); other markers (a test's `FAILED` line) let the
-run finish so the log holds every result. QEMU is stopped once the verdict
-is certain.
+`KERNEL EXCEPTION`) stops QEMU after 2 s (so the rest of the report
+reaches the log); after a test's `FAILED` line the run gets at most 60 s
+more, so the log holds every result without waiting for the full timeout;
+after the run's last line (`init exited`, `[KTEST] N passed`) QEMU has
+30 s to power off.
 
 Output: one line `PASS NAME (12.3s)` or `FAIL NAME (12.3s): reason`,
 followed on failure by the last 60 lines of the serial log. Exit status 0
@@ -56,7 +57,9 @@ KTEST_DONE = r"\[KTEST\] \d+ passed, 0 failed"
 INIT_DONE = r"\[KERNEL\] init exited with code 0\b"
 # How a run ends, whatever its result (to explain a missing --done line).
 ANY_END = re.compile(r"\[KERNEL\] init exited with code -?\d+|\[KTEST\] \d+ passed, \d+ failed")
-GRACE_SECONDS = 2.0
+GRACE_SECONDS = 2.0  # after a fatal marker: let the report reach the log
+FAIL_GRACE_SECONDS = 60.0  # after a FAILED line: time left to finish
+END_GRACE_SECONDS = 30.0  # after the run's last line: time to power off
 TAIL_LINES = 60
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>]")
 
@@ -117,7 +120,8 @@ class Judge:
         self.fail_lines = []
 
     def feed(self, line):
-        """Judges one line; returns True if it is a fatal marker."""
+        """Judges one line; returns how many more seconds the run may take
+        (None: no new limit)."""
         for rx, c in list(self.pending.items()):
             if c.search(line):
                 del self.pending[rx]
@@ -127,10 +131,13 @@ class Judge:
             self.end_line = line.strip()
         if any(c.search(line) for c in self.fatal):
             self.fatal_line = self.fatal_line or line
-            return True
+            return GRACE_SECONDS
         if any(c.search(line) for c in self.failing):
             self.fail_lines.append(line)
-        return False
+            return FAIL_GRACE_SECONDS
+        if self.end_line or self.certain():
+            return END_GRACE_SECONDS
+        return None
 
     def certain(self):
         """Everything needed was seen; only QEMU's exit status is left."""
@@ -140,7 +147,10 @@ class Judge:
         why = []
         if self.fatal_line:
             why.append(f"kernel failure: {self.fatal_line.strip()}")
-        if timed_out:
+        if timed_out and self.fail_lines:
+            why.append(f"unfinished {FAIL_GRACE_SECONDS:.0f}s after the first failure "
+                       f"(or at the {timeout:.0f}s timeout)")
+        elif timed_out:
             why.append(f"timeout after {timeout:.0f}s (hang?)")
         if self.fail_lines:
             more = f" (+{len(self.fail_lines) - 1} more)" if len(self.fail_lines) > 1 else ""
@@ -181,9 +191,13 @@ def stop(proc):
     return proc.wait()
 
 
+def default_done(cmdline):
+    """The power-off line a command line leads to."""
+    return KTEST_DONE if "ktest" in cmdline.split() else INIT_DONE
+
+
 def run(args):
-    done = args.done or (KTEST_DONE if "ktest" in args.cmdline.split() else INIT_DONE)
-    judge = Judge(args.expect, args.forbid, done)
+    judge = Judge(args.expect, args.forbid, args.done or default_done(args.cmdline))
     iso = build_iso(args.cmdline)
     log_path = TEST_DIR / f"{args.name}.log"
     cmd = [str(ROOT / "tools" / "qemu" / "qemu.sh"), "-iso", str(iso), "-smp", str(args.smp),
@@ -205,7 +219,7 @@ def run(args):
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                timed_out = not (judge.fatal_line or judge.certain())
+                timed_out = not (judge.fatal_line or judge.end_line or judge.certain())
                 break
             try:
                 line = lines.get(timeout=left)
@@ -213,14 +227,15 @@ def run(args):
                 continue
             if line is None:
                 break
-            if judge.feed(line):
-                deadline = min(deadline, time.monotonic() + GRACE_SECONDS)
-            elif judge.certain():
-                # Only the exit status is left: give the power-off time.
-                deadline = min(deadline, time.monotonic() + 30)
+            limit = judge.feed(line)
+            if limit is not None:
+                deadline = min(deadline, time.monotonic() + limit)
         if timed_out or judge.fatal_line:
             rc = proc.poll()  # it may have exited by itself (a panic: 3)
             stop(proc)
+        elif proc.poll() is None and time.monotonic() >= deadline:
+            stop(proc)  # the run ended but QEMU did not power off in time
+            rc = None
         else:
             rc = wait_exit(proc)
         reader.join(timeout=5)
@@ -247,6 +262,7 @@ def tail(path, n):
 
 
 def main(argv):
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under `| head`
     args = parse_args(argv)
     TEST_DIR.mkdir(parents=True, exist_ok=True)
     try:

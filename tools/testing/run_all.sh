@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # run_all.sh - everything `make test` runs (after `make build`):
 #
-#   1. host unit tests: `cargo test` in crates/ (every crate there) and the
-#      mello runtime's host tests (userspace/libmello);
+#   1. host unit tests: `cargo test` in crates/ (every crate there), the
+#      mello runtime's host tests (userspace/libmello) and the harness's
+#      own verdict tests (tools/testing/test_qemu_test.py);
 #   2. the QEMU matrix, through tools/testing/qemu_test.py (one harness),
 #      TEST_JOBS at a time (default 2: TCG needs a host core per guest):
 #        ktest      in-kernel suite, -smp 1 2 4 8 16 (pc), 4 (q35), BIOS;
 #                   -smp 2 UEFI
 #        init       the spec's example, -smp 4 BIOS and -smp 2 UEFI
 #        utest      user-mode suite as PID 1, -smp 1 and -smp 4
+#        forkloop   1000 x fork/exit/wait as PID 1, -smp 2
 #        bench      `init=/bin/bench -- 10` under -icount shift=0 -smp 1:
 #                   one well-formed [BENCH] line per operation + done
 #        linux      tools/bench/linux/run.sh --smoke, if present
@@ -48,21 +50,22 @@ tests=()
 declare -A cmds names
 add() { tests+=("$1"); cmds["$1"]="${*:2}"; }
 q() { printf '%q ' "$qemu_test" "$@"; }
-add utest-smp1      "$(q utest-smp1 --cmdline 'init=/bin/utest -- cpus=1' --smp 1 "${utest_expect[@]}" --timeout 400)"
-add utest-smp4      "$(q utest-smp4 --cmdline 'init=/bin/utest -- cpus=4' --smp 4 "${utest_expect[@]}" --timeout 400)"
+add utest-smp1      "$(q utest-smp1 --cmdline 'init=/bin/utest -- cpus=1' --smp 1 "${utest_expect[@]}" --timeout 180)"
+add utest-smp4      "$(q utest-smp4 --cmdline 'init=/bin/utest -- cpus=4' --smp 4 "${utest_expect[@]}" --timeout 180)"
 if [ -x tools/bench/linux/run.sh ]; then
     add linux-bench-smoke "tools/bench/linux/run.sh --smoke"
 fi
-add ktest-smp16     "$(q ktest-smp16 --cmdline ktest --smp 16 --timeout 400)"
-add bench-smoke     "$(q bench-smoke --cmdline 'init=/bin/bench -- 10' --smp 1 --qemu-arg=-icount --qemu-arg=shift=0 "${bench_expect[@]}" --timeout 400)"
-add ktest-smp8      "$(q ktest-smp8 --cmdline ktest --smp 8 --timeout 300)"
-add ktest-uefi-smp2 "$(q ktest-uefi-smp2 --cmdline ktest --smp 2 --firmware uefi --timeout 300)"
-add init-uefi-smp2  "$(q init-uefi-smp2 --cmdline '' --smp 2 --firmware uefi "${init_expect[@]}" --timeout 240)"
-add ktest-q35-smp4  "$(q ktest-q35-smp4 --cmdline ktest --smp 4 --machine q35 --timeout 300)"
-add ktest-smp4      "$(q ktest-smp4 --cmdline ktest --smp 4 --timeout 300)"
-add ktest-smp2      "$(q ktest-smp2 --cmdline ktest --smp 2 --timeout 300)"
-add ktest-smp1      "$(q ktest-smp1 --cmdline ktest --smp 1 --timeout 300)"
-add init-smp4       "$(q init-smp4 --cmdline '' --smp 4 "${init_expect[@]}" --timeout 240)"
+add ktest-smp16     "$(q ktest-smp16 --cmdline ktest --smp 16 --timeout 240)"
+add bench-smoke     "$(q bench-smoke --cmdline 'init=/bin/bench -- 10' --smp 1 --qemu-arg=-icount --qemu-arg=shift=0 "${bench_expect[@]}" --timeout 240)"
+add ktest-smp8      "$(q ktest-smp8 --cmdline ktest --smp 8 --timeout 150)"
+add ktest-uefi-smp2 "$(q ktest-uefi-smp2 --cmdline ktest --smp 2 --firmware uefi --timeout 150)"
+add init-uefi-smp2  "$(q init-uefi-smp2 --cmdline '' --smp 2 --firmware uefi "${init_expect[@]}" --timeout 120)"
+add ktest-q35-smp4  "$(q ktest-q35-smp4 --cmdline ktest --smp 4 --machine q35 --timeout 150)"
+add ktest-smp4      "$(q ktest-smp4 --cmdline ktest --smp 4 --timeout 150)"
+add ktest-smp2      "$(q ktest-smp2 --cmdline ktest --smp 2 --timeout 150)"
+add ktest-smp1      "$(q ktest-smp1 --cmdline ktest --smp 1 --timeout 150)"
+add init-smp4       "$(q init-smp4 --cmdline '' --smp 4 "${init_expect[@]}" --timeout 120)"
+add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --expect '^\[FORKLOOP\] 1000 rounds, 0 errors$' --timeout 150)"
 
 # Prints a finished test's report and counts it.
 report() {
@@ -115,6 +118,7 @@ start_test() {
 echo "== host unit tests"
 host_test unit-crates bash -c "cd crates && cargo test"
 host_test unit-userspace bash -c "cd userspace && cargo test -p mello --target $host"
+host_test unit-harness python3 -m unittest discover -s tools/testing -p 'test_*.py'
 
 echo "== QEMU tests ($jobs at a time)"
 running=0
