@@ -3,14 +3,18 @@
 //! unmapped, partly unmapped, wrapping or over-long buffer gives `-EFAULT`,
 //! never a kernel fault and never a leak of kernel memory.
 //!
-//! On `len > WRITE_MAX`: `WRITE_MAX` bounds a single write, but the
-//! pointer contract comes first: a range that is not valid user memory is
-//! `EFAULT` even when it is also too long. Only for the one case whose
-//! buffer is valid at its start but runs far past the mapped image (1 TiB)
-//! is `EINVAL` ("too long") accepted as well, since both checks apply.
+//! On `len > WRITE_MAX`: `WRITE_MAX` bounds a single write (writes are
+//! atomic: a mapped buffer longer than that is `EINVAL`, nothing written),
+//! but the pointer contract comes first: a range that is not valid user
+//! memory at all (null, kernel, non-canonical, wrapping) is `EFAULT` even
+//! when it is also too long. Only for the buffer that is valid at its start
+//! but runs far past the mapped image (1 TiB) is either error accepted,
+//! since both checks apply.
 
 use crate::harness::{expect_err, expect_err_in, port, raw_send, raw_write, Checks, TestResult, KERNEL_ADDR, NON_CANONICAL, UNMAPPED};
 use alloc::format;
+use alloc::vec;
+use mello::limits::WRITE_MAX;
 use mello::raw::Entry;
 use mello::Errno;
 
@@ -49,6 +53,10 @@ pub fn write_bad_pointers() -> TestResult {
         let what = format!("{}: write(valid buffer, len 1 TiB)", entry.name());
         checks.add(expect_err_in(&what, raw_write(entry, 1, valid, 1 << 40), &[Errno::EFAULT, Errno::EINVAL]));
     }
+    // A fully mapped buffer one byte over the limit: EINVAL, nothing written.
+    let big = vec![b'#'; WRITE_MAX + 1];
+    let what = format!("write(mapped buffer of WRITE_MAX + 1 = {} bytes)", WRITE_MAX + 1);
+    checks.add(expect_err(&what, raw_write(Entry::Syscall, 1, big.as_ptr() as usize, big.len()), Errno::EINVAL));
     // Still alive and writing: a valid write works after all that.
     let msg = b"\n[UTEST]   bad writes done\n";
     let n = raw_write(Entry::Syscall, 1, msg.as_ptr() as usize, msg.len());
