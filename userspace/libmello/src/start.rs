@@ -103,7 +103,7 @@ impl Args {
     /// Reads the rest of the initial stack (argv terminator, envp, auxv)
     /// for programs that check the exec ABI. Scans at most 256 entries of
     /// envp and of auxv.
-    pub fn initial_stack(&self) -> InitialStack {
+    pub fn stack_layout(&self) -> InitialStack {
         let word = |i: usize| -> usize {
             // SAFETY: the System V layout guarantees these words exist up
             // to the AT_NULL pair; the scan stops there (or at 256).
@@ -118,7 +118,7 @@ impl Args {
     }
 }
 
-/// What [`Args::initial_stack`] found.
+/// What [`Args::stack_layout`] found.
 #[derive(Clone, Copy, Debug)]
 pub struct InitialStack {
     /// `rsp` at `_start` (must be 16-byte aligned).

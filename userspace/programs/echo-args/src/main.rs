@@ -12,7 +12,7 @@ use mello::{println, Args};
 mello::entry!(main);
 
 fn main(args: Args) -> i32 {
-    let stack = args.initial_stack();
+    let stack = args.stack_layout();
     let problem = if stack.sp % 16 != 0 {
         Some("rsp not 16-byte aligned at _start")
     } else if !stack.argv_terminated {
