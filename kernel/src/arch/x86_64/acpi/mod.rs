@@ -146,16 +146,18 @@ fn init_power(rt: &RootTable) {
     }
 }
 
-/// Say where the RSDP is: the firmware's own copy in the BIOS area when
-/// there is one (legacy BIOS), otherwise (UEFI) GRUB's Multiboot2 copy.
+/// Say where the RSDP is. GRUB hands us a copy; we look for the
+/// firmware's own: in the BIOS area (legacy BIOS), else next to the root
+/// table (UEFI). If neither is found, say that GRUB's copy was used.
 fn log_rsdp(root_phys: u64, wide: bool) {
-    let firmware = tables::scan_bios_area().filter(|&pa| {
-        tables::parse_rsdp(pa).is_some_and(|(rsdt, xsdt)| if wide { xsdt == root_phys } else { rsdt == root_phys })
-    });
+    let ours = |rsdt: u64, xsdt: u64| if wide { xsdt == root_phys } else { rsdt == root_phys };
+    let firmware = tables::scan_bios_area()
+        .filter(|&pa| tables::parse_rsdp(pa).is_some_and(|(r, x)| ours(r, x)))
+        .or_else(|| tables::scan_near(root_phys, ours));
     match firmware {
         Some(pa) => crate::klog!("ACPI", "RSDP found at {:#X}", pa),
-        None => crate::klog!("ACPI", "RSDP found at {:#X} ({} from GRUB's Multiboot2 copy; firmware RSDP not in the BIOS area)",
-            root_phys, if wide { "XSDT" } else { "RSDT" }),
+        None => crate::klog!("ACPI", "RSDP found in GRUB's Multiboot2 copy (firmware copy not located); {} at {:#X}",
+            if wide { "XSDT" } else { "RSDT" }, root_phys),
     }
 }
 

@@ -185,3 +185,33 @@ pub fn scan_bios_area() -> Option<u64> {
     }
     None
 }
+
+/// Search for the firmware's RSDP next to the root table (UEFI firmware
+/// allocates them together; OVMF puts the RSDP in the following page, on
+/// a 4-byte boundary): the root table's page and up to `NEAR_PAGES` pages
+/// either side, only pages the direct map already covers (memory-map
+/// regions, never unmapped device space). `matches(rsdt, xsdt)` says
+/// whether a valid RSDP is the one pointing at our root table.
+pub fn scan_near(root_phys: u64, matches: impl Fn(u64, u64) -> bool) -> Option<u64> {
+    const NEAR_PAGES: u64 = 4;
+    let page = root_phys & !0xFFF;
+    let first = page.saturating_sub(NEAR_PAGES * 4096);
+    for pa in (first..=page + NEAR_PAGES * 4096).step_by(4096) {
+        let va = crate::mm::layout::phys_to_virt(pa);
+        if crate::mm::kernel_space::translate(va).is_none() {
+            continue;
+        }
+        // SAFETY: the page is mapped (checked above) and is firmware
+        // memory the kernel never writes.
+        let bytes = unsafe { core::slice::from_raw_parts(va as *const u8, 4096) };
+        for off in (0..4096 - 20).step_by(4) {
+            if &bytes[off..off + 8] == b"RSD PTR " {
+                let cand = pa + off as u64;
+                if parse_rsdp(cand).is_some_and(|(r, x)| matches(r, x)) {
+                    return Some(cand);
+                }
+            }
+        }
+    }
+    None
+}

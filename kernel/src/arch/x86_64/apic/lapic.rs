@@ -48,6 +48,8 @@ pub const ICR_NMI: u32 = 0b100 << 8;
 pub const ICR_INIT: u32 = 0b101 << 8;
 pub const ICR_STARTUP: u32 = 0b110 << 8;
 pub const ICR_ASSERT: u32 = 1 << 14;
+/// Destination shorthand "all excluding self".
+pub const ICR_ALL_BUT_SELF: u32 = 0b11 << 18;
 const ICR_BUSY: u32 = 1 << 12;
 
 const APIC_BASE_ENABLE: u64 = 1 << 11;

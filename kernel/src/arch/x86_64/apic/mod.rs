@@ -112,6 +112,13 @@ pub(in crate::arch::x86_64) fn send_init(apic_id: u32) {
     lapic::send_icr(apic_id, lapic::ICR_INIT | lapic::ICR_ASSERT);
 }
 
+/// INIT IPI to every other CPU (shorthand), listed in the MADT or not:
+/// all of them wait for a SIPI afterwards, halted. Interrupts off.
+pub(in crate::arch::x86_64) fn send_init_all_others() {
+    lapic::read_esr();
+    lapic::send_icr(0, lapic::ICR_INIT | lapic::ICR_ASSERT | lapic::ICR_ALL_BUT_SELF);
+}
+
 /// Start-up IPI: `apic_id` starts in real mode at `page << 12`. Interrupts off.
 pub(in crate::arch::x86_64) fn send_startup(apic_id: u32, page: u8) {
     lapic::read_esr();

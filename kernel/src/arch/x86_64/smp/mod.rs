@@ -60,6 +60,9 @@ pub fn online_cpus() -> usize {
 pub fn start_aps(platform: &Platform) {
     let t0 = time::now_us();
     if platform.cpu_count > 1 {
+        // Firmware may leave APs spinning (OVMF's AP loop); INIT stops
+        // them all, including any beyond MAX_CPUS, which stay parked.
+        irq::without(apic::send_init_all_others);
         let size = trampoline::install();
         crate::klog!("SMP", "Trampoline copied to {:#X} ({} bytes)", TRAMPOLINE_PHYS, size);
         let tables = BootTables::new();
