@@ -58,7 +58,7 @@ pub extern "C" fn kernel_main(magic: u32, mbi_phys: usize) -> ! {
     apic::start_timer();
 
     if opts.ktest {
-        ktest::spawn_suite(&boot);
+        ktest::spawn_suite(&boot, opts.ktest_only);
     } else {
         let args: alloc::vec::Vec<&str> = opts.init_args.split_ascii_whitespace().collect();
         user::spawn_init(opts.init, &args, &boot);

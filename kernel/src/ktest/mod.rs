@@ -7,7 +7,11 @@
 //! and powers the machine off. The test harness (tools/testing) requires
 //! that final line with `0 failed`, and the power-off.
 
+mod ipc_tests;
 mod mm_tests;
+mod sched_tests;
+mod smp_tests;
+mod user_tests;
 
 use alloc::string::String;
 
@@ -24,16 +28,25 @@ macro_rules! kassert {
     };
 }
 
-/// Start the suite in its own kernel task.
-pub fn spawn_suite(boot: &crate::bootinfo::BootInfo) {
+/// Start the suite in its own kernel task. `only`, if not empty, limits
+/// it to the groups whose names it lists (`ktest=SCHED,IPC`).
+pub fn spawn_suite(boot: &crate::bootinfo::BootInfo, only: &str) {
     crate::user::initrd::init(boot);
-    crate::sched::spawn_task("ktest", run_all, crate::sched::Priority::Normal).expect("spawn ktest");
+    let only = String::from(only);
+    crate::sched::spawn_task("ktest", move || run_all(&only), crate::sched::Priority::Normal).expect("spawn ktest");
 }
 
-fn run_all() {
-    let groups: &[(&str, &[Test])] = &[("MM", mm_tests::TESTS)];
+fn run_all(only: &str) {
+    let groups: &[(&str, &[Test])] = &[
+        ("MM", mm_tests::TESTS),
+        ("SCHED", sched_tests::TESTS),
+        ("IPC", ipc_tests::TESTS),
+        ("SMP", smp_tests::TESTS),
+        ("USER", user_tests::TESTS),
+    ];
     let (mut passed, mut failed) = (0, 0);
-    for (group, tests) in groups {
+    let selected = |g: &str| only.is_empty() || only.split(',').any(|o| o.eq_ignore_ascii_case(g));
+    for (group, tests) in groups.iter().filter(|(g, _)| selected(g)) {
         crate::klog!("KTEST", "---- {} ----", group);
         for (name, test) in tests.iter() {
             match test() {

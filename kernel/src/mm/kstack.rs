@@ -124,6 +124,11 @@ fn destroy(slot: usize) {
     bits[slot / 64] &= !(1 << (slot % 64));
 }
 
+/// Frames held by cached (free but still mapped) stacks.
+pub fn cached_frames() -> usize {
+    CACHE.lock().1 * (KERNEL_STACK_SIZE / PAGE_SIZE as usize)
+}
+
 /// If `addr` is a stack guard page, the slot's stack range (for reports).
 pub fn guard_page_hit(addr: u64) -> bool {
     addr >= KSTACK_BASE

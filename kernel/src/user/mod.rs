@@ -37,24 +37,37 @@ pub fn current_pid() -> Option<Pid> {
 pub fn spawn_init(path: &str, extra: &[&str], boot: &crate::bootinfo::BootInfo) {
     initrd::init(boot);
     crate::klog!("INIT", "Loading init process from {}", path);
-    let Some(elf) = initrd::lookup(path) else {
-        crate::klog!("INIT", "{} not found in the ramdisk", path);
-        halt_after_init(127);
-    };
-    let mut argv: Vec<Vec<u8>> = alloc::vec![path.as_bytes().to_vec()];
-    argv.extend(extra.iter().map(|a| a.as_bytes().to_vec()));
-    let image = match loader::load(elf, &argv) {
-        Ok(image) => image,
-        Err(e) => {
-            crate::klog!("INIT", "cannot load {}: {:?}", path, e);
-            halt_after_init(126);
-        }
-    };
+    let mut argv: Vec<&str> = alloc::vec![path];
+    argv.extend_from_slice(extra);
+    if let Err(e) = spawn_as(path, &argv, true) {
+        crate::klog!("INIT", "cannot start {}: {:?}", path, e);
+        crate::klog!("KERNEL", "init exited with code 127");
+        crate::arch::acpi::poweroff();
+    }
+}
+
+/// Start program `path` from the ramdisk as a new process without a parent
+/// (init, or a program run by the kernel's own tests).
+pub fn spawn(path: &str, argv: &[&str]) -> Result<Arc<Process>, Errno> {
+    spawn_as(path, argv, false)
+}
+
+fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Errno> {
+    let elf = initrd::lookup(path).ok_or(Errno::ENOENT)?;
+    let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
+    let image = loader::load(elf, &argv)?;
     let (entry, sp) = (image.entry, image.stack_pointer);
-    let proc = process::create(None, path, image.space).expect("empty process table");
-    let task = Task::new_user("init", proc.clone(), &TrapFrame::new_user(entry, sp), sched::task::FxArea::new_default(), proc.root())
-        .expect("out of memory starting init");
-    sched::start(task);
+    let proc = process::create(None, path, image.space, is_init)?;
+    let frame = TrapFrame::new_user(entry, sp);
+    match Task::new_user("user", proc.clone(), &frame, sched::task::FxArea::new_default(), proc.root()) {
+        Ok(task) => sched::start(task),
+        Err(e) => {
+            process::make_zombie(&proc, 0);
+            process::reap_parentless(proc.pid);
+            return Err(e.into());
+        }
+    }
+    Ok(proc)
 }
 
 /// `fork`: duplicate the current process copy-on-write.
@@ -72,7 +85,7 @@ pub fn fork() -> SysResult {
         space
     };
     let name = parent.name.lock().clone();
-    let child = process::create(Some(parent.pid), &name, space)?;
+    let child = process::create(Some(parent.pid), &name, space, false)?;
     let (frame, fx) = sched::with_current(|t| {
         t.save_fpu_now();
         // SAFETY: we are the running task; its trap frame is this syscall's.
@@ -171,8 +184,3 @@ pub fn handle_user_fault(addr: u64, error: u64) -> bool {
     }
 }
 
-/// Power off after init could not even start.
-fn halt_after_init(status: i32) -> ! {
-    crate::klog!("KERNEL", "init exited with code {}", status);
-    crate::arch::acpi::poweroff()
-}

@@ -61,7 +61,7 @@ struct Table {
 static TABLE: IrqSpinLock<Table> = IrqSpinLock::new(
     LockLevel::ProcessTable,
     "process-table",
-    Table { procs: BTreeMap::new(), parent: BTreeMap::new(), next_pid: INIT_PID },
+    Table { procs: BTreeMap::new(), parent: BTreeMap::new(), next_pid: INIT_PID + 1 },
 );
 
 impl Process {
@@ -72,13 +72,14 @@ impl Process {
 }
 
 /// Register a new process with `space` as a child of `parent` (None for
-/// init). Fails with EAGAIN when the table is full.
-pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace) -> Result<Arc<Process>, Errno> {
+/// init and for programs the kernel runs itself). Only init gets pid 1.
+/// Fails with EAGAIN when the table is full.
+pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, is_init: bool) -> Result<Arc<Process>, Errno> {
     let mut table = TABLE.lock();
     if table.procs.len() >= MAX_PROCS {
         return Err(Errno::EAGAIN);
     }
-    let mut pid = table.next_pid;
+    let mut pid = if is_init { INIT_PID } else { table.next_pid.max(INIT_PID + 1) };
     while table.procs.contains_key(&pid) {
         pid += 1;
     }
@@ -153,6 +154,21 @@ pub fn wait_child(me: &Arc<Process>, pid: isize) -> Result<(Pid, i32), Errno> {
         drop(table);
         crate::sched::wait::block();
     }
+}
+
+/// Remove a parentless zombie (started by the kernel itself) from the
+/// table; returns its status, or `None` if it is not (yet) a zombie.
+pub fn reap_parentless(pid: Pid) -> Option<i32> {
+    let mut table = TABLE.lock();
+    let proc = table.procs.get(&pid)?;
+    let ProcState::Zombie(status) = proc.inner.lock().state else { return None };
+    if table.parent.contains_key(&pid) {
+        return None; // somebody's child: theirs to reap
+    }
+    let reaped = table.procs.remove(&pid);
+    drop(table);
+    drop(reaped);
+    Some(status)
 }
 
 /// The process with `pid`, if it exists.

@@ -1,0 +1,62 @@
+//! Tests that run user programs from the ramdisk under the kernel's eye:
+//! things user space cannot check by itself (free-frame counts, the
+//! privilege level the kernel runs at).
+
+use super::Test;
+use crate::kassert;
+use crate::mm::pmm;
+use alloc::format;
+use alloc::string::String;
+
+pub const TESTS: &[Test] = &[
+    ("privilege: kernel runs at CPL 0", kernel_cpl0),
+    ("user: init-less program runs and exits", runs_true),
+    ("leak: 1000 fork/exit/wait cycles return every frame", forkloop_no_leak),
+];
+
+/// Run `path` as a parentless process and wait (bounded) for its status.
+fn run(path: &str, argv: &[&str], max_ticks: u64) -> Result<i32, String> {
+    let proc = crate::user::spawn(path, argv).map_err(|e| format!("spawn {path}: {e:?}"))?;
+    let pid = proc.pid;
+    drop(proc);
+    for _ in 0..max_ticks {
+        if let Some(status) = crate::user::process::reap_parentless(pid) {
+            return Ok(status);
+        }
+        crate::sched::sleep::sleep(1);
+    }
+    Err(format!("{path} did not exit within {max_ticks} ticks"))
+}
+
+fn kernel_cpl0() -> Result<(), String> {
+    let cs: u16;
+    // SAFETY: reading CS has no side effects.
+    unsafe { core::arch::asm!("mov {0:x}, cs", out(reg) cs, options(nomem, nostack)) };
+    kassert!(cs & 3 == 0, "kernel CS {cs:#x} is not ring 0");
+    Ok(())
+}
+
+fn runs_true() -> Result<(), String> {
+    if crate::user::initrd::lookup("/bin/true").is_none() {
+        return Err(String::from("/bin/true missing from the ramdisk"));
+    }
+    let status = run("/bin/true", &["true"], 2000)?;
+    kassert!(status == 0, "/bin/true exited with {status}");
+    Ok(())
+}
+
+fn forkloop_no_leak() -> Result<(), String> {
+    // A first short run warms the caches (kernel stacks, heap) so that only
+    // a genuine leak can change the count.
+    let status = run("/bin/forkloop", &["forkloop", "20"], 4000)?;
+    kassert!(status == 0, "warm-up forkloop exited with {status}");
+    // Frames of cached kernel stacks are free for the purpose of this test.
+    let available = || pmm::free_frames() + crate::mm::kstack::cached_frames();
+    let before = available();
+    let status = run("/bin/forkloop", &["forkloop", "1000"], 20_000)?;
+    kassert!(status == 0, "forkloop exited with {status}");
+    let after = available();
+    crate::klog!("KTEST", "free frames before {before}, after 1000 fork/exit/wait: {after}");
+    kassert!(after == before, "{} frames leaked", before as isize - after as isize);
+    Ok(())
+}
