@@ -23,9 +23,11 @@ done
 cpu=${BENCH_CPU:-max,la57=off,erms=off,fsrm=off}
 ops=(getpid yield ipc_roundtrip ctx_switch fork_exit_wait fork_exec_wait cow_fault boot_to_init)
 mkdir -p "$out"
+# Benchmarks run the kernel without debug assertions (profile `fast`).
+(cd "$root/kernel" && cargo build --profile fast --quiet)
 iso=$out/$name.iso
 log=$out/$name-serial.log
-"$root/tools/mkiso.sh" "$iso" "init=/bin/bench -- $n"
+KERNEL=$root/kernel/target/x86_64-unknown-none/fast/kernel "$root/tools/mkiso.sh" "$iso" "init=/bin/bench -- $n"
 timeout "${BENCH_TIMEOUT:-900}" "$root/tools/qemu/qemu.sh" -iso "$iso" -smp 1 -headless -icount \
     -cpu "$cpu" > "$log" 2>&1 || true
 fail() { echo "run_mellos: $*" >&2; tail -n 60 "$log" >&2; exit 1; }

@@ -84,7 +84,7 @@ pub fn init(boot: &BootInfo, reserved_in: &[Range<u64>]) {
     NFRAMES.store(nframes, Ordering::Release);
 
     let mut bitmap = FrameBitmap::new(storage, nframes);
-    let mut high = HIGH.lock();
+    let mut high = ([const { 0..0 }; MAX_RANGES], 0);
     let mut total = 0;
     for r in framebitmap::usable_ranges(regions, &reserved[..nres]) {
         total += ((r.end - r.start) / PAGE_SIZE) as usize;
@@ -100,12 +100,13 @@ pub fn init(boot: &BootInfo, reserved_in: &[Range<u64>]) {
         }
     }
     TOTAL_USABLE.store(total, Ordering::Relaxed);
+    *HIGH.lock() = high;
     *PMM.lock() = Some(bitmap);
 }
 
 /// Hand out the frames above 4 GiB (after the direct map covers them).
 pub fn release_high_memory() {
-    let high = HIGH.lock();
+    let high = HIGH.lock().clone();
     let mut pmm = PMM.lock();
     let bitmap = pmm.as_mut().expect("pmm not initialised");
     for r in &high.0[..high.1] {

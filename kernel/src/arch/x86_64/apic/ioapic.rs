@@ -122,9 +122,13 @@ pub fn init(p: &Platform) {
     if p.has_8259 {
         disable_8259();
     }
+    // Map the registers first: the page-table lock ranks above `IOAPICS`.
+    for info in p.ioapics() {
+        crate::mm::kernel_space::map_mmio(info.phys, 4096);
+    }
     let mut st = IOAPICS.lock();
     for info in p.ioapics() {
-        let base = crate::mm::kernel_space::map_mmio(info.phys, 4096);
+        let base = crate::mm::layout::phys_to_virt(info.phys);
         let mut a = IoApic { base, gsi_base: info.gsi_base, pins: 0 };
         a.pins = ((a.read(REG_VERSION) >> 16) & 0xFF) + 1;
         for pin in 0..a.pins {
