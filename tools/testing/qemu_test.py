@@ -80,6 +80,8 @@ def parse_args(argv):
     p.add_argument("--done", metavar="REGEX",
                    help="the power-off line (default: by command line)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds")
+    p.add_argument("--fail-grace", type=float, default=FAIL_GRACE_SECONDS, metavar="S",
+                   help="seconds a run may go on after a FAILED line (default %(default)s)")
     return p.parse_args(argv)
 
 
@@ -109,7 +111,8 @@ def build_iso(cmdline):
 class Judge:
     """Follows the serial log line by line and keeps the verdict."""
 
-    def __init__(self, expect, forbid, done):
+    def __init__(self, expect, forbid, done, fail_grace=FAIL_GRACE_SECONDS):
+        self.fail_grace = fail_grace
         self.pending = {rx: re.compile(rx) for rx in expect}
         self.fatal = [re.compile(rx) for rx in FATAL_MARKERS]
         self.failing = [re.compile(rx) for rx in FAIL_MARKERS + forbid]
@@ -134,7 +137,7 @@ class Judge:
             return GRACE_SECONDS
         if any(c.search(line) for c in self.failing):
             self.fail_lines.append(line)
-            return FAIL_GRACE_SECONDS
+            return self.fail_grace
         if self.end_line or self.certain():
             return END_GRACE_SECONDS
         return None
@@ -148,7 +151,7 @@ class Judge:
         if self.fatal_line:
             why.append(f"kernel failure: {self.fatal_line.strip()}")
         if timed_out and self.fail_lines:
-            why.append(f"unfinished {FAIL_GRACE_SECONDS:.0f}s after the first failure "
+            why.append(f"unfinished {self.fail_grace:.0f}s after the first failure "
                        f"(or at the {timeout:.0f}s timeout)")
         elif timed_out:
             why.append(f"timeout after {timeout:.0f}s (hang?)")
@@ -197,7 +200,7 @@ def default_done(cmdline):
 
 
 def run(args):
-    judge = Judge(args.expect, args.forbid, args.done or default_done(args.cmdline))
+    judge = Judge(args.expect, args.forbid, args.done or default_done(args.cmdline), args.fail_grace)
     iso = build_iso(args.cmdline)
     log_path = TEST_DIR / f"{args.name}.log"
     cmd = [str(ROOT / "tools" / "qemu" / "qemu.sh"), "-iso", str(iso), "-smp", str(args.smp),
