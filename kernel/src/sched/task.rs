@@ -16,6 +16,7 @@
 use super::context;
 use crate::mm::kstack::KernelStack;
 use crate::mm::pmm::OutOfMemory;
+use crate::sync::{IrqSpinLock, LockLevel};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
@@ -83,6 +84,8 @@ pub struct Task {
     pub(super) fx: Option<UnsafeCell<Box<FxArea>>>,
     /// The process this task runs for, if it is a user task.
     pub user: Option<Arc<crate::user::Process>>,
+    /// A message handed to this task while it waits on an IPC port.
+    pub inbox: IrqSpinLock<Option<crate::sys::port::Message>>,
     /// Body of a kernel task, taken when it first runs.
     pub(super) entry: UnsafeCell<Option<Box<dyn FnOnce() + Send>>>,
 }
@@ -140,6 +143,7 @@ impl Task {
             kstack: Some(stack),
             fx: fx.map(UnsafeCell::new),
             user,
+            inbox: IrqSpinLock::new(LockLevel::WaitQueue, "ipc-inbox", None),
             entry: UnsafeCell::new(body),
         }))
     }
@@ -159,6 +163,7 @@ impl Task {
             kstack: None,
             fx: None,
             user: None,
+            inbox: IrqSpinLock::new(LockLevel::WaitQueue, "ipc-inbox", None),
             entry: UnsafeCell::new(None),
         })
     }

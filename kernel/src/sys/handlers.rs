@@ -10,8 +10,8 @@ use mello_abi::limits::{ARGV_MAX, ARG_MAX, MAX_MSG, PATH_MAX, WRITE_MAX};
 /// write(fd, buf, len): fd 1 and 2 go to the console. The whole buffer is
 /// copied in first, so a bad pointer anywhere in it writes nothing.
 /// Writes longer than `WRITE_MAX` are refused with EINVAL.
-pub fn sys_write(a: Args) -> SysResult {
-    let (fd, buf, len) = (a.a0, a.a1, a.a2);
+pub fn sys_write(a: &Args) -> SysResult {
+    let (fd, buf, len) = (a.a0(), a.a1(), a.a2());
     if fd != 1 && fd != 2 {
         return Err(Errno::EBADF);
     }
@@ -30,67 +30,75 @@ pub fn sys_write(a: Args) -> SysResult {
 }
 
 /// exit(code): the parent's wait sees `code & 0xff`.
-pub fn sys_exit(a: Args) -> SysResult {
-    user::exit_current((a.a0 & 0xff) as i32)
+pub fn sys_exit(a: &Args) -> SysResult {
+    user::exit_current((a.a0() & 0xff) as i32)
 }
 
 /// sleep(ticks): returns 0 after at least `ticks` scheduler ticks.
-pub fn sys_sleep(a: Args) -> SysResult {
-    crate::sched::sleep::sleep(a.a0 as u64);
+pub fn sys_sleep(a: &Args) -> SysResult {
+    crate::sched::sleep::sleep(a.a0() as u64);
     Ok(0)
 }
 
 /// ipc_send(port, buf, len): non-blocking.
-pub fn sys_ipc_send(a: Args) -> SysResult {
-    let (id, buf, len) = (a.a0, a.a1, a.a2);
+pub fn sys_ipc_send(a: &Args) -> SysResult {
+    let (id, buf, len) = (a.a0(), a.a1(), a.a2());
     if id >= mello_abi::limits::NUM_PORTS || len > MAX_MSG {
         return Err(Errno::EINVAL);
     }
-    let msg = UserSlice::new(buf, len)?.read_vec()?;
-    port::send(id, msg)?;
+    let user = UserSlice::new(buf, len)?;
+    let mut small = [0u8; 64];
+    let msg = if len <= small.len() {
+        user.read_into(&mut small[..len])?;
+        port::Message::from_slice(&small[..len])?
+    } else {
+        port::Message::Heap(user.read_vec()?)
+    };
+    port::send_msg(id, msg)?;
     Ok(0)
 }
 
 /// ipc_recv(port, buf, len): blocks; copies at most `len` bytes.
-pub fn sys_ipc_recv(a: Args) -> SysResult {
-    let (id, buf, len) = (a.a0, a.a1, a.a2);
+pub fn sys_ipc_recv(a: &Args) -> SysResult {
+    let (id, buf, len) = (a.a0(), a.a1(), a.a2());
     if id >= mello_abi::limits::NUM_PORTS {
         return Err(Errno::EINVAL);
     }
     let dst = UserSlice::new(buf, len)?;
-    let msg = port::recv(id)?;
-    let n = msg.len().min(dst.len());
-    dst.write_from(&msg[..n])?;
+    let msg = port::recv_msg(id)?;
+    let bytes = msg.as_slice();
+    let n = bytes.len().min(dst.len());
+    dst.write_from(&bytes[..n])?;
     Ok(n)
 }
 
-pub fn sys_getpid(_: Args) -> SysResult {
+pub fn sys_getpid(_: &Args) -> SysResult {
     user::current_pid().ok_or(Errno::EINVAL)
 }
 
-pub fn sys_yield(_: Args) -> SysResult {
+pub fn sys_yield(_: &Args) -> SysResult {
     crate::sched::yield_now();
     Ok(0)
 }
 
-pub fn sys_fork(_: Args) -> SysResult {
+pub fn sys_fork(_: &Args) -> SysResult {
     user::fork()
 }
 
 /// wait(pid, status_ptr): pid -1 = any child.
-pub fn sys_wait(a: Args) -> SysResult {
-    user::wait(a.a0 as isize, a.a1)
+pub fn sys_wait(a: &Args) -> SysResult {
+    user::wait(a.a0() as isize, a.a1())
 }
 
 /// exec(path, argv): argv is a NULL-terminated array of C strings, or null.
-pub fn sys_exec(a: Args) -> SysResult {
-    let path = uaccess::read_cstr(a.a0, PATH_MAX, Errno::E2BIG)?;
+pub fn sys_exec(a: &Args) -> SysResult {
+    let path = uaccess::read_cstr(a.a0(), PATH_MAX, Errno::E2BIG)?;
     let path = core::str::from_utf8(&path).map_err(|_| Errno::ENOENT)?;
     let mut argv: Vec<Vec<u8>> = Vec::new();
-    if a.a1 != 0 {
+    if a.a1() != 0 {
         let mut total = 0;
         loop {
-            let slot = a.a1.checked_add(argv.len() * 8).ok_or(Errno::EFAULT)?;
+            let slot = a.a1().checked_add(argv.len() * 8).ok_or(Errno::EFAULT)?;
             let ptr = uaccess::read_u64(slot)? as usize;
             if ptr == 0 {
                 break;

@@ -15,18 +15,28 @@ use crate::metrics::METRICS;
 use core::sync::atomic::Ordering;
 use mello_abi::nr;
 
-/// Arguments of one system call.
-#[derive(Clone, Copy, Debug)]
-pub struct Args {
-    pub a0: usize,
-    pub a1: usize,
-    pub a2: usize,
-    pub a3: usize,
-    pub a4: usize,
-    pub a5: usize,
+/// The arguments of one system call: a view of the caller's saved
+/// registers (`rdi, rsi, rdx, r10, r8, r9`), read without copying.
+#[repr(transparent)]
+pub struct Args(TrapFrame);
+
+impl Args {
+    fn of(frame: &TrapFrame) -> &Args {
+        // SAFETY: `Args` is a transparent wrapper around `TrapFrame`.
+        unsafe { &*(frame as *const TrapFrame as *const Args) }
+    }
+    pub fn a0(&self) -> usize {
+        self.0.rdi as usize
+    }
+    pub fn a1(&self) -> usize {
+        self.0.rsi as usize
+    }
+    pub fn a2(&self) -> usize {
+        self.0.rdx as usize
+    }
 }
 
-type Handler = fn(Args) -> SysResult;
+type Handler = fn(&Args) -> SysResult;
 
 /// The dispatch table, indexed by system-call number.
 static TABLE: [Handler; nr::COUNT] = [
@@ -61,20 +71,12 @@ fn int80(frame: &mut TrapFrame) {
 /// Run the system call described by `frame` and store its result in `rax`.
 pub fn dispatch(frame: &mut TrapFrame) {
     let number = frame.rax as usize;
-    let args = Args {
-        a0: frame.rdi as usize,
-        a1: frame.rsi as usize,
-        a2: frame.rdx as usize,
-        a3: frame.r10 as usize,
-        a4: frame.r8 as usize,
-        a5: frame.r9 as usize,
-    };
     let result = match TABLE.get(number) {
         Some(handler) => {
             METRICS.syscall_count[number].fetch_add(1, Ordering::Relaxed);
             crate::kdebug!("SYSCALL", "[cpu{} pid={:?} rip={:#x}] {} ({})",
                 crate::arch::percpu::cpu_id(), crate::user::current_pid(), frame.rip, nr::NAMES[number], number);
-            handler(args)
+            handler(Args::of(frame))
         }
         None => Err(Errno::ENOSYS),
     };

@@ -7,13 +7,14 @@
 //! waiter's own slot before it is woken, so a receiver arriving later can
 //! never overtake one that is already waiting.
 //!
-//! Messages live on the kernel heap; all queued messages together may use at
-//! most `BUDGET` bytes, so user programs cannot exhaust the heap (a send
-//! over budget gives `ENOMEM`).
+//! Small messages (up to 64 bytes) travel inline; larger ones live on the
+//! kernel heap, and all queued heap messages together may use at most
+//! `BUDGET` bytes, so user programs cannot exhaust the heap (a send over
+//! budget gives `ENOMEM`).
 //!
-//! Locking: each port has its own lock (level `Port`); a waiter's slot
-//! (level `WaitQueue`) is filled under the port lock and emptied by its
-//! receiver after the wake-up.
+//! Locking: each port has its own lock (level `Port`); a waiting task's
+//! inbox (level `WaitQueue`) is filled under the port lock and emptied by
+//! the receiver after its wake-up.
 
 use crate::error::{no_memory, Errno};
 use crate::metrics::METRICS;
@@ -30,11 +31,48 @@ use mello_abi::limits::{MAX_MSG, NUM_PORTS, PORT_QUEUE_LEN};
 const BUDGET: usize = 4 * 1024 * 1024;
 static QUEUED_BYTES: AtomicUsize = AtomicUsize::new(0);
 
-type Slot = Arc<IrqSpinLock<Option<Vec<u8>>>>;
+/// Messages up to this size travel inline, without touching the heap.
+const INLINE: usize = 64;
+
+/// One IPC message.
+pub enum Message {
+    Inline { len: u8, data: [u8; INLINE] },
+    Heap(Vec<u8>),
+}
+
+impl Message {
+    /// Copy `bytes` into a message (inline when small).
+    pub fn from_slice(bytes: &[u8]) -> Result<Message, Errno> {
+        if bytes.len() <= INLINE {
+            let mut data = [0; INLINE];
+            data[..bytes.len()].copy_from_slice(bytes);
+            return Ok(Message::Inline { len: bytes.len() as u8, data });
+        }
+        let mut v = Vec::new();
+        v.try_reserve_exact(bytes.len()).map_err(no_memory)?;
+        v.extend_from_slice(bytes);
+        Ok(Message::Heap(v))
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            Message::Inline { len, data } => &data[..*len as usize],
+            Message::Heap(v) => v,
+        }
+    }
+
+    /// Heap bytes this message holds (counted against the budget).
+    fn heap_len(&self) -> usize {
+        match self {
+            Message::Inline { .. } => 0,
+            Message::Heap(v) => v.len(),
+        }
+    }
+}
 
 struct Port {
-    queue: VecDeque<Vec<u8>>,
-    waiters: VecDeque<(Arc<Task>, Slot)>,
+    queue: VecDeque<Message>,
+    waiters: VecDeque<Arc<Task>>,
 }
 
 static PORTS: [IrqSpinLock<Port>; NUM_PORTS] =
@@ -45,14 +83,14 @@ fn port(id: usize) -> Result<&'static IrqSpinLock<Port>, Errno> {
 }
 
 /// Queue (or hand over) `msg` on port `id` without blocking.
-pub fn send(id: usize, msg: Vec<u8>) -> Result<(), Errno> {
-    if msg.len() > MAX_MSG {
+pub fn send_msg(id: usize, msg: Message) -> Result<(), Errno> {
+    if msg.as_slice().len() > MAX_MSG {
         return Err(Errno::EINVAL);
     }
     let mut p = port(id)?.lock();
     METRICS.ipc_sends.fetch_add(1, Ordering::Relaxed);
-    if let Some((task, slot)) = p.waiters.pop_front() {
-        *slot.lock() = Some(msg);
+    if let Some(task) = p.waiters.pop_front() {
+        *task.inbox.lock() = Some(msg);
         sched::wake(&task);
         return Ok(());
     }
@@ -60,8 +98,9 @@ pub fn send(id: usize, msg: Vec<u8>) -> Result<(), Errno> {
         METRICS.ipc_queue_full.fetch_add(1, Ordering::Relaxed);
         return Err(Errno::EAGAIN);
     }
-    if QUEUED_BYTES.fetch_add(msg.len(), Ordering::Relaxed) + msg.len() > BUDGET {
-        QUEUED_BYTES.fetch_sub(msg.len(), Ordering::Relaxed);
+    let heap = msg.heap_len();
+    if QUEUED_BYTES.fetch_add(heap, Ordering::Relaxed) + heap > BUDGET {
+        QUEUED_BYTES.fetch_sub(heap, Ordering::Relaxed);
         return Err(Errno::ENOMEM);
     }
     p.queue.try_reserve(1).map_err(no_memory)?;
@@ -70,25 +109,34 @@ pub fn send(id: usize, msg: Vec<u8>) -> Result<(), Errno> {
 }
 
 /// Take the next message from port `id`, blocking until there is one.
-pub fn recv(id: usize) -> Result<Vec<u8>, Errno> {
-    let slot: Slot;
-    {
+pub fn recv_msg(id: usize) -> Result<Message, Errno> {
+    let me = {
         let mut p = port(id)?.lock();
         METRICS.ipc_recvs.fetch_add(1, Ordering::Relaxed);
         if let Some(msg) = p.queue.pop_front() {
-            QUEUED_BYTES.fetch_sub(msg.len(), Ordering::Relaxed);
+            QUEUED_BYTES.fetch_sub(msg.heap_len(), Ordering::Relaxed);
             return Ok(msg);
         }
-        slot = Arc::new(IrqSpinLock::new(LockLevel::WaitQueue, "ipc-slot", None));
         p.waiters.try_reserve(1).map_err(no_memory)?;
         let me = sched::current();
         me.set_state(TaskState::Blocked);
-        p.waiters.push_back((me, slot.clone()));
-    }
+        p.waiters.push_back(me.clone());
+        me
+    };
     sched::wait::block();
-    // Only `send` wakes a port waiter, and it fills the slot first.
-    let msg = slot.lock().take().expect("IPC receiver woken without a message");
+    // Only `send_msg` wakes a port waiter, and it fills the inbox first.
+    let msg = me.inbox.lock().take().expect("IPC receiver woken without a message");
     Ok(msg)
+}
+
+/// `send_msg` for a byte vector (kernel callers).
+pub fn send(id: usize, msg: Vec<u8>) -> Result<(), Errno> {
+    send_msg(id, Message::Heap(msg))
+}
+
+/// `recv_msg` returning a byte vector (kernel callers).
+pub fn recv(id: usize) -> Result<Vec<u8>, Errno> {
+    recv_msg(id).map(|m| m.as_slice().to_vec())
 }
 
 /// Messages queued on port `id` (for tests).

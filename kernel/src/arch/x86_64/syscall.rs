@@ -8,9 +8,9 @@
 //! one format. It then runs the handler with interrupts enabled.
 //!
 //! On the way out it uses `sysretq` only when that is safe: the frame must
-//! still say ring 3 with the standard selectors and a canonical RIP (Intel
-//! CPUs fault in ring 0 on a non-canonical RCX in `sysret`); otherwise it
-//! leaves through `iretq` like any trap.
+//! still say ring 3 and hold a lower-half (hence canonical) RIP (Intel CPUs
+//! fault in ring 0 on a non-canonical RCX in `sysret`); otherwise it leaves
+//! through `iretq` like any trap.
 
 use super::cpu::{write_msr, MSR_EFER, MSR_FMASK, MSR_LSTAR, MSR_STAR};
 use super::gdt::{KERNEL_CS, USER_CS, USER_DS};
@@ -40,18 +40,13 @@ syscall_entry:
     sti
     call {dispatch}
     cli
-    /* sysret only if the frame is a plain ring-3 frame with canonical RIP. */
+    /* sysret only to a ring-3 frame whose RIP is in the lower canonical
+       half (bits 63..47 clear); anything else leaves through iretq. */
     cmp qword ptr [rsp + 8 * 18], {user_cs}
     jne 1f
-    cmp qword ptr [rsp + 8 * 21], {user_ds}
-    jne 1f
     mov rcx, [rsp + 8 * 17]
-    shl rcx, 16
-    sar rcx, 16
-    cmp rcx, [rsp + 8 * 17]
-    jne 1f
-    bt qword ptr [rsp + 8 * 17], 47
-    jc 1f
+    shr rcx, 47
+    jnz 1f
     "#,
     restore_regs!(),
     r#"
