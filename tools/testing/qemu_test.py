@@ -120,6 +120,7 @@ class Judge:
         self.done = False
         self.end_line = None
         self.fatal_line = None
+        self.fatal_lines = []  # the first few: a panic's banner, message, place
         self.fail_lines = []
 
     def feed(self, line):
@@ -134,6 +135,8 @@ class Judge:
             self.end_line = line.strip()
         if any(c.search(line) for c in self.fatal):
             self.fatal_line = self.fatal_line or line
+            if len(self.fatal_lines) < 3:
+                self.fatal_lines.append(line.strip())
             return GRACE_SECONDS
         if any(c.search(line) for c in self.failing):
             self.fail_lines.append(line)
@@ -149,7 +152,7 @@ class Judge:
     def reasons(self, rc, timed_out, timeout):
         why = []
         if self.fatal_line:
-            why.append(f"kernel failure: {self.fatal_line.strip()}")
+            why.append("kernel failure: " + " | ".join(self.fatal_lines))
         if timed_out and self.fail_lines:
             why.append(f"unfinished {self.fail_grace:.0f}s after the first failure "
                        f"(or at the {timeout:.0f}s timeout)")

@@ -24,10 +24,12 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(j.reasons(0, False, 60), [])
 
     def test_panic_is_fatal_and_stops_soon(self):
-        j, limits = judge(BOOT + ["[PANIC] ======== KERNEL PANIC on CPU 0 ========"])
+        j, limits = judge(BOOT + ["[PANIC] ======== KERNEL PANIC on CPU 0 ========",
+                                  "[PANIC] lock order violation"])
         self.assertEqual(limits[-1], qt.GRACE_SECONDS)
         why = " ".join(j.reasons(3, False, 60))
         self.assertIn("kernel failure", why)
+        self.assertIn("lock order violation", why)
         self.assertIn("isa-debug-exit", why)
 
     def test_kernel_exception_is_fatal(self):
