@@ -14,7 +14,15 @@
 //! flush brings the screen up to date in small steps: one bulk pixel copy
 //! for the accumulated scroll, then a few changed rows per step. Drawing
 //! is bounded by one screenful per flush however much text arrived, and a
-//! huge user write is cut to the part that can still be visible.
+//! huge user write is cut to the part that can still be visible. Lines
+//! arriving in a burst scroll a quarter screen at once (jump scroll).
+//!
+//! Cost (1024×768, QEMU TCG, `-icount shift=0` instruction counts): a
+//! 95-character log line that does not scroll ≈ 31 k instructions
+//! (≈ 0.09 ms); one scroll moves ~3 MiB with `rep movsq` (≈ 0.37 M
+//! instructions, ≈ 2 ms); a burst of lines costs ≈ 75–95 k instructions
+//! per line with jump scroll; a 1 MiB user write ≈ 2.8 M instructions;
+//! the whole boot to init's exit ≈ 1.5 M of ≈ 217 M instructions (0.7 %).
 //!
 //! Locking: `STATE` (IrqSpinLock, level `Console`, the level `serial` uses;
 //! serial releases its own lock before calling us) guards the grid and the
