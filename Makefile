@@ -1,7 +1,8 @@
 # MelloOS build system.
 #
 #   make build      kernel, user programs, ramdisk and ISO (build/)
-#   make run        boot the ISO in QEMU (SMP=4 by default; SMP=N to change)
+#   make run        boot the ISO in QEMU (SMP=4 by default; SMP=N to change;
+#                   CMDLINE="init=/bin/utest" to change the kernel command line)
 #   make test       host unit tests + QEMU integration tests
 #   make bench      benchmarks against Linux (build/bench/report.md)
 #   make debug      QEMU waiting for GDB (see tools/debug/)
@@ -13,7 +14,9 @@ PROFILE ?= release
 SMP ?= 4
 CMDLINE ?=
 
-KERNEL_ELF := kernel/target/x86_64-unknown-none/$(PROFILE)/kernel
+# cargo puts the `dev` profile in target/.../debug.
+PROFILE_DIR := $(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
+KERNEL_ELF := kernel/target/x86_64-unknown-none/$(PROFILE_DIR)/kernel
 USER_BIN := userspace/target/x86_64-unknown-none/release
 
 .PHONY: all build kernel userspace initrd iso run test unit-test qemu-test bench debug clean deps

@@ -22,6 +22,10 @@ PASS only if
 A hang is a FAIL at --timeout. A triple fault makes QEMU (-no-reboot) exit
 with status 0 but without the --done line: a FAIL too.
 
+With --expect-panic the run must instead end in a kernel panic: PASS only
+if every --expect regex matched, a `[PANIC]` line appeared and QEMU exited
+with status 3 (the panic handler's isa-debug-exit), before --timeout.
+
 Event-driven: lines are judged as they arrive. A fatal marker (`[PANIC]`,
 `KERNEL EXCEPTION`) stops QEMU after 2 s (so the rest of the report
 reaches the log); after a test's `FAILED` line the run gets at most 60 s
@@ -80,6 +84,8 @@ def parse_args(argv):
     p.add_argument("--done", metavar="REGEX",
                    help="the power-off line (default: by command line)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds")
+    p.add_argument("--expect-panic", action="store_true",
+                   help="the run must end in a kernel panic (QEMU exit status 3)")
     p.add_argument("--fail-grace", type=float, default=FAIL_GRACE_SECONDS, metavar="S",
                    help="seconds a run may go on after a FAILED line (default %(default)s)")
     return p.parse_args(argv)
@@ -236,7 +242,9 @@ def run(args):
             limit = judge.feed(line)
             if limit is not None:
                 deadline = min(deadline, time.monotonic() + limit)
-        if timed_out or judge.fatal_line:
+        if judge.fatal_line and args.expect_panic and not timed_out:
+            rc = wait_exit(proc)  # the panic handler exits QEMU itself
+        elif timed_out or judge.fatal_line:
             rc = proc.poll()  # it may have exited by itself (a panic: 3)
             stop(proc)
         elif proc.poll() is None and time.monotonic() >= deadline:
@@ -246,10 +254,26 @@ def run(args):
             rc = wait_exit(proc)
         reader.join(timeout=5)
     seconds = time.monotonic() - start
+    if args.expect_panic:
+        return panic_reasons(judge, rc, timed_out, args.timeout), seconds, log_path
     why = judge.reasons(rc, timed_out, args.timeout)
     if rc is None and not (timed_out or judge.fatal_line):
         why.append("QEMU did not exit after the power-off line (ACPI power-off broken?)")
     return why, seconds, log_path
+
+
+def panic_reasons(judge, rc, timed_out, timeout):
+    """The verdict of an --expect-panic run."""
+    why = []
+    if timed_out:
+        why.append(f"timeout after {timeout:.0f}s (hang?)")
+    if not judge.fatal_line:
+        why.append("no kernel panic")
+    if judge.pending:
+        why.append("never saw: " + ", ".join(repr(rx) for rx in judge.pending))
+    if rc != 3:
+        why.append(f"QEMU exit status {rc}, expected 3 (isa-debug-exit from the panic handler)")
+    return why
 
 
 def wait_exit(proc):

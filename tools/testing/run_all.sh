@@ -11,6 +11,8 @@
 #        init       the spec's example, -smp 4 BIOS and -smp 2 UEFI
 #        utest      user-mode suite as PID 1, -smp 1 and -smp 4
 #        forkloop   1000 x fork/exit/wait as PID 1, -smp 2
+#        crash      a deliberate kernel page fault (ktest=CRASH) must print a
+#                   readable dump and symbolised backtrace, then stop (exit 3)
 #        bench      `init=/bin/bench -- 10` under -icount shift=0 -smp 1:
 #                   one well-formed [BENCH] line per operation + done
 #        linux      tools/bench/linux/run.sh --smoke, if present
@@ -65,6 +67,12 @@ add ktest-smp4      "$(q ktest-smp4 --cmdline ktest --smp 4 --timeout 150)"
 add ktest-smp2      "$(q ktest-smp2 --cmdline ktest --smp 2 --timeout 150)"
 add ktest-smp1      "$(q ktest-smp1 --cmdline ktest --smp 1 --timeout 150)"
 add init-smp4       "$(q init-smp4 --cmdline '' --smp 4 "${init_expect[@]}" --timeout 120)"
+add crash-smp4      "$(q crash-smp4 --cmdline 'ktest=CRASH' --smp 4 --expect-panic \
+    --expect '^\[FAULT\] KERNEL EXCEPTION: Page Fault \(vector 14\) on CPU [0-9]+$' \
+    --expect '^\[FAULT\] CR2=0xffffafffffe00000 error=0x2 \(page not present, write, kernel mode\)$' \
+    --expect '^\[FAULT\] RIP=0x[0-9a-f]+ ' \
+    --expect '^\[PANIC\] =+ KERNEL PANIC on CPU [0-9]+ =+$' \
+    --expect 'kernel::ktest::crash_tests::write_unmapped' --timeout 120)"
 add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --expect '^\[FORKLOOP\] 1000 rounds, 0 errors$' --timeout 150)"
 
 # Prints a finished test's report and counts it.

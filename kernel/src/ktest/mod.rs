@@ -7,6 +7,7 @@
 //! and powers the machine off. The test harness (tools/testing) requires
 //! that final line with `0 failed`, and the power-off.
 
+mod crash_tests;
 mod ipc_tests;
 mod mm_tests;
 mod sched_tests;
@@ -43,9 +44,12 @@ fn run_all(only: &str) {
         ("IPC", ipc_tests::TESTS),
         ("SMP", smp_tests::TESTS),
         ("USER", user_tests::TESTS),
+        ("CRASH", crash_tests::TESTS),
     ];
     let (mut passed, mut failed) = (0, 0);
-    let selected = |g: &str| only.is_empty() || only.split(',').any(|o| o.eq_ignore_ascii_case(g));
+    // CRASH (deliberate kernel faults) runs only when named.
+    let named = |g: &str| only.split(',').any(|o| o.eq_ignore_ascii_case(g));
+    let selected = |g: &str| if g == "CRASH" { named(g) } else { only.is_empty() || named(g) };
     for (group, tests) in groups.iter().filter(|(g, _)| selected(g)) {
         crate::klog!("KTEST", "---- {} ----", group);
         for (name, test) in tests.iter() {

@@ -103,6 +103,9 @@ fn kernel_fault(frame: &TrapFrame) -> ! {
 /// Print all registers of a frame.
 pub fn dump(f: &TrapFrame) {
     crate::serial_println!("[FAULT] RIP={:#018x} CS={:#06x} RFLAGS={:#010x}", f.rip, f.cs, f.rflags);
+    if !f.from_user() {
+        crate::serial_println!("[FAULT] at {}", crate::symbols::Addr(f.rip));
+    }
     crate::serial_println!("[FAULT] RSP={:#018x} SS={:#06x}", f.rsp, f.ss);
     crate::serial_println!("[FAULT] RAX={:#018x} RBX={:#018x} RCX={:#018x}", f.rax, f.rbx, f.rcx);
     crate::serial_println!("[FAULT] RDX={:#018x} RSI={:#018x} RDI={:#018x}", f.rdx, f.rsi, f.rdi);
