@@ -290,8 +290,9 @@ pub fn resched_ipi() {
 
 /// Called on every return from a trap or system call: the preemption point.
 pub fn on_trap_exit(_frame: &mut TrapFrame) {
-    let Some(me) = percpu::try_this_cpu() else { return };
-    if me.need_resched() && me.preempt_count() == 0 && !running(me.cpu_id).is_null() {
+    // The running-task check covers an IPI that reaches a CPU before its
+    // scheduler has adopted the boot context.
+    if percpu::preemption_due() && !percpu::current_task_ptr().is_null() {
         schedule();
     }
 }

@@ -80,8 +80,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
         }
         None => Err(Errno::ENOSYS),
     };
-    if number == nr::EXEC && result.is_ok() {
-        return; // the frame now describes the new program (rax = 0)
-    }
+    // After a successful exec the frame describes the new program, whose
+    // rax starts at 0: exactly what `Ok(0)` stores.
     frame.rax = encode(result);
 }

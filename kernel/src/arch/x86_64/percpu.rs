@@ -22,6 +22,8 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 pub const OFF_KERNEL_RSP: usize = 8;
 pub const OFF_USER_RSP: usize = 16;
 pub const OFF_CURRENT: usize = 24;
+const OFF_NEED_RESCHED: usize = 32;
+const OFF_PREEMPT_COUNT: usize = 36;
 
 #[repr(C, align(64))]
 pub struct PerCpu {
@@ -32,14 +34,15 @@ pub struct PerCpu {
     user_rsp: AtomicU64,
     /// The running task (an `Arc<Task>` turned raw; owned by `sched`).
     pub current: AtomicPtr<()>,
+    /// A task switch is due (checked on every return from a trap).
+    need_resched: AtomicBool,
+    preempt_count: Cell<u32>,
     /// Dense CPU index (0 = bootstrap processor).
     pub cpu_id: usize,
     /// Local APIC id.
     pub apic_id: AtomicU32,
     /// Set once the CPU runs its scheduler.
     pub online: AtomicBool,
-    preempt_count: Cell<u32>,
-    need_resched: AtomicBool,
     held_locks: [Cell<u8>; LEVELS],
     last_lock: Cell<&'static str>,
     /// Counters (read by anyone).
@@ -172,20 +175,46 @@ pub fn this_cpu() -> (PreemptGuard, &'static PerCpu) {
 }
 
 /// The running task's pointer as stored by the scheduler, read with one
-/// `gs`-relative load (null before the scheduler runs on this CPU).
+/// `gs`-relative load (null before the scheduler runs on this CPU). Only
+/// after `init_this_cpu` on this CPU.
 #[inline]
 pub fn current_task_ptr() -> *mut () {
-    if !CPU_IDS_SET.load(Ordering::Relaxed) {
-        return core::ptr::null_mut();
-    }
+    debug_assert!(CPU_IDS_SET.load(Ordering::Relaxed), "per-CPU data not set up");
     let p: *mut ();
-    // SAFETY: GS.BASE points at this CPU's `PerCpu` (see `try_this_cpu`);
-    // a single load cannot be split by a migration.
+    // SAFETY: GS.BASE points at this CPU's `PerCpu`: every CPU sets it first
+    // thing, before it can take a trap or run a task; a single load cannot be
+    // split by a migration.
     unsafe { core::arch::asm!("mov {}, gs:[{off}]", out(reg) p, off = const OFF_CURRENT, options(nostack, readonly, preserves_flags)) };
     p
 }
 
 const _: () = assert!(core::mem::offset_of!(PerCpu, current) == OFF_CURRENT);
+const _: () = assert!(core::mem::offset_of!(PerCpu, need_resched) == OFF_NEED_RESCHED);
+const _: () = assert!(core::mem::offset_of!(PerCpu, preempt_count) == OFF_PREEMPT_COUNT);
+
+/// Whether this CPU should switch tasks now: a switch is due and
+/// preemption is enabled. Two `gs`-relative loads: this runs on every
+/// return from a trap or system call. Only valid once this CPU's GS.BASE is
+/// set (true for any trap: the IDT is loaded after `init_this_cpu`).
+#[inline]
+pub fn preemption_due() -> bool {
+    let (due, count): (u8, u32);
+    // SAFETY: GS.BASE points at this CPU's `PerCpu`; the offsets are checked
+    // against the layout above.
+    unsafe {
+        core::arch::asm!(
+            "mov {due}, gs:[{d}]",
+            "mov {count:e}, gs:[{c}]",
+            due = out(reg_byte) due, count = out(reg) count,
+            d = const OFF_NEED_RESCHED, c = const OFF_PREEMPT_COUNT,
+            options(nostack, readonly, preserves_flags),
+        )
+    };
+    if count != 0 {
+        return false;
+    }
+    due != 0
+}
 
 /// Id of the CPU this code runs on (may be stale once preemption is back on).
 pub fn cpu_id() -> usize {
