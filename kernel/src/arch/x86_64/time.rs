@@ -85,43 +85,43 @@ fn pit_wait_ticks(ticks: u64) {
     }
 }
 
-/// Sample a counter between two PIT polls: (PIT midpoint, value, PIT
-/// uncertainty), all in PIT ticks since `clock` started.
-fn bracket(clock: &mut PitClock, sample: &mut impl FnMut() -> u64) -> (u64, u64, u64) {
+/// Sample a counter between two PIT polls: (PIT midpoint in ticks since
+/// `clock` started, counter value).
+fn bracket(clock: &mut PitClock, sample: &mut impl FnMut() -> u64) -> (u64, u64) {
     let before = clock.poll();
     let value = sample();
     let after = clock.poll();
-    (before + (after - before) / 2, value, after - before)
+    (before + (after - before) / 2, value)
 }
 
 /// Measure how fast a counter runs against the PIT: sample it at both ends
 /// of a window of about `window_us`, each sample bracketed by PIT reads
-/// (the midpoint is used). Of three windows, the one with the tightest
-/// brackets wins: a sample delayed by an emulator's host scheduling or an
-/// SMI widens its bracket instead of skewing the result. `sample` must
-/// return a monotonically increasing count. Returns counts per second.
+/// (the midpoint is used, so a sample delayed by an emulator's host
+/// scheduling or an SMI costs at most half its bracket). The median of five
+/// windows is returned, so one disturbed window (e.g. a stall long enough
+/// to miss a PIT wrap) cannot skew the result. `sample` must return a
+/// monotonically increasing count. Returns counts per second.
 pub fn counter_hz(window_us: u64, mut sample: impl FnMut() -> u64) -> u64 {
+    const WINDOWS: usize = 5;
     let want = (window_us * PIT_HZ / 1_000_000).max(1);
-    let mut best = (u64::MAX, 0);
-    for _ in 0..3 {
+    let mut rates = [0u64; WINDOWS];
+    for rate in rates.iter_mut() {
         let mut clock = PitClock::start();
-        let (p0, c0, u0) = bracket(&mut clock, &mut sample);
+        let (p0, c0) = bracket(&mut clock, &mut sample);
         while clock.poll() < p0 + want {
             core::hint::spin_loop();
         }
-        let (p1, c1, u1) = bracket(&mut clock, &mut sample);
-        let hz = ((c1 - c0) as u128 * PIT_HZ as u128 / (p1 - p0).max(1) as u128) as u64;
-        if u0 + u1 < best.0 {
-            best = (u0 + u1, hz);
-        }
+        let (p1, c1) = bracket(&mut clock, &mut sample);
+        *rate = ((c1 - c0) as u128 * PIT_HZ as u128 / (p1 - p0).max(1) as u128) as u64;
     }
-    best.1
+    rates.sort_unstable();
+    rates[WINDOWS / 2]
 }
 
 /// Program the PIT and calibrate the TSC against it (BSP, once, early).
 pub fn init() {
     pit_count();
-    let hz = counter_hz(10_000, crate::arch::cpu::rdtsc);
+    let hz = counter_hz(5_000, crate::arch::cpu::rdtsc);
     TSC_ORIGIN.store(crate::arch::cpu::rdtsc(), Ordering::Relaxed);
     TSC_HZ.store(hz, Ordering::Release);
 }

@@ -101,6 +101,11 @@ pub fn eoi() {
     lapic::eoi();
 }
 
+/// Whether the APICs run in x2APIC mode (32-bit APIC ids).
+pub fn is_x2apic() -> bool {
+    lapic::is_x2apic()
+}
+
 /// This CPU's Local APIC id.
 pub fn lapic_id() -> u32 {
     lapic::id()

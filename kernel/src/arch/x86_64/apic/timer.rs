@@ -27,8 +27,8 @@ pub const TIMER_VECTOR: u8 = 0x20;
 const DIVIDE_BY_16: u32 = 0b0011;
 const DIVISOR: u64 = 16;
 const PERIODIC: u32 = 1 << 17;
-/// PIT window used for calibration (three are measured).
-const CALIBRATION_US: u64 = 10_000;
+/// PIT window used for calibration (five are measured).
+const CALIBRATION_US: u64 = 5_000;
 
 /// Timer counts (after the divider) per scheduler tick.
 static COUNT_PER_TICK: AtomicU64 = AtomicU64::new(0);

@@ -91,6 +91,10 @@ pub fn start_aps(platform: &Platform) {
 /// Start the AP with APIC id `apic_id` as CPU `cpu_id`. Returns whether
 /// `cpu_id` is now taken (the AP reached Rust).
 fn start_one(cpu_id: usize, apic_id: u32, cr3: u64) -> bool {
+    if apic_id > 0xFE && !apic::is_x2apic() {
+        crate::klog!("SMP", "CPU with apic_id={} needs x2APIC mode; skipped", apic_id);
+        return false;
+    }
     let Ok(stack) = KernelStack::new() else {
         crate::klog!("SMP", "out of memory for AP#{}'s stack; skipped", cpu_id);
         return false;

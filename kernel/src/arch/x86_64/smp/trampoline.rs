@@ -15,7 +15,7 @@
 //! relocation. Steps: load a tiny GDT, set CR0.PE, far jump to 32-bit code;
 //! enable PAE/PGE, load CR3 from the data block, set EFER.LME|NXE, set
 //! CR0.PG|WP, far jump to 64-bit code; check that this CPU is the one the
-//! data block is for (CPUID initial APIC id, low 8 bits) — a late AP that
+//! data block is for (CPUID initial APIC id, as `apic::cpuid_apic_id`) — a late AP that
 //! missed its turn parks itself instead of using someone else's stack —
 //! then load the stack and call `entry(cpu_id, apic_id)`.
 //!
@@ -96,12 +96,23 @@ tr_pm64:
     movw %ax, %fs
     movw %ax, %gs
     fninit
-    movl $1, %eax
+    /* Our initial APIC id: CPUID leaf 0xB EDX (full x2APIC id) when that
+       leaf exists and is valid, else leaf 1 EBX[31:24]. */
+    xorl %eax, %eax
     cpuid
-    shrl $24, %ebx                  /* initial APIC id, low 8 bits */
-    movq tr_data + 32(%rip), %rax
-    andl $0xFF, %eax
-    cmpl %eax, %ebx
+    cmpl $0xB, %eax
+    jb 1f
+    movl $0xB, %eax
+    xorl %ecx, %ecx
+    cpuid
+    testl %ebx, %ebx
+    jz 1f
+    movl %edx, %ebx
+    jmp 2f
+1:  movl $1, %eax
+    cpuid
+    shrl $24, %ebx
+2:  cmpl tr_data + 32(%rip), %ebx   /* the AP this data block is for? */
     jne tr_park
     movq tr_data + 8(%rip), %rsp    /* stack_top */
     movq tr_data + 24(%rip), %rdi   /* cpu_id */
