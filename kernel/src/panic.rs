@@ -32,6 +32,9 @@ fn panic(info: &PanicInfo) -> ! {
     crate::arch::apic::stop_other_cpus();
     crate::serial::force_unlock_for_panic();
     crate::serial_println!("[PANIC] ======== KERNEL PANIC on CPU {} ========", cpu);
+    if let Some(task) = crate::sched::try_current_name() {
+        crate::serial_println!("[PANIC] running task: {}", task);
+    }
     crate::serial_println!("[PANIC] {}", info.message());
     if let Some(loc) = info.location() {
         crate::serial_println!("[PANIC] at {}:{}:{}", loc.file(), loc.line(), loc.column());

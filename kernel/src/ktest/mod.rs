@@ -9,6 +9,7 @@
 
 mod crash_tests;
 mod ipc_tests;
+mod irq_tests;
 mod mm_tests;
 mod sched_tests;
 mod smp_tests;
@@ -43,6 +44,7 @@ fn run_all(only: &str) {
         ("SCHED", sched_tests::TESTS),
         ("IPC", ipc_tests::TESTS),
         ("SMP", smp_tests::TESTS),
+        ("IRQ", irq_tests::TESTS),
         ("USER", user_tests::TESTS),
         ("CRASH", crash_tests::TESTS),
     ];

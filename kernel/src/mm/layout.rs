@@ -29,13 +29,6 @@ pub const fn phys_to_virt(pa: u64) -> u64 {
     pa + HHDM_BASE
 }
 
-/// The physical address behind a direct-map address.
-#[inline]
-pub fn virt_to_phys_direct(va: u64) -> u64 {
-    debug_assert!((HHDM_BASE..HEAP_BASE).contains(&va), "{va:#x} is not in the direct map");
-    va - HHDM_BASE
-}
-
 /// The physical address of a kernel-image address (`.text`, `.data`, ...).
 #[inline]
 pub fn kernel_image_phys(va: u64) -> u64 {

@@ -75,7 +75,7 @@ fn prepare(rsp: &mut u64, stack_top: u64, frame_addr: u64) {
         frame_addr,                  // r12
         0,                           // rbx
         0,                           // rbp
-        task_trampoline as usize as u64, // return address
+        task_trampoline as *const () as u64, // return address
     ];
     let base = stack_top - 64 - core::mem::size_of_val(&regs) as u64;
     // SAFETY: `base..stack_top` lies in the task's own, unshared, mapped stack.
@@ -97,7 +97,7 @@ pub unsafe fn prepare_user(rsp: &mut u64, stack_top: u64, frame: &TrapFrame) {
     let frame_addr = stack_top - core::mem::size_of::<TrapFrame>() as u64;
     // SAFETY: the caller's contract.
     unsafe { core::ptr::write(frame_addr as *mut TrapFrame, *frame) };
-    let regs: [u64; 7] = [0, 0, trap_return_address(), frame_addr, 0, 0, task_trampoline as usize as u64];
+    let regs: [u64; 7] = [0, 0, trap_return_address(), frame_addr, 0, 0, task_trampoline as *const () as u64];
     let base = frame_addr - core::mem::size_of_val(&regs) as u64;
     // SAFETY: below the frame, still inside the task's own stack.
     unsafe { core::ptr::copy_nonoverlapping(regs.as_ptr(), base as *mut u64, regs.len()) };

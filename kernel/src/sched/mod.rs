@@ -32,7 +32,6 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use task::{Task, TaskState};
 
-pub use runq::{least_loaded_cpu, RESCHEDULE_IPI};
 pub use task::{Priority, TaskId};
 
 /// The task a CPU just switched away from, until `finish_switch` releases it.
@@ -97,6 +96,14 @@ pub fn current() -> Arc<Task> {
         Arc::increment_strong_count(p);
         Arc::from_raw(p)
     }
+}
+
+/// Name of the running task, if the scheduler runs on this CPU (for the
+/// panic report).
+pub fn try_current_name() -> Option<&'static str> {
+    let p = percpu::current_task_ptr() as *const Task;
+    // SAFETY: a non-null slot holds a live reference to the running task.
+    (!p.is_null()).then(|| unsafe { (*p).name })
 }
 
 /// Run `f` with a reference to the current task without touching its

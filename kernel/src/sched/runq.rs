@@ -14,7 +14,7 @@
 //!   from the busiest to the idlest CPU when they differ by two or more.
 //! * Queuing work on another CPU sends it `RESCHEDULE_IPI` (vector 0x30).
 
-use super::task::{Priority, Task, TaskState};
+use super::task::{Task, TaskState};
 use crate::arch::{apic, percpu};
 use crate::config::MAX_CPUS;
 use crate::sync::{IrqSpinLock, LockLevel};
@@ -22,8 +22,6 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use runqueue::RunQueue;
 
-/// Vector of the cross-CPU "please reschedule" interrupt.
-pub const RESCHEDULE_IPI: u8 = 0x30;
 /// Ticks between load-balancing passes.
 pub const BALANCE_TICKS: u64 = 2;
 
@@ -57,7 +55,7 @@ pub fn enqueue(task: Arc<Task>, cpu: usize) {
     if cpu == percpu::cpu_id() {
         percpu::cpu(cpu).set_need_resched(true);
     } else {
-        apic::send_ipi(cpu, RESCHEDULE_IPI);
+        apic::send_ipi(cpu, apic::RESCHEDULE_IPI);
     }
 }
 
@@ -139,9 +137,4 @@ pub fn balance() {
     LOAD[busiest].fetch_sub(1, Ordering::Relaxed);
     crate::metrics::METRICS.migrations.fetch_add(1, Ordering::Relaxed);
     enqueue(task, idlest);
-}
-
-/// Queued tasks per priority on `cpu` (for tests and metrics).
-pub fn queued(cpu: usize, prio: Priority) -> usize {
-    RQS[cpu].lock().len_at(prio)
 }

@@ -47,18 +47,6 @@ impl WaitQueue {
         while self.wake_one().is_some() {}
     }
 
-    /// Remove and return the longest waiter without waking it.
-    pub fn pop(&mut self) -> Option<Arc<Task>> {
-        self.waiters.pop_front()
-    }
-
-    pub fn len(&self) -> usize {
-        self.waiters.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.waiters.is_empty()
-    }
 }
 
 /// Switch away after `enqueue_current` (the lock must be released first).

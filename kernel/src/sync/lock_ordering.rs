@@ -89,12 +89,6 @@ pub fn released(level: LockLevel) {
     slot.set(slot.get().saturating_sub(1));
 }
 
-/// Forget every held lock (a task switch hands the CPU to a task that holds
-/// none; the scheduler transfers its own run-queue lock explicitly).
-pub fn held_count(level: LockLevel) -> u8 {
-    percpu::try_this_cpu().map_or(0, |cpu| cpu.held_locks()[level as usize].get())
-}
-
 const LEVEL_NAMES: [LockLevel; LEVELS] = [
     LockLevel::ProcessTable,
     LockLevel::Process,

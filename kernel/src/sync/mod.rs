@@ -12,4 +12,4 @@ pub mod preempt;
 pub mod spin;
 
 pub use lock_ordering::LockLevel;
-pub use spin::{IrqSpinLock, IrqSpinLockGuard, SpinLock, SpinLockGuard};
+pub use spin::{IrqSpinLock, SpinLock};

@@ -26,15 +26,6 @@ pub fn preempt_enable() {
     }
 }
 
-/// Disable preemption without ever rescheduling on release (used by locks
-/// whose release path must not switch tasks, e.g. with interrupts off).
-#[inline]
-pub fn preempt_enable_no_resched() {
-    if let Some(cpu) = percpu::try_this_cpu() {
-        cpu.preempt_dec();
-    }
-}
-
 /// Keeps the current task on this CPU for its lifetime.
 pub struct PreemptGuard(());
 

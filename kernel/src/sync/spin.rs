@@ -79,11 +79,24 @@ macro_rules! define_lock {
             }
 
             /// Whether some CPU holds the lock (a hint; racy by nature).
+            #[allow(dead_code)] // generated for both lock types; one uses it
             pub fn is_locked(&self) -> bool {
                 self.ticket.is_locked()
             }
 
+            /// The data, bypassing the lock.
+            ///
+            /// # Safety
+            /// The caller guarantees no other CPU or task can access the data
+            /// (e.g. the panic path after the other CPUs were stopped).
+            #[allow(clippy::mut_from_ref, dead_code)]
+            pub unsafe fn get_unchecked(&self) -> &mut T {
+                // SAFETY: exclusivity is the caller's guarantee.
+                unsafe { &mut *self.data.get() }
+            }
+
             /// Release the lock without a guard.
+            #[allow(dead_code)] // generated for both lock types; one uses it
             ///
             /// # Safety
             /// Only for the panic path: the holder must never touch the data again.
@@ -93,16 +106,6 @@ macro_rules! define_lock {
                 }
             }
 
-            /// The data, bypassing the lock.
-            ///
-            /// # Safety
-            /// The caller guarantees no other CPU or task can access the data
-            /// (e.g. during single-threaded early boot).
-            #[allow(clippy::mut_from_ref)]
-            pub unsafe fn get_unchecked(&self) -> &mut T {
-                // SAFETY: exclusivity is the caller's guarantee.
-                unsafe { &mut *self.data.get() }
-            }
         }
 
         /// Holds the lock; releases it when dropped.

@@ -171,7 +171,3 @@ pub fn reap_parentless(pid: Pid) -> Option<i32> {
     Some(status)
 }
 
-/// The process with `pid`, if it exists.
-pub fn get(pid: Pid) -> Option<Arc<Process>> {
-    TABLE.lock().procs.get(&pid).cloned()
-}

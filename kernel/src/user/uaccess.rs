@@ -38,21 +38,6 @@ impl UserSlice {
         self.len
     }
 
-    pub fn addr(&self) -> usize {
-        self.addr
-    }
-
-    /// The first `n` bytes (`n <= len`).
-    pub fn prefix(&self, n: usize) -> UserSlice {
-        UserSlice { addr: self.addr, len: n.min(self.len) }
-    }
-
-    /// The bytes from offset `off` on.
-    pub fn skip(&self, off: usize) -> UserSlice {
-        let off = off.min(self.len);
-        UserSlice { addr: self.addr + off, len: self.len - off }
-    }
-
     /// Copy the whole range into `dst` (`dst.len() == len`).
     pub fn read_into(&self, dst: &mut [u8]) -> Result<(), Errno> {
         assert_eq!(dst.len(), self.len);

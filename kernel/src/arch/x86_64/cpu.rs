@@ -11,7 +11,6 @@ pub const MSR_EFER: u32 = 0xC000_0080;
 pub const MSR_STAR: u32 = 0xC000_0081;
 pub const MSR_LSTAR: u32 = 0xC000_0082;
 pub const MSR_FMASK: u32 = 0xC000_0084;
-pub const MSR_FS_BASE: u32 = 0xC000_0100;
 pub const MSR_GS_BASE: u32 = 0xC000_0101;
 pub const MSR_KERNEL_GS_BASE: u32 = 0xC000_0102;
 pub const MSR_APIC_BASE: u32 = 0x1B;
@@ -20,7 +19,6 @@ pub const MSR_TSC_AUX: u32 = 0xC000_0103;
 static HAS_SMAP: AtomicBool = AtomicBool::new(false);
 static HAS_SMEP: AtomicBool = AtomicBool::new(false);
 static HAS_X2APIC: AtomicBool = AtomicBool::new(false);
-static HAS_1G_PAGES: AtomicBool = AtomicBool::new(false);
 
 /// `cpuid(leaf, subleaf)` -> (eax, ebx, ecx, edx).
 pub fn cpuid(leaf: u32, subleaf: u32) -> (u32, u32, u32, u32) {
@@ -38,8 +36,6 @@ pub fn probe_features() {
         HAS_SMEP.store(ebx7 & (1 << 7) != 0, Ordering::Relaxed);
         HAS_SMAP.store(ebx7 & (1 << 20) != 0, Ordering::Relaxed);
     }
-    let (_, _, _, edx81) = cpuid(0x8000_0001, 0);
-    HAS_1G_PAGES.store(edx81 & (1 << 26) != 0, Ordering::Relaxed);
 }
 
 pub fn has_smap() -> bool {
@@ -50,9 +46,6 @@ pub fn has_smep() -> bool {
 }
 pub fn has_x2apic() -> bool {
     HAS_X2APIC.load(Ordering::Relaxed)
-}
-pub fn has_1g_pages() -> bool {
-    HAS_1G_PAGES.load(Ordering::Relaxed)
 }
 
 /// Turn on NX (EFER.NXE), CR0.WP, SMEP/SMAP if present, and allow

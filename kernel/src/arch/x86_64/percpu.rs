@@ -54,7 +54,6 @@ pub struct PerCpu {
 pub struct CpuStats {
     pub timer_ticks: AtomicU64,
     pub context_switches: AtomicU64,
-    pub tasks_run: AtomicU64,
 }
 
 // SAFETY: `Cell` fields are only accessed by the owning CPU (module
@@ -78,7 +77,6 @@ impl PerCpu {
             stats: CpuStats {
                 timer_ticks: AtomicU64::new(0),
                 context_switches: AtomicU64::new(0),
-                tasks_run: AtomicU64::new(0),
             },
         }
     }

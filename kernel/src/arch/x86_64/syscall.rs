@@ -82,7 +82,7 @@ pub fn init_this_cpu() {
     // and switches to the kernel stack; the selectors match the GDT.
     unsafe {
         write_msr(MSR_STAR, user_base << 48 | (KERNEL_CS as u64) << 32);
-        write_msr(MSR_LSTAR, syscall_entry as usize as u64);
+        write_msr(MSR_LSTAR, syscall_entry as *const () as u64);
         // Clear IF, TF, DF, AC, NT and IOPL on entry.
         write_msr(MSR_FMASK, (1 << 9) | (1 << 8) | (1 << 10) | (1 << 18) | (1 << 14) | (3 << 12));
         write_msr(MSR_EFER, super::cpu::read_msr(MSR_EFER) | 1); // SCE

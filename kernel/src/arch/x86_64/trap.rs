@@ -170,7 +170,7 @@ pub fn stub_address(vector: u8) -> u64 {
 
 /// Address that pops a [`TrapFrame`] and returns to where it says.
 pub fn trap_return_address() -> u64 {
-    trap_return as usize as u64
+    trap_return as *const () as u64
 }
 
 /// A handler for a device interrupt or IPI vector.

@@ -52,8 +52,8 @@ pub unsafe fn copy_raw(dst: *mut u8, src: *const u8, len: usize) -> usize {
 
 /// If `frame` faulted inside the copy routine, resume at its fixup.
 pub fn fixup(frame: &mut TrapFrame) -> bool {
-    if frame.rip == usercopy_fault_insn as usize as u64 {
-        frame.rip = usercopy_fixup as usize as u64;
+    if frame.rip == usercopy_fault_insn as *const () as u64 {
+        frame.rip = usercopy_fixup as *const () as u64;
         true
     } else {
         false

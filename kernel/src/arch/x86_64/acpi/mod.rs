@@ -198,6 +198,9 @@ fn log_cpus(p: &Platform, m: &madt::Madt) {
         }
     }
     crate::klog!("ACPI", "Found {} CPUs: [{}]", p.cpu_count, Ids(&p.apic_ids[..p.cpu_count]));
+    for io in p.ioapics() {
+        crate::klog!("ACPI", "I/O APIC id {} at {:#X}, GSIs from {}", io.id, io.phys, io.gsi_base);
+    }
     if p.parked_cpus > 0 {
         crate::klog!("ACPI", "{} more CPUs beyond MAX_CPUS={} are left parked", p.parked_cpus, MAX_CPUS);
     }

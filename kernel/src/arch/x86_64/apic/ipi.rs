@@ -81,14 +81,6 @@ pub fn send_ipi(cpu_id: usize, vector: u8) {
     }
 }
 
-/// Send `vector` to every other CPU that is up.
-pub fn send_ipi_others(vector: u8) {
-    let me = percpu::cpu_id();
-    for cpu in (0..MAX_CPUS).filter(|&c| c != me) {
-        send_ipi(cpu, vector);
-    }
-}
-
 /// Stop every other CPU with an NMI (panic path: no locks, no waiting).
 /// Each one halts in `panic::on_nmi`.
 pub fn stop_other_cpus() {

@@ -23,7 +23,6 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 pub const FORCE_XAPIC: bool = false;
 
 pub const REG_ID: u32 = 0x20;
-pub const REG_VERSION: u32 = 0x30;
 pub const REG_TPR: u32 = 0x80;
 pub const REG_EOI: u32 = 0xB0;
 pub const REG_SVR: u32 = 0xF0;

@@ -102,7 +102,7 @@ fn start_one(cpu_id: usize, apic_id: u32, cr3: u64) -> bool {
     trampoline::set_data(ApBootData {
         cr3,
         stack_top: stack.top(),
-        entry: ap_entry as usize as u64,
+        entry: ap_entry as *const () as u64,
         cpu_id: cpu_id as u64,
         apic_id: apic_id as u64,
     });
