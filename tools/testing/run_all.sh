@@ -9,7 +9,8 @@
 #        ktest      in-kernel suite, -smp 1 2 4 8 16 (pc), 4 (q35), BIOS;
 #                   -smp 2 UEFI
 #        init       the spec's example, -smp 4 BIOS and -smp 2 UEFI
-#        utest      user-mode suite as PID 1, -smp 1 and -smp 4
+#        utest      user-mode suite as PID 1, -smp 1 (under -icount shift=0,
+#                   so its syscall latency is in instructions) and -smp 4
 #        forkloop   1000 x fork/exit/wait as PID 1, -smp 2
 #        crash      a deliberate kernel page fault (ktest=CRASH) must print a
 #                   readable dump and symbolised backtrace, then stop (exit 3)
@@ -52,7 +53,8 @@ tests=()
 declare -A cmds names
 add() { tests+=("$1"); cmds["$1"]="${*:2}"; }
 q() { printf '%q ' "$qemu_test" "$@"; }
-add utest-smp1      "$(q utest-smp1 --cmdline 'init=/bin/utest -- cpus=1' --smp 1 "${utest_expect[@]}" --timeout 180)"
+add utest-smp1      "$(q utest-smp1 --cmdline 'init=/bin/utest -- cpus=1' --smp 1 --qemu-arg=-icount --qemu-arg=shift=0 \
+    "${utest_expect[@]}" --expect '^\[UTEST\] syscall latency: [0-9]+ instructions/call$' --timeout 240)"
 add utest-smp4      "$(q utest-smp4 --cmdline 'init=/bin/utest -- cpus=4' --smp 4 "${utest_expect[@]}" --timeout 180)"
 if [ -x tools/bench/linux/run.sh ]; then
     add linux-bench-smoke "tools/bench/linux/run.sh --smoke"
