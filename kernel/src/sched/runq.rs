@@ -50,13 +50,25 @@ pub fn enqueue(task: Arc<Task>, cpu: usize) {
     let prio = task.priority;
     task.cpu.store(cpu, Ordering::Relaxed);
     task.set_state(TaskState::Ready);
+    let id = task.id;
     RQS[cpu].lock().push_back(task, prio);
     LOAD[cpu].fetch_add(1, Ordering::Relaxed);
     if cpu == percpu::cpu_id() {
         percpu::cpu(cpu).set_need_resched(true);
     } else {
+        if super::trace_budget() {
+            trace_enqueue(id, cpu);
+        }
         apic::send_ipi(cpu, apic::RESCHEDULE_IPI);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn trace_enqueue(id: usize, cpu: usize) {
+    let queued = LOAD[cpu].load(Ordering::Relaxed);
+    crate::sched_info!("Enqueued task {} to CPU {} (runqueue size: {})", id, cpu, queued);
+    crate::klog!("IPI", "send RESCHED IPI → core{}", cpu);
 }
 
 /// Whether `cpu` has queued work.

@@ -74,8 +74,8 @@ pub fn dispatch(frame: &mut TrapFrame) {
     let result = match TABLE.get(number) {
         Some(handler) => {
             METRICS.syscall_count[number].fetch_add(1, Ordering::Relaxed);
-            crate::kdebug!("SYSCALL", "[cpu{} pid={:?} rip={:#x}] {} ({})",
-                crate::arch::percpu::cpu_id(), crate::user::current_pid(), frame.rip, nr::NAMES[number], number);
+            crate::kdebug!("SYSCALL", "[cpu{} pid={} rip={:#x}] {} ({})", crate::arch::percpu::cpu_id(),
+                crate::user::current_pid().unwrap_or(0), frame.rip, nr::NAMES[number], number);
             handler(Args::of(frame))
         }
         None => Err(Errno::ENOSYS),

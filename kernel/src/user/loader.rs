@@ -5,7 +5,8 @@
 //! machine, bounds, overlaps, W^X, user range; any problem is `ENOEXEC`),
 //! then maps each `PT_LOAD` segment into a fresh address space with its
 //! exact permissions (R, RW+NX or RX; never W and X together), copies the
-//! file bytes, leaves the BSS zeroed, applies static-PIE relocations, and
+//! file bytes, leaves the BSS zeroed (pages of pure BSS are filled on first
+//! touch), applies static-PIE relocations, and
 //! declares a stack region of `USER_STACK_SIZE` bytes below
 //! `USER_STACK_TOP`, filled on demand (only the pages holding the arguments
 //! are mapped up front); the page under it is never mapped, a guard. The initial stack holds, from the stack
@@ -52,14 +53,24 @@ pub fn load(elf: &[u8], argv: &[Vec<u8>]) -> Result<Image, Errno> {
 }
 
 fn map_segments(space: &mut AddressSpace, elf: &[u8], plan: &LoadPlan) -> Result<(), Errno> {
-    // Map everything writable for the kernel's copy, then set final flags.
+    // Map the file-backed pages writable for the kernel's copy (final flags
+    // below). The pure-BSS pages of a writable data segment are left to
+    // demand paging: zero-filled on first touch, so a large BSS costs
+    // nothing until used, in exec and in every fork after it.
     for seg in plan.segments() {
-        space.add_region(seg.page_range(), false)?;
-        for page in seg.page_range().step_by(PAGE_SIZE as usize) {
+        let pages = seg.page_range();
+        let file_end = (seg.vaddr + seg.file_size).next_multiple_of(PAGE_SIZE).max(pages.start);
+        let lazy_from = if seg.writable && !seg.executable { file_end.min(pages.end) } else { pages.end };
+        if pages.start < lazy_from {
+            space.add_region(pages.start..lazy_from, false)?;
+        }
+        if lazy_from < pages.end {
+            space.add_region(lazy_from..pages.end, true)?;
+        }
+        for page in (pages.start..lazy_from).step_by(PAGE_SIZE as usize) {
             space.map_new_page(page, USER_RW)?;
         }
-        let file = &elf[seg.file_range()];
-        space.write_bytes(seg.vaddr, file)?;
+        space.write_bytes(seg.vaddr, &elf[seg.file_range()])?;
     }
     for reloc in elfload::relocations(elf, plan).map_err(elf_error)? {
         space.write_bytes(reloc.addr, &reloc.value.to_le_bytes())?;

@@ -29,6 +29,7 @@ pub fn current_process() -> Option<Arc<Process>> {
 }
 
 /// Pid of the current process, if any.
+#[inline]
 pub fn current_pid() -> Option<Pid> {
     sched::with_current(|t| t.user.as_ref().map(|p| p.pid))
 }
@@ -59,7 +60,8 @@ fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Er
     let (entry, sp) = (image.entry, image.stack_pointer);
     let proc = process::create(None, path, image.space, is_init)?;
     let frame = TrapFrame::new_user(entry, sp);
-    match Task::new_user("user", proc.clone(), &frame, sched::task::FxArea::new_default(), proc.root()) {
+    let name = if is_init { "init" } else { "user" };
+    match Task::new_user(name, proc.clone(), &frame, sched::task::FxArea::new_default(), proc.root()) {
         Ok(task) => sched::start(task),
         Err(e) => {
             process::make_zombie(&proc, 0);

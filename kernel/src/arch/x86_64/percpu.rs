@@ -34,8 +34,10 @@ pub struct PerCpu {
     user_rsp: AtomicU64,
     /// The running task (an `Arc<Task>` turned raw; owned by `sched`).
     pub current: AtomicPtr<()>,
-    /// A task switch is due (checked on every return from a trap).
-    need_resched: AtomicBool,
+    /// A task switch is due (0 or 1; checked on every return from a trap).
+    /// 32 bits wide and right below `preempt_count`, so one 64-bit load
+    /// reads both (`preemption_due`).
+    need_resched: AtomicU32,
     preempt_count: Cell<u32>,
     /// Dense CPU index (0 = bootstrap processor).
     pub cpu_id: usize,
@@ -71,7 +73,7 @@ impl PerCpu {
             apic_id: AtomicU32::new(0),
             online: AtomicBool::new(false),
             preempt_count: Cell::new(0),
-            need_resched: AtomicBool::new(false),
+            need_resched: AtomicU32::new(0),
             held_locks: [const { Cell::new(0) }; LEVELS],
             last_lock: Cell::new(""),
             stats: CpuStats {
@@ -98,11 +100,11 @@ impl PerCpu {
     }
 
     pub fn need_resched(&self) -> bool {
-        self.need_resched.load(Ordering::Relaxed)
+        self.need_resched.load(Ordering::Relaxed) != 0
     }
 
     pub fn set_need_resched(&self, v: bool) {
-        self.need_resched.store(v, Ordering::Relaxed);
+        self.need_resched.store(v as u32, Ordering::Relaxed);
     }
 
     pub fn held_locks(&self) -> &[Cell<u8>; LEVELS] {
@@ -189,29 +191,24 @@ pub fn current_task_ptr() -> *mut () {
 const _: () = assert!(core::mem::offset_of!(PerCpu, current) == OFF_CURRENT);
 const _: () = assert!(core::mem::offset_of!(PerCpu, need_resched) == OFF_NEED_RESCHED);
 const _: () = assert!(core::mem::offset_of!(PerCpu, preempt_count) == OFF_PREEMPT_COUNT);
+const _: () = assert!(OFF_PREEMPT_COUNT == OFF_NEED_RESCHED + 4);
 
 /// Whether this CPU should switch tasks now: a switch is due and
-/// preemption is enabled. Two `gs`-relative loads: this runs on every
-/// return from a trap or system call. Only valid once this CPU's GS.BASE is
-/// set (true for any trap: the IDT is loaded after `init_this_cpu`).
-#[inline]
+/// preemption is enabled. One `gs`-relative load of `need_resched` (low
+/// half) and `preempt_count` (high half) compared with 1: this runs on
+/// every return from a trap or system call. Only valid once this CPU's
+/// GS.BASE is set (true for any trap: the IDT is loaded after
+/// `init_this_cpu`).
+#[inline(always)]
 pub fn preemption_due() -> bool {
-    let (due, count): (u8, u32);
-    // SAFETY: GS.BASE points at this CPU's `PerCpu`; the offsets are checked
-    // against the layout above.
+    let both: u64;
+    // SAFETY: GS.BASE points at this CPU's `PerCpu`; the two adjacent u32
+    // fields are checked against the layout below.
     unsafe {
-        core::arch::asm!(
-            "mov {due}, gs:[{d}]",
-            "mov {count:e}, gs:[{c}]",
-            due = out(reg_byte) due, count = out(reg) count,
-            d = const OFF_NEED_RESCHED, c = const OFF_PREEMPT_COUNT,
-            options(nostack, readonly, preserves_flags),
-        )
+        core::arch::asm!("mov {}, gs:[{off}]", out(reg) both, off = const OFF_NEED_RESCHED,
+            options(nostack, readonly, preserves_flags))
     };
-    if count != 0 {
-        return false;
-    }
-    due != 0
+    both == 1
 }
 
 /// Id of the CPU this code runs on (may be stale once preemption is back on).
