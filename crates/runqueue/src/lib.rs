@@ -124,6 +124,18 @@ impl<T> RunQueue<T> {
         Some((item, Priority::from_index(level)?))
     }
 
+    /// Like [`steal`](Self::steal), but only items for which `pred` holds
+    /// may move (e.g. tasks not pinned to this CPU): the last such item of
+    /// the lowest-priority level that has one. O(n) in the worst case.
+    pub fn steal_where(&mut self, mut pred: impl FnMut(&T) -> bool) -> Option<(T, Priority)> {
+        let (level, index) = (0..LEVELS).rev().find_map(|level| {
+            let index = self.levels[level].iter().rposition(&mut pred)?;
+            Some((level, index))
+        })?;
+        let item = self.take(level, |queue| queue.remove(index))?;
+        Some((item, Priority::from_index(level)?))
+    }
+
     /// Removes and returns the first item (most urgent level first, front
     /// to back) for which `pred` is true. O(n); for migration and kill.
     pub fn remove(&mut self, mut pred: impl FnMut(&T) -> bool) -> Option<T> {

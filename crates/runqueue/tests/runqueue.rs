@@ -245,3 +245,22 @@ fn random_operations_match_the_model() {
         assert_eq!(q.is_empty(), bitmap == 0);
     }
 }
+
+#[test]
+fn steal_where_skips_items_that_may_not_move() {
+    let mut q = RunQueue::new();
+    q.push_back(1, Priority::Low);
+    q.push_back(2, Priority::Low); // pinned
+    q.push_back(3, Priority::Normal);
+    q.push_back(4, Priority::High); // pinned
+    let movable = |x: &i32| *x != 2 && *x != 4;
+    assert_eq!(q.steal_where(movable), Some((1, Priority::Low)));
+    assert_eq!(q.steal_where(movable), Some((3, Priority::Normal)));
+    assert_eq!(q.steal_where(movable), None);
+    assert_eq!(q.len(), 2);
+    // The pinned ones still run here, in order.
+    assert_eq!(q.pop(), Some((4, Priority::High)));
+    assert_eq!(q.pop(), Some((2, Priority::Low)));
+    assert!(q.is_empty());
+    assert_eq!(q.nonempty_levels(), 0);
+}

@@ -125,11 +125,26 @@ pub fn with_current<R>(f: impl FnOnce(&Task) -> R) -> R {
     f(unsafe { &*current_ptr() })
 }
 
-/// Create a kernel task running `body` at `priority` and make it runnable.
+/// Create a kernel task running `body` at `priority` and make it runnable
+/// on the least-loaded CPU.
 pub fn spawn_task(name: &'static str, body: impl FnOnce() + Send + 'static, priority: Priority) -> Result<TaskId, OutOfMemory> {
-    let task = Task::new_kernel(name, priority, Box::new(body))?;
+    let task = Task::new_kernel(name, priority, None, Box::new(body))?;
     let id = task.id;
     runq::enqueue(task, runq::least_loaded_cpu());
+    Ok(id)
+}
+
+/// Create a kernel task that runs only on CPU `cpu` (an online CPU).
+pub fn spawn_pinned(
+    name: &'static str,
+    body: impl FnOnce() + Send + 'static,
+    priority: Priority,
+    cpu: usize,
+) -> Result<TaskId, OutOfMemory> {
+    assert!(percpu::cpu(cpu).online.load(Ordering::Acquire), "spawn_pinned on offline CPU {cpu}");
+    let task = Task::new_kernel(name, priority, Some(cpu), Box::new(body))?;
+    let id = task.id;
+    runq::enqueue(task, cpu);
     Ok(id)
 }
 

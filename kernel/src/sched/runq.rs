@@ -9,6 +9,7 @@
 //! * New tasks go to the online CPU with the fewest runnable tasks
 //!   (queued plus running).
 //! * A woken task goes back to the CPU it last ran on (cache affinity).
+//! * A pinned task (`sched::spawn_pinned`) only ever runs on its CPU.
 //! * A CPU whose own queue is empty steals from the busiest queue.
 //! * Every `BALANCE_TICKS` ticks (100 ms at 20 Hz) CPU 0 moves one task
 //!   from the busiest to the idlest CPU when they differ by two or more.
@@ -84,8 +85,12 @@ pub fn least_loaded_cpu() -> usize {
         .unwrap_or(0)
 }
 
-/// Where a woken task should run: its last CPU if online.
+/// Where a woken task should run: its pinned CPU, else its last CPU if
+/// online.
 pub fn wake_target(task: &Task) -> usize {
+    if let Some(cpu) = task.pinned {
+        return cpu;
+    }
     let cpu = task.cpu.load(Ordering::Relaxed);
     if online(cpu) { cpu } else { least_loaded_cpu() }
 }
@@ -121,6 +126,11 @@ pub fn pick_next(cpu: usize, prev: Option<*mut Task>) -> Option<Arc<Task>> {
     steal_for(cpu)
 }
 
+/// Whether a queued task may move to another CPU.
+fn movable(task: &Arc<Task>) -> bool {
+    task.pinned.is_none()
+}
+
 /// Take one task from the busiest other CPU, for `cpu`.
 fn steal_for(cpu: usize) -> Option<Arc<Task>> {
     let victim = (0..MAX_CPUS)
@@ -129,7 +139,7 @@ fn steal_for(cpu: usize) -> Option<Arc<Task>> {
     if LOAD[victim].load(Ordering::Relaxed) == 0 {
         return None;
     }
-    let (task, _) = RQS[victim].lock().steal()?;
+    let (task, _) = RQS[victim].lock().steal_where(movable)?;
     LOAD[victim].fetch_sub(1, Ordering::Relaxed);
     task.cpu.store(cpu, Ordering::Relaxed);
     crate::metrics::METRICS.migrations.fetch_add(1, Ordering::Relaxed);
@@ -145,7 +155,7 @@ pub fn balance() {
     if load(busiest) < load(idlest) + 2 || LOAD[busiest].load(Ordering::Relaxed) == 0 {
         return;
     }
-    let Some((task, _)) = RQS[busiest].lock().steal() else { return };
+    let Some((task, _)) = RQS[busiest].lock().steal_where(movable) else { return };
     LOAD[busiest].fetch_sub(1, Ordering::Relaxed);
     crate::metrics::METRICS.migrations.fetch_add(1, Ordering::Relaxed);
     enqueue(task, idlest);

@@ -72,6 +72,9 @@ pub struct Task {
     pub on_cpu: AtomicBool,
     /// CPU whose run queue holds (or last held) this task.
     pub cpu: AtomicUsize,
+    /// The only CPU this task may run on, if it is pinned (never stolen,
+    /// balanced or woken elsewhere).
+    pub pinned: Option<usize>,
     /// Page-table root to load when this task runs.
     pub cr3: AtomicU64,
     /// Tick at which a sleeping task becomes due.
@@ -99,8 +102,15 @@ unsafe impl Send for Task {}
 
 impl Task {
     /// A kernel task that will run `body` (not yet enqueued).
-    pub fn new_kernel(name: &'static str, priority: Priority, body: Box<dyn FnOnce() + Send>) -> Result<Arc<Task>, OutOfMemory> {
-        Self::build(name, priority, None, None, Some(body), crate::mm::kernel_space::kernel_pml4())
+    pub fn new_kernel(
+        name: &'static str,
+        priority: Priority,
+        pinned: Option<usize>,
+        body: Box<dyn FnOnce() + Send>,
+    ) -> Result<Arc<Task>, OutOfMemory> {
+        let mut task = Self::build(name, priority, None, None, Some(body), crate::mm::kernel_space::kernel_pml4())?;
+        Arc::get_mut(&mut task).expect("new task is unshared").pinned = pinned;
+        Ok(task)
     }
 
     /// A user task for `process` that enters ring 3 through `frame` (copied
@@ -137,6 +147,7 @@ impl Task {
             state: AtomicU8::new(TaskState::Ready as u8),
             on_cpu: AtomicBool::new(false),
             cpu: AtomicUsize::new(0),
+            pinned: None,
             cr3: AtomicU64::new(cr3),
             wake_tick: AtomicU64::new(0),
             saved_rsp: UnsafeCell::new(rsp),
@@ -157,6 +168,7 @@ impl Task {
             state: AtomicU8::new(TaskState::Running as u8),
             on_cpu: AtomicBool::new(true),
             cpu: AtomicUsize::new(cpu),
+            pinned: Some(cpu),
             cr3: AtomicU64::new(crate::mm::kernel_space::kernel_pml4()),
             wake_tick: AtomicU64::new(0),
             saved_rsp: UnsafeCell::new(0),

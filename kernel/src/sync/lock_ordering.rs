@@ -8,6 +8,12 @@
 //!
 //! With debug assertions on, each CPU records how many locks of each level
 //! it holds; an out-of-order acquisition panics naming both locks' levels.
+//!
+//! An interrupt handler is a separate context: it can only have interrupted
+//! code that holds plain `SpinLock`s (an `IrqSpinLock` holder has interrupts
+//! off), and it may only take `IrqSpinLock`s, never those plain locks. So it
+//! starts with an empty record ([`InterruptScope`]) and the interrupted
+//! code's record comes back when it returns.
 //! The record lives in the per-CPU area and is touched only with interrupts
 //! off or preemption disabled, by its own CPU.
 
@@ -87,6 +93,42 @@ pub fn released(level: LockLevel) {
     let slot = &cpu.held_locks()[level as usize];
     debug_assert!(slot.get() > 0, "releasing a {level:?} lock that is not held");
     slot.set(slot.get().saturating_sub(1));
+}
+
+/// The lock record of the code an interrupt handler interrupted, put aside
+/// for the handler's duration.
+pub struct InterruptScope {
+    saved: [u8; LEVELS],
+}
+
+impl InterruptScope {
+    /// Enter interrupt context on this CPU (interrupts are off).
+    #[inline]
+    pub fn enter() -> Self {
+        let mut saved = [0; LEVELS];
+        if cfg!(debug_assertions) {
+            if let Some(cpu) = percpu::try_this_cpu() {
+                for (s, held) in saved.iter_mut().zip(cpu.held_locks()) {
+                    *s = held.replace(0);
+                }
+            }
+        }
+        InterruptScope { saved }
+    }
+}
+
+impl Drop for InterruptScope {
+    #[inline]
+    fn drop(&mut self) {
+        if cfg!(debug_assertions) {
+            if let Some(cpu) = percpu::try_this_cpu() {
+                for (s, held) in self.saved.iter().zip(cpu.held_locks()) {
+                    debug_assert_eq!(held.get(), 0, "an interrupt handler returned holding a lock");
+                    held.set(*s);
+                }
+            }
+        }
+    }
 }
 
 const LEVEL_NAMES: [LockLevel; LEVELS] = [

@@ -191,6 +191,9 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         0..=31 => super::exceptions::handle(frame),
         v => {
             let h = HANDLERS[v as usize & 0xFF].load(Ordering::Acquire);
+            // Device interrupts and IPIs run in interrupt context; `int 0x80`
+            // is a system call in the context of its task.
+            let _scope = (v != super::idt::VECTOR_SYSCALL as u64).then(crate::sync::lock_ordering::InterruptScope::enter);
             if h == 0 {
                 crate::klog!("TRAP", "unexpected interrupt vector {}", v);
             } else {
