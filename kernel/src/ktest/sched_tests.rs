@@ -59,6 +59,11 @@ pub const TESTS: &[Test] = &[
 
 /// How often a disturbed experiment is repeated.
 const ATTEMPTS: usize = 6;
+/// Ticks of lateness tolerated where a wake-up or preemption is due. A
+/// correct kernel is at most a tick late, but QEMU's vCPU threads share two
+/// host cores with other runs, and a descheduled vCPU sees several ticks
+/// at once. The failures these tests look for are "never" (or "early").
+const LATE: u64 = 10;
 
 fn timer_ticks() -> Result<(), String> {
     kassert!(timer_ticking(), "sleep::now() did not advance in ~1 s of TSC time: no scheduler tick");
@@ -127,7 +132,7 @@ fn priority_once(cpu: usize) -> Result<Option<[usize; 3]>, String> {
         }
         drop(guard);
     })?;
-    wait_until(60, "the High, Normal and Low tasks to run", || {
+    wait_off_cpu(cpu, 60, "the High, Normal and Low tasks to run", || {
         run.failed.load(Relaxed) || run.order.iter().all(|o| o.load(Acquire) != 0)
     })?;
     kassert!(!run.failed.load(Relaxed), "could not spawn the priority tasks");
@@ -218,7 +223,7 @@ fn rr_once(cpu: usize) -> Result<Option<Vec<usize>>, String> {
         }
         drop(guard);
     })?;
-    wait_until(100, "the round-robin tasks to finish", || {
+    wait_off_cpu(cpu, 100, "the round-robin tasks to finish", || {
         run.failed.load(Relaxed) || run.done.load(Acquire) == RR_TASKS
     })?;
     kassert!(!run.failed.load(Relaxed), "could not spawn the round-robin tasks");
@@ -230,22 +235,33 @@ fn rr_once(cpu: usize) -> Result<Option<Vec<usize>>, String> {
     Ok(Some(run.log.iter().map(|e| e.load(Relaxed)).collect()))
 }
 
+/// Wait for an experiment running on `cpu`: sleep if it is our CPU (it
+/// needs the CPU), else spin, because a CPU whose task blocks steals from
+/// the busiest queue and would take the experiment's tasks.
+fn wait_off_cpu(cpu: usize, ticks: u64, what: &str, cond: impl FnMut() -> bool) -> Result<(), String> {
+    if irq::without(percpu::cpu_id) == cpu {
+        wait_until(ticks, what, cond)
+    } else {
+        spin_until(ticks, what, cond)
+    }
+}
+
 // ---- 7.2 sleep / wake ------------------------------------------------------
 
 /// Proves: sleep(n) keeps the caller off the CPU for at least n ticks (a
 /// task pinned to the same CPU makes progress meanwhile) and wakes it
-/// within n + 3 ticks; sleep(0) is a yield.
+/// within n + LATE ticks; sleep(0) is a yield.
 fn sleep_wake() -> Result<(), String> {
     need_timer()?;
     let t0 = now();
     sleep(0);
-    kassert!(now() - t0 <= 1, "sleep(0) took {} ticks", now() - t0);
+    kassert!(now() - t0 <= LATE, "sleep(0) took {} ticks", now() - t0);
     for n in [1u64, 2, 3, 5] {
         let t0 = now();
         sleep(n);
         let dt = now() - t0;
         kassert!(dt >= n, "sleep({n}) returned after {dt} ticks: woken early");
-        kassert!(dt <= n + 3, "sleep({n}) returned after {dt} ticks: woken late");
+        kassert!(dt <= n + LATE, "sleep({n}) returned after {dt} ticks: woken late");
     }
     // While we sleep, a task queued on our CPU gets it.
     let progress = Arc::new(AtomicU64::new(0));
@@ -254,7 +270,7 @@ fn sleep_wake() -> Result<(), String> {
     let here = irq::without(percpu::cpu_id);
     spawn_on(here, "sleep-witness", Priority::Low, move || {
         let t = tsc();
-        while !s.load(Relaxed) && tsc() - t < 40 * TSC_PER_TICK_MAX {
+        while !s.load(Relaxed) && since(t) < 40 * TSC_PER_TICK_MAX {
             p.fetch_add(1, Relaxed);
         }
     })?;
@@ -289,7 +305,7 @@ fn sleepers_in_order() -> Result<(), String> {
     for (i, &d) in DURATIONS.iter().enumerate() {
         let (t0, t1) = (res[i].0.load(Relaxed), res[i].1.load(Relaxed));
         kassert!(t1 - t0 >= d, "sleep({d}) woke after {} ticks (early)", t1 - t0);
-        kassert!(t1 - t0 <= d + 3, "sleep({d}) woke after {} ticks (late)", t1 - t0);
+        kassert!(t1 - t0 <= d + LATE, "sleep({d}) woke after {} ticks (late)", t1 - t0);
     }
     let mut by_duration: Vec<usize> = (0..DURATIONS.len()).collect();
     by_duration.sort_by_key(|&i| DURATIONS[i]);
@@ -375,7 +391,7 @@ fn spinner_is_preempted() -> Result<(), String> {
             (cpu, now())
         });
         let s = tsc();
-        while ran.load(Acquire) == usize::MAX && now() < t0 + 20 && tsc() - s < 20 * TSC_PER_TICK_MAX {}
+        while ran.load(Acquire) == usize::MAX && now() < t0 + 40 && since(s) < 40 * TSC_PER_TICK_MAX {}
         let ran_on = ran.load(Acquire);
         let waited = ran_at.load(Relaxed).wrapping_sub(t0);
         kassert!(ran_on != usize::MAX, "a task queued on our CPU never ran while we spun for {} ticks", now() - t0);
@@ -383,66 +399,74 @@ fn spinner_is_preempted() -> Result<(), String> {
             disturbed += 1;
             continue;
         }
-        kassert!(waited <= 3, "the queued task ran only after {waited} ticks");
+        kassert!(waited <= LATE, "the queued task ran only after {waited} ticks");
         kassert!(METRICS.preemptions.load(Relaxed) > preempts, "METRICS.preemptions did not grow");
         return Ok(());
     }
 }
 
 /// Proves: two equal-priority spinners on one CPU (we are one of them)
-/// each get the CPU several separate times within 8 ticks: round-robin
-/// time slices. A task notices a new slice as a gap in the TSC while it
-/// spins. Other CPUs run fillers (see [`spinner_is_preempted`]).
+/// take turns: each sees the other make progress at least twice within 8
+/// ticks. On one CPU the other's progress counter can only move while we
+/// are switched out, so each change we observe is one of its time slices.
+/// Other CPUs are occupied (see [`spinner_is_preempted`]); a run in which
+/// either spinner ran elsewhere proves nothing and is repeated.
 fn time_slicing() -> Result<(), String> {
     need_timer()?;
     let mut disturbed = 0;
     loop {
         kassert!(disturbed < ATTEMPTS, "every attempt was disturbed by migration");
         let _fillers = occupy_others()?;
-        let theirs = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let elsewhere = Arc::new(AtomicBool::new(false));
-        let done = Arc::new(AtomicBool::new(false));
+        let sh = Arc::new(Slices {
+            progress: [AtomicU64::new(0), AtomicU64::new(0)],
+            turns: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            elsewhere: AtomicBool::new(false),
+            done: AtomicBool::new(false),
+        });
         let cpu = irq::without(percpu::cpu_id);
-        let (sl, st, el, d) = (theirs.clone(), stop.clone(), elsewhere.clone(), done.clone());
+        let other = sh.clone();
         spawn_on(cpu, "slice-spinner", Priority::Normal, move || {
-            spin_counting_slices(&sl, &st, cpu, &el);
-            d.store(true, Release);
+            other.spin(1, cpu);
+            other.done.store(true, Release);
         })?;
-        let mine = AtomicUsize::new(0);
-        let never = AtomicBool::new(false);
-        // Spin ourselves for 8 ticks, counting our own slices.
-        spin_counting_slices(&mine, &never, cpu, &elsewhere);
-        stop.store(true, Relaxed);
-        wait_until(40, "the spinner to stop", || done.load(Acquire))?;
-        if elsewhere.load(Relaxed) {
+        sh.spin(0, cpu);
+        wait_until(40, "the other spinner to stop", || sh.done.load(Acquire))?;
+        if sh.elsewhere.load(Relaxed) {
             disturbed += 1;
             continue;
         }
-        let got = [mine.load(Relaxed), theirs.load(Relaxed)];
-        kassert!(got.iter().all(|&n| n >= 2), "time slices (ours, theirs) over 8 ticks: {got:?} (want >= 2 each)");
+        let got = [sh.turns[0].load(Relaxed), sh.turns[1].load(Relaxed)];
+        kassert!(got.iter().all(|&n| n >= 2), "turns of the other task seen by (us, it) over 8 ticks: {got:?} (want >= 2 each)");
         return Ok(());
     }
 }
 
-/// A TSC gap this long (about a millisecond or more) means we were switched out.
-const SLICE_GAP: u64 = 3_000_000;
+struct Slices {
+    progress: [AtomicU64; 2],
+    /// How often spinner `i` saw the other one's progress change.
+    turns: [AtomicUsize; 2],
+    elsewhere: AtomicBool,
+    done: AtomicBool,
+}
 
-/// Spin for 8 ticks or until `stop`, counting the separate stretches of CPU
-/// time we get; flags `elsewhere` if we run on a CPU other than `cpu`.
-fn spin_counting_slices(slices: &AtomicUsize, stop: &AtomicBool, cpu: usize, elsewhere: &AtomicBool) {
-    let (t0, s) = (now(), tsc());
-    let mut last = tsc();
-    slices.store(1, Relaxed);
-    while !stop.load(Relaxed) && now() < t0 + 8 && tsc() - s < 40 * TSC_PER_TICK_MAX {
-        let t = tsc();
-        if t - last > SLICE_GAP {
-            slices.fetch_add(1, Relaxed);
+impl Slices {
+    /// Spin as spinner `me` for 8 ticks (bounded in TSC time too).
+    fn spin(&self, me: usize, cpu: usize) {
+        let (t0, s) = (now(), tsc());
+        let mut mine = 0;
+        let mut seen = self.progress[1 - me].load(Relaxed);
+        while now() < t0 + 8 && since(s) < 40 * TSC_PER_TICK_MAX {
+            mine += 1;
+            self.progress[me].store(mine, Relaxed);
+            let theirs = self.progress[1 - me].load(Relaxed);
+            if theirs != seen {
+                seen = theirs;
+                self.turns[me].fetch_add(1, Relaxed);
+            }
+            if percpu::cpu_id() != cpu {
+                self.elsewhere.store(true, Relaxed);
+            }
         }
-        if percpu::cpu_id() != cpu {
-            elsewhere.store(true, Relaxed);
-        }
-        last = t;
     }
 }
 
@@ -470,7 +494,7 @@ fn preempt_nesting() -> Result<(), String> {
         start_on(&witness, cpu);
         let depth2 = me.preempt_count();
         let (t0, s, sw0) = (now(), tsc(), switches_of(cpu));
-        while now() < t0 + 3 && tsc() - s < 10 * TSC_PER_TICK_MAX {}
+        while now() < t0 + 3 && since(s) < 10 * TSC_PER_TICK_MAX {}
         let ticks_outer = now() - t0;
         let ran_nested = ran.load(Acquire);
         let resched_pending = me.need_resched();
@@ -479,7 +503,7 @@ fn preempt_nesting() -> Result<(), String> {
         preempt_enable();
         let depth1 = me.preempt_count();
         let t1 = now();
-        while now() < t1 + 2 && tsc() - s < 20 * TSC_PER_TICK_MAX {}
+        while now() < t1 + 2 && since(s) < 20 * TSC_PER_TICK_MAX {}
         let ran_inner = ran.load(Acquire);
         let still_pending = me.need_resched();
         preempt_enable();
@@ -506,11 +530,12 @@ fn preempt_nesting() -> Result<(), String> {
 const STACK_FRAMES: usize = crate::config::KERNEL_STACK_SIZE / 4096;
 
 /// Proves: a task's kernel stack is freed when it exits. A warm-up round
-/// (leaving the page tables of the stack area in place) ends with every
-/// stack provably freed: we hold a handle to each task and drop it once it
-/// is the last reference. Then 100 tasks spawned without handles hold at
-/// least 100 stacks' worth of frames while alive, and after they exit the
-/// scheduler alone must bring the free-frame count back exactly.
+/// (leaving the page tables of the stack area in place and the kernel-stack
+/// cache full) ends with every stack provably released: we hold a handle to
+/// each task and drop it once it is the last reference. Then 100 tasks
+/// spawned without handles hold many stacks' worth of frames while alive
+/// (all but the cached stacks are new), and after they exit the scheduler
+/// alone must bring the free-frame count back exactly.
 fn exit_frees_stack() -> Result<(), String> {
     const N: usize = 100;
     {
@@ -532,9 +557,10 @@ fn exit_frees_stack() -> Result<(), String> {
         spawn("exit-test", Priority::Normal, gate.body())?;
     }
     wait_until(100, "all tasks to start", || gate.0.started.load(Relaxed) == N)?;
+    // `mm::kstack` keeps up to 32 freed stacks mapped for reuse, so only
+    // the stacks beyond those cost frames.
     let used = baseline.saturating_sub(crate::mm::pmm::free_frames());
-    crate::klog!("DBG", "baseline {} free now {} started {} done {}", baseline, crate::mm::pmm::free_frames(), gate.0.started.load(Relaxed), gate.0.done.load(Relaxed));
-    kassert!(used >= N * STACK_FRAMES, "{N} live tasks use only {used} frames, want >= {}", N * STACK_FRAMES);
+    kassert!(used >= N / 2 * STACK_FRAMES, "{N} live tasks use only {used} frames, want >= {}", N / 2 * STACK_FRAMES);
     gate.open_and_wait(N)?;
     let mut left = 0;
     let settled = wait_until(40, "frames to return to the baseline", || {
@@ -565,7 +591,7 @@ impl Gate {
         move || {
             g.started.fetch_add(1, Relaxed);
             let t = tsc();
-            while !g.go.load(Acquire) && tsc() - t < 400 * TSC_PER_TICK_MAX {
+            while !g.go.load(Acquire) && since(t) < 400 * TSC_PER_TICK_MAX {
                 pause();
             }
             g.done.fetch_add(1, Release);
@@ -595,6 +621,11 @@ pub(super) fn tsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
+/// TSC cycles since `start` (0 if this CPU's TSC is behind the one that read `start`).
+pub(super) fn since(start: u64) -> u64 {
+    tsc().saturating_sub(start)
+}
+
 static TIMER: AtomicU8 = AtomicU8::new(0);
 
 /// Whether the scheduler tick advances (checked once, within about a second).
@@ -608,7 +639,7 @@ pub(super) fn timer_ticking() -> bool {
                 if now() != t0 {
                     break true;
                 }
-                if tsc() - s > 10 * TSC_PER_TICK_MAX {
+                if since(s) > 10 * TSC_PER_TICK_MAX {
                     break false;
                 }
                 sched::yield_now();
@@ -640,16 +671,27 @@ pub(super) fn wait_until(ticks: u64, what: &str, mut cond: impl FnMut() -> bool)
         if cond() {
             return Ok(());
         }
-        if now() - t0 > ticks || tsc() - s > (ticks + 1) * TSC_PER_TICK_MAX {
+        if now() - t0 > ticks || since(s) > (ticks + 1) * TSC_PER_TICK_MAX {
             return Err(format!("timed out after {} ticks waiting for {}", now() - t0, what));
         }
         pause();
     }
 }
 
+/// Like [`wait_until`] but keeps the CPU (no sleep, no yield).
+pub(super) fn spin_until(ticks: u64, what: &str, mut cond: impl FnMut() -> bool) -> Result<(), String> {
+    let (t0, s) = (now(), tsc());
+    while !cond() {
+        if now() - t0 > ticks || since(s) > (ticks + 1) * TSC_PER_TICK_MAX {
+            return Err(format!("timed out after {} ticks spinning for {}", now() - t0, what));
+        }
+    }
+    Ok(())
+}
+
 /// A kernel task running `body`, not yet runnable.
 pub(super) fn new_task(name: &'static str, prio: Priority, body: impl FnOnce() + Send + 'static) -> Result<Arc<Task>, String> {
-    Task::new_kernel(name, prio, Box::new(body)).map_err(|_| format!("out of memory creating task {name}"))
+    Task::new_kernel(name, prio, None, Box::new(body)).map_err(|_| format!("out of memory creating task {name}"))
 }
 
 /// Make a new task runnable on `cpu`'s queue (bypassing placement): it is
@@ -677,43 +719,50 @@ pub(super) fn online_cpus() -> Vec<usize> {
     (0..MAX_CPUS).filter(|&c| percpu::cpu(c).online.load(Acquire)).collect()
 }
 
-/// One Low-priority spinner on each of some CPUs, so that they are busy
-/// (load 1) and the balancer has no idle CPU to move an experiment's tasks
-/// to; a higher-priority task woken there still preempts it. Stopped (and
-/// awaited) on drop.
+/// One Low-priority filler task on each of some CPUs, so that they are
+/// busy (load 1): the balancer has no idle CPU to move an experiment's
+/// tasks to, and a CPU whose task blocks runs its filler instead of
+/// stealing. A filler halts between interrupts (it stays the running task
+/// but costs the host nothing), and anything of higher priority woken on
+/// its CPU preempts it. Stopped (and awaited) on drop.
 pub(super) struct Fillers {
     stop: Arc<AtomicBool>,
     done: Arc<AtomicUsize>,
     count: usize,
 }
 
-/// Occupy `cpus` with fillers; returns once each runs on its CPU.
+/// Occupy `cpus` with fillers; returns once each runs on its CPU (ours
+/// excepted: its filler just waits in our queue, which keeps our CPU from
+/// stealing when we block). A filler that another CPU stole before its own
+/// CPU ran it is replaced (the extra one is harmless: a CPU running two
+/// fillers is only one task busier than the rest).
 pub(super) fn occupy(cpus: &[usize]) -> Result<Fillers, String> {
-    let f = Fillers { stop: Arc::new(AtomicBool::new(false)), done: Arc::new(AtomicUsize::new(0)), count: 0 };
+    let me = irq::without(percpu::cpu_id);
+    let mut f = Fillers { stop: Arc::new(AtomicBool::new(false)), done: Arc::new(AtomicUsize::new(0)), count: 0 };
     let running = Arc::new(AtomicU64::new(0));
-    let mut f = f;
-    let mut want = 0u64;
-    for &c in cpus {
-        let (stop, done, run) = (f.stop.clone(), f.done.clone(), running.clone());
-        spawn_on(c, "filler", Priority::Low, move || {
-            let t = tsc();
-            let mut last = usize::MAX;
-            while !stop.load(Relaxed) && tsc() - t < 4000 * TSC_PER_TICK_MAX {
-                let here = percpu::cpu_id();
-                if here != last {
-                    run.fetch_or(1 << here, Relaxed);
-                    last = here;
+    let want = cpus.iter().filter(|&&c| c != me).fold(0u64, |m, &c| m | 1 << c);
+    let mut missing = cpus.iter().fold(0u64, |m, &c| m | 1 << c);
+    for _ in 0..4 {
+        for c in (0..MAX_CPUS).filter(|c| missing & 1 << c != 0) {
+            let (stop, done, run) = (f.stop.clone(), f.done.clone(), running.clone());
+            spawn_on(c, "filler", Priority::Low, move || {
+                let t = tsc();
+                while !stop.load(Relaxed) && since(t) < 4000 * TSC_PER_TICK_MAX {
+                    run.fetch_or(1 << percpu::cpu_id(), Relaxed);
+                    irq::enable_and_halt();
                 }
-            }
-            done.fetch_add(1, Release);
-        })?;
-        f.count += 1;
-        want |= 1 << c;
+                done.fetch_add(1, Release);
+            })?;
+            f.count += 1;
+        }
+        // Spin rather than sleep: a CPU whose task blocks steals from the
+        // busiest queue, and would take a filler before its own CPU runs it.
+        if spin_until(10, "fillers", || running.load(Relaxed) & want == want).is_ok() {
+            return Ok(f);
+        }
+        missing = want & !running.load(Relaxed);
     }
-    let r = wait_until(100, "fillers to run on their CPUs", || running.load(Relaxed) & want == want);
-    crate::klog!("DBG", "fillers want {:#x} running {:#x} count {} done {}", want, running.load(Relaxed), f.count, f.done.load(Relaxed));
-    r?;
-    Ok(f)
+    Err(format!("fillers never ran on CPUs {:#x} (mask)", want & !running.load(Relaxed)))
 }
 
 /// Occupy every online CPU but ours.
