@@ -6,8 +6,8 @@
 #      own verdict tests (tools/testing/test_qemu_test.py);
 #   2. the QEMU matrix, through tools/testing/qemu_test.py (one harness),
 #      TEST_JOBS at a time (default 2: TCG needs a host core per guest):
-#        ktest      in-kernel suite, -smp 1 2 4 8 16 (pc), 4 (q35), BIOS;
-#                   -smp 2 UEFI
+#        ktest      in-kernel suite, -smp 1 2 4 8 16 (pc) and 1 4 16 (q35),
+#                   BIOS; -smp 2 (pc) and 8 (q35) UEFI
 #        init       the spec's example, -smp 4 BIOS and -smp 2 UEFI
 #        utest      user-mode suite as PID 1, -smp 1 (under -icount shift=0,
 #                   so its syscall latency is in instructions) and -smp 4
@@ -65,6 +65,9 @@ add ktest-smp8      "$(q ktest-smp8 --cmdline ktest --smp 8 --timeout 150)"
 add ktest-uefi-smp2 "$(q ktest-uefi-smp2 --cmdline ktest --smp 2 --firmware uefi --timeout 150)"
 add init-uefi-smp2  "$(q init-uefi-smp2 --cmdline '' --smp 2 --firmware uefi "${init_expect[@]}" --timeout 120)"
 add ktest-q35-smp4  "$(q ktest-q35-smp4 --cmdline ktest --smp 4 --machine q35 --timeout 150)"
+add ktest-q35-smp16 "$(q ktest-q35-smp16 --cmdline ktest --smp 16 --machine q35 --timeout 240)"
+add ktest-q35-smp1  "$(q ktest-q35-smp1 --cmdline ktest --smp 1 --machine q35 --timeout 150)"
+add ktest-uefi-q35-smp8 "$(q ktest-uefi-q35-smp8 --cmdline ktest --smp 8 --machine q35 --firmware uefi --timeout 240)"
 add ktest-smp4      "$(q ktest-smp4 --cmdline ktest --smp 4 --timeout 150)"
 add ktest-smp2      "$(q ktest-smp2 --cmdline ktest --smp 2 --timeout 150)"
 add ktest-smp1      "$(q ktest-smp1 --cmdline ktest --smp 1 --timeout 150)"
