@@ -237,11 +237,13 @@ mod tests {
         assert!(ptrs.iter().all(|p| !p.is_null() && *p as usize % 16 == 0));
         for (i, p) in ptrs.iter().enumerate() {
             if i % 2 == 0 {
+                // SAFETY: `p` came from `list.alloc` and is freed once.
                 unsafe { list.dealloc(*p) };
             }
         }
         for (i, p) in ptrs.iter().enumerate() {
             if i % 2 == 1 {
+                // SAFETY: `p` came from `list.alloc` and is freed once.
                 unsafe { list.dealloc(*p) };
             }
         }
@@ -259,6 +261,7 @@ mod tests {
             if p.is_null() {
                 break;
             }
+            // SAFETY: `p` is a fresh 40-byte allocation.
             unsafe { p.write_bytes(0xAB, 40) };
             spans.push((p as usize, p as usize + 40));
         }
@@ -274,6 +277,7 @@ mod tests {
         let a = list.alloc(Layout::from_size_align(10, 8).unwrap());
         let b = list.alloc(Layout::from_size_align(100, 1024).unwrap());
         assert_eq!(b as usize % 1024, 0);
+        // SAFETY: both came from `list.alloc` and are freed once.
         unsafe {
             list.dealloc(b);
             list.dealloc(a);
