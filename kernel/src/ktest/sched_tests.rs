@@ -737,6 +737,7 @@ pub(super) struct Fillers {
 /// CPU ran it is replaced (the extra one is harmless: a CPU running two
 /// fillers is only one task busier than the rest).
 pub(super) fn occupy(cpus: &[usize]) -> Result<Fillers, String> {
+    need_timer()?; // a halted filler wakes only on an interrupt
     let me = irq::without(percpu::cpu_id);
     let mut f = Fillers { stop: Arc::new(AtomicBool::new(false)), done: Arc::new(AtomicUsize::new(0)), count: 0 };
     let running = Arc::new(AtomicU64::new(0));

@@ -12,7 +12,8 @@
 //! Ports 220–255 belong to these tests.
 
 use super::sched_tests::{
-    check, drain, errors, need_timer, occupy, online_cpus, report, since, spawn, spawn_on, tsc, wait_until,
+    check, drain, errors, need_timer, occupy, online_cpus, report, since, spawn, spawn_on, timer_ticking, tsc,
+    wait_until,
     TSC_PER_TICK_MAX,
 };
 use super::Test;
@@ -114,6 +115,7 @@ impl Busy {
 /// Proves: with 2N CPU-bound tasks spawned normally, every online CPU runs
 /// some of them, and every CPU's context-switch count grows.
 fn tasks_on_every_cpu() -> Result<(), String> {
+    need_timer()?; // CPU-bound tasks would never give the CPU back
     let cpus = online_cpus();
     let all = mask_of(&cpus);
     let tasks = (2 * cpus.len()).max(4);
@@ -136,6 +138,7 @@ fn tasks_on_every_cpu() -> Result<(), String> {
 /// balancer (and stealing) moves them until every CPU runs some, and
 /// METRICS.migrations grows. On one CPU only the workload runs.
 fn migration() -> Result<(), String> {
+    need_timer()?; // CPU-bound tasks would never give the CPU back
     let cpus = online_cpus();
     let n = cpus.len();
     let all = mask_of(&cpus);
@@ -178,7 +181,8 @@ fn cross_core_ipc() -> Result<(), String> {
     let (cpu_a, cpu_b) = if n >= 3 { ((me + 1) % n, (me + 2) % n) } else { (0, n - 1) };
     // Busy CPUs neither steal nor attract balanced tasks, so A and B stay
     // put; being Normal, they preempt the (Low) fillers when woken.
-    let _fillers = if n >= 2 { Some(occupy(&cpus)?) } else { None };
+    let fillers = n >= 2 && timer_ticking();
+    let _fillers = if fillers { Some(occupy(&cpus)?) } else { None };
     let errs = errors();
     let done = Arc::new(AtomicUsize::new(0));
     let cross = Arc::new(AtomicUsize::new(0));
@@ -248,7 +252,9 @@ fn cross_core_ipc() -> Result<(), String> {
     finished?;
     let crossed = cross.load(Relaxed);
     crate::klog!("KTEST", "  CPUs {cpu_a} <-> {cpu_b}: {crossed} of {} messages crossed CPUs, {ticks} ticks", 2 * ROUND_TRIPS);
-    if n >= 2 {
+    if n >= 2 && !fillers {
+        kassert!(crossed > 0, "no message crossed CPUs (tasks on CPUs {cpu_a} and {cpu_b}, no timer for fillers)");
+    } else if n >= 2 {
         kassert!(crossed >= ROUND_TRIPS as usize, "only {crossed} of {} messages crossed CPUs (tasks on CPUs {cpu_a} and {cpu_b})", 2 * ROUND_TRIPS);
     }
     Ok(())
