@@ -46,7 +46,7 @@ fn slot() -> Slot {
 
 /// A receiver task that stores the first message it gets from `port`.
 fn receiver(port_id: usize, into: Slot) -> Result<Arc<crate::sched::task::Task>, String> {
-    new_task("ipc-receiver", Priority::Normal, move || {
+    new_task("ipc-receiver", Priority::Normal, None, move || {
         let msg = port::recv(port_id).unwrap_or_else(|e| format!("recv error {e:?}").into_bytes());
         *into.lock() = Some(msg);
     })

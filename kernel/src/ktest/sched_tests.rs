@@ -5,24 +5,23 @@
 //! **Making single-CPU properties observable on SMP.** New tasks normally
 //! go to the least-loaded CPU, so on a multi-CPU boot three tasks spawned
 //! together land on three CPUs and their "order" says nothing about the
-//! run queue. The tests that check queue order therefore *pin* their tasks
-//! to one CPU ([`spawn_on`]: a task made runnable through `sched::wake`,
-//! which queues it on the CPU recorded in `task.cpu`), queue them with
-//! preemption disabled so none runs before all are queued, and record on
-//! which CPU each task actually ran. Load balancing may still move a task
-//! (CPU 0 rebalances every 2 ticks; a CPU whose queue runs dry steals), so a
-//! run in which any task ran elsewhere, or (for round robin) a timer tick
-//! fell inside the experiment, is *disturbed*: it proves nothing either
-//! way and is repeated, up to [`ATTEMPTS`] times. The priority and
-//! round-robin experiments run on every online CPU in turn, from a small
-//! controller task pinned there.
+//! run queue. The tests that check queue order or time sharing therefore
+//! *pin* their tasks to one CPU ([`spawn_on`]; a pinned task is never
+//! stolen or balanced away) and queue them with preemption disabled, so
+//! none runs before all are queued. Each task also records where it ran,
+//! so a broken pin shows up as a failure. The priority and round-robin
+//! experiments run on every online CPU in turn, from a small controller
+//! task pinned there. A round-robin run in which a timer tick fell inside
+//! the experiment (a tick may legitimately preempt a task between its log
+//! entry and its yield) proves nothing and is repeated, up to [`ATTEMPTS`]
+//! times.
 //!
 //! **Bounded waits.** Every wait polls with [`wait_until`] (sleep(1)
 //! between polls, or yield when there is no timer tick) and fails with a
 //! message after a tick budget, also enforced in TSC cycles in case the
 //! tick itself stops. Spinning tasks stop on a flag *or* a TSC budget.
-//! Tests that need the timer (sleep, preemption) fail at once with a clear
-//! message when [`timer_ticking`] finds no tick.
+//! Tests that need the timer (sleep, preemption, CPU-bound tasks) fail at
+//! once with a clear message when [`timer_ticking`] finds no tick.
 //!
 //! The helpers at the end of this file are shared with `ipc_tests` and
 //! `smp_tests`.
@@ -57,7 +56,7 @@ pub const TESTS: &[Test] = &[
     ("task exit frees its kernel stack (100 tasks)", exit_frees_stack),
 ];
 
-/// How often a disturbed experiment is repeated.
+/// How often a round-robin run disturbed by a tick is repeated.
 const ATTEMPTS: usize = 6;
 /// Ticks of lateness tolerated where a wake-up or preemption is due. A
 /// correct kernel is at most a tick late, but QEMU's vCPU threads share two
@@ -81,7 +80,6 @@ struct PrioRun {
     /// 1-based position in which each priority's task first ran.
     order: [AtomicUsize; 3],
     ran_on: [AtomicUsize; 3],
-    queued_on: AtomicUsize,
     failed: AtomicBool,
 }
 
@@ -89,58 +87,39 @@ struct PrioRun {
 /// (worst) order, the High task runs first, then Normal, then Low.
 fn priority_order() -> Result<(), String> {
     for cpu in online_cpus() {
-        let mut disturbed = 0;
-        loop {
-            kassert!(disturbed < ATTEMPTS, "CPU {cpu}: every attempt was disturbed by migration");
-            match priority_once(cpu)? {
-                None => disturbed += 1,
-                Some(order) => {
-                    kassert!(order == [1, 2, 3], "CPU {cpu}: first-run positions (High, Normal, Low) = {order:?}, want [1, 2, 3]");
-                    break;
+        let run = Arc::new(PrioRun {
+            seq: AtomicUsize::new(0),
+            order: [const { AtomicUsize::new(0) }; 3],
+            ran_on: [const { AtomicUsize::new(usize::MAX) }; 3],
+            failed: AtomicBool::new(false),
+        });
+        let r = run.clone();
+        spawn_on(cpu, "prio-ctl", Priority::High, move || {
+            // Queue all three before any can run.
+            let guard = PreemptGuard::new();
+            for prio in [Priority::Low, Priority::Normal, Priority::High] {
+                let r2 = r.clone();
+                let started = spawn_on(cpu, "prio-task", prio, move || {
+                    let n = r2.seq.fetch_add(1, AcqRel) + 1;
+                    r2.ran_on[prio.index()].store(percpu::cpu_id(), Relaxed);
+                    r2.order[prio.index()].store(n, Release);
+                });
+                if started.is_err() {
+                    r.failed.store(true, Relaxed);
                 }
             }
-        }
+            drop(guard);
+        })?;
+        wait_until(60, "the High, Normal and Low tasks to run", || {
+            run.failed.load(Relaxed) || run.order.iter().all(|o| o.load(Acquire) != 0)
+        })?;
+        kassert!(!run.failed.load(Relaxed), "could not spawn the priority tasks");
+        let ran_on: Vec<usize> = run.ran_on.iter().map(|c| c.load(Relaxed)).collect();
+        kassert!(ran_on.iter().all(|&c| c == cpu), "tasks pinned to CPU {cpu} ran on CPUs {ran_on:?}");
+        let order: Vec<usize> = run.order.iter().map(|o| o.load(Relaxed)).collect();
+        kassert!(order == [1, 2, 3], "CPU {cpu}: first-run positions (High, Normal, Low) = {order:?}, want [1, 2, 3]");
     }
     Ok(())
-}
-
-/// One experiment on `cpu`; `None` if disturbed.
-fn priority_once(cpu: usize) -> Result<Option<[usize; 3]>, String> {
-    let run = Arc::new(PrioRun {
-        seq: AtomicUsize::new(0),
-        order: [const { AtomicUsize::new(0) }; 3],
-        ran_on: [const { AtomicUsize::new(usize::MAX) }; 3],
-        queued_on: AtomicUsize::new(usize::MAX),
-        failed: AtomicBool::new(false),
-    });
-    let r = run.clone();
-    spawn_on(cpu, "prio-ctl", Priority::High, move || {
-        // Queue all three before any can run (and stay on this CPU meanwhile).
-        let guard = PreemptGuard::new();
-        let here = percpu::cpu_id();
-        r.queued_on.store(here, Relaxed);
-        for prio in [Priority::Low, Priority::Normal, Priority::High] {
-            let r2 = r.clone();
-            let started = spawn_on(here, "prio-task", prio, move || {
-                let n = r2.seq.fetch_add(1, AcqRel) + 1;
-                r2.ran_on[prio.index()].store(percpu::cpu_id(), Relaxed);
-                r2.order[prio.index()].store(n, Release);
-            });
-            if started.is_err() {
-                r.failed.store(true, Relaxed);
-            }
-        }
-        drop(guard);
-    })?;
-    wait_off_cpu(cpu, 60, "the High, Normal and Low tasks to run", || {
-        run.failed.load(Relaxed) || run.order.iter().all(|o| o.load(Acquire) != 0)
-    })?;
-    kassert!(!run.failed.load(Relaxed), "could not spawn the priority tasks");
-    let q = run.queued_on.load(Relaxed);
-    if q != cpu || run.ran_on.iter().any(|c| c.load(Relaxed) != q) {
-        return Ok(None);
-    }
-    Ok(Some(core::array::from_fn(|i| run.order[i].load(Relaxed))))
 }
 
 // ---- 7.1 round robin -------------------------------------------------------
@@ -153,7 +132,6 @@ struct RrRun {
     log: [AtomicUsize; RR_TASKS * RR_ROUNDS],
     len: AtomicUsize,
     bad_cpu: AtomicBool,
-    queued_on: AtomicUsize,
     ticks_at_start: AtomicU64,
     /// Highest per-CPU tick count seen by a finishing task.
     ticks_at_end: AtomicU64,
@@ -163,58 +141,53 @@ struct RrRun {
 
 /// Proves: three Normal tasks that each yield after every step run in
 /// strict rotation A B C A B C ... on each CPU (the level is a FIFO and a
-/// yielding task goes to its back). Runs with a timer tick inside the
-/// experiment are repeated, since a tick may preempt a task between its
-/// log entry and its yield and shift the rotation legitimately.
+/// yielding task goes to its back).
 fn round_robin() -> Result<(), String> {
     for cpu in online_cpus() {
-        let mut disturbed = 0;
+        let mut attempts = 0;
         loop {
-            kassert!(disturbed < ATTEMPTS, "CPU {cpu}: every attempt was disturbed (migration or tick)");
-            match rr_once(cpu)? {
-                None => disturbed += 1,
-                Some(log) => {
-                    let first: Vec<usize> = log[..RR_TASKS].to_vec();
-                    let distinct = first.iter().enumerate().all(|(i, a)| !first[..i].contains(a));
-                    let rotates = (RR_TASKS..log.len()).all(|i| log[i] == log[i - RR_TASKS]);
-                    kassert!(distinct && rotates, "CPU {cpu}: run order {log:?} is not a strict rotation");
-                    break;
-                }
+            attempts += 1;
+            kassert!(attempts <= ATTEMPTS, "CPU {cpu}: a timer tick fell inside every attempt");
+            if let Some(log) = rr_once(cpu)? {
+                let first: Vec<usize> = log[..RR_TASKS].to_vec();
+                let distinct = first.iter().enumerate().all(|(i, a)| !first[..i].contains(a));
+                let rotates = (RR_TASKS..log.len()).all(|i| log[i] == log[i - RR_TASKS]);
+                kassert!(distinct && rotates, "CPU {cpu}: run order {log:?} is not a strict rotation");
+                break;
             }
         }
     }
     Ok(())
 }
 
+/// One experiment on `cpu`: the log, or `None` if a tick fell inside it.
 fn rr_once(cpu: usize) -> Result<Option<Vec<usize>>, String> {
     let run = Arc::new(RrRun {
         log: [const { AtomicUsize::new(0) }; RR_TASKS * RR_ROUNDS],
         len: AtomicUsize::new(0),
         bad_cpu: AtomicBool::new(false),
-        queued_on: AtomicUsize::new(usize::MAX),
         ticks_at_start: AtomicU64::new(0),
         ticks_at_end: AtomicU64::new(0),
         done: AtomicUsize::new(0),
         failed: AtomicBool::new(false),
     });
+    let ticks = move || percpu::cpu(cpu).stats.timer_ticks.load(Relaxed);
     let r = run.clone();
     spawn_on(cpu, "rr-ctl", Priority::High, move || {
         let guard = PreemptGuard::new();
-        let here = percpu::cpu_id();
-        r.queued_on.store(here, Relaxed);
-        r.ticks_at_start.store(percpu::cpu(here).stats.timer_ticks.load(Relaxed), Relaxed);
+        r.ticks_at_start.store(ticks(), Relaxed);
         for t in 0..RR_TASKS {
             let r2 = r.clone();
-            let started = spawn_on(here, "rr-task", Priority::Normal, move || {
+            let started = spawn_on(cpu, "rr-task", Priority::Normal, move || {
                 for _ in 0..RR_ROUNDS {
-                    if percpu::cpu_id() != here {
+                    if percpu::cpu_id() != cpu {
                         r2.bad_cpu.store(true, Relaxed);
                     }
                     let i = r2.len.fetch_add(1, AcqRel);
                     r2.log[i].store(t + 1, Relaxed);
                     sched::yield_now();
                 }
-                r2.ticks_at_end.fetch_max(percpu::cpu(here).stats.timer_ticks.load(Relaxed), Relaxed);
+                r2.ticks_at_end.fetch_max(ticks(), Relaxed);
                 r2.done.fetch_add(1, Release);
             });
             if started.is_err() {
@@ -223,27 +196,15 @@ fn rr_once(cpu: usize) -> Result<Option<Vec<usize>>, String> {
         }
         drop(guard);
     })?;
-    wait_off_cpu(cpu, 100, "the round-robin tasks to finish", || {
+    wait_until(100, "the round-robin tasks to finish", || {
         run.failed.load(Relaxed) || run.done.load(Acquire) == RR_TASKS
     })?;
     kassert!(!run.failed.load(Relaxed), "could not spawn the round-robin tasks");
-    let q = run.queued_on.load(Relaxed);
-    let ticked = run.ticks_at_end.load(Relaxed) != run.ticks_at_start.load(Relaxed);
-    if q != cpu || run.bad_cpu.load(Relaxed) || ticked {
+    kassert!(!run.bad_cpu.load(Relaxed), "a task pinned to CPU {cpu} ran elsewhere");
+    if run.ticks_at_end.load(Relaxed) != run.ticks_at_start.load(Relaxed) {
         return Ok(None);
     }
     Ok(Some(run.log.iter().map(|e| e.load(Relaxed)).collect()))
-}
-
-/// Wait for an experiment running on `cpu`: sleep if it is our CPU (it
-/// needs the CPU), else spin, because a CPU whose task blocks steals from
-/// the busiest queue and would take the experiment's tasks.
-fn wait_off_cpu(cpu: usize, ticks: u64, what: &str, cond: impl FnMut() -> bool) -> Result<(), String> {
-    if irq::without(percpu::cpu_id) == cpu {
-        wait_until(ticks, what, cond)
-    } else {
-        spin_until(ticks, what, cond)
-    }
 }
 
 // ---- 7.2 sleep / wake ------------------------------------------------------
@@ -367,78 +328,65 @@ fn syscalls_from_task() -> Result<(), String> {
 
 /// Proves: a task that never yields is preempted by the timer tick, so a
 /// task queued behind it on the same CPU runs within a few ticks. We are
-/// the spinner; the witness is queued on our CPU with `need_resched`
-/// cleared, so only the tick (or an IPI) can switch us out. Every other CPU
-/// runs a filler, so the balancer has no idle CPU to move the witness to.
+/// the spinner; the witness is pinned to our CPU and queued with
+/// `need_resched` cleared, so only the tick (or an IPI) can switch us out.
 fn spinner_is_preempted() -> Result<(), String> {
     need_timer()?;
-    let mut disturbed = 0;
-    loop {
-        kassert!(disturbed < ATTEMPTS, "every attempt was disturbed by migration");
-        let _fillers = occupy_others()?;
-        let ran = Arc::new(AtomicUsize::new(usize::MAX));
-        let ran_at = Arc::new(AtomicU64::new(0));
+    let ran = Arc::new(AtomicUsize::new(usize::MAX));
+    let ran_at = Arc::new(AtomicU64::new(0));
+    let preempts = METRICS.preemptions.load(Relaxed);
+    let (cpu, t0) = irq::without(|| -> Result<(usize, u64), String> {
+        let cpu = percpu::cpu_id();
         let (r, ra) = (ran.clone(), ran_at.clone());
-        let witness = new_task("preempt-witness", Priority::Normal, move || {
+        spawn_on(cpu, "preempt-witness", Priority::Normal, move || {
             ra.store(now(), Relaxed);
             r.store(percpu::cpu_id(), Release);
         })?;
-        let preempts = METRICS.preemptions.load(Relaxed);
-        let (cpu, t0) = irq::without(|| {
-            let cpu = percpu::cpu_id();
-            start_on(&witness, cpu);
-            percpu::cpu(cpu).set_need_resched(false);
-            (cpu, now())
-        });
-        let s = tsc();
-        while ran.load(Acquire) == usize::MAX && now() < t0 + 40 && since(s) < 40 * TSC_PER_TICK_MAX {}
-        let ran_on = ran.load(Acquire);
-        let waited = ran_at.load(Relaxed).wrapping_sub(t0);
-        kassert!(ran_on != usize::MAX, "a task queued on our CPU never ran while we spun for {} ticks", now() - t0);
-        if ran_on != cpu {
-            disturbed += 1;
-            continue;
-        }
-        kassert!(waited <= LATE, "the queued task ran only after {waited} ticks");
-        kassert!(METRICS.preemptions.load(Relaxed) > preempts, "METRICS.preemptions did not grow");
-        return Ok(());
-    }
+        percpu::cpu(cpu).set_need_resched(false);
+        Ok((cpu, now()))
+    })?;
+    let s = tsc();
+    while ran.load(Acquire) == usize::MAX && now() < t0 + 40 && since(s) < 40 * TSC_PER_TICK_MAX {}
+    let ran_on = ran.load(Acquire);
+    let waited = ran_at.load(Relaxed).wrapping_sub(t0);
+    kassert!(ran_on != usize::MAX, "a task queued on our CPU never ran while we spun for {} ticks", now() - t0);
+    kassert!(ran_on == cpu, "the witness pinned to CPU {cpu} ran on CPU {ran_on}");
+    kassert!(waited <= LATE, "the queued task ran only after {waited} ticks");
+    kassert!(METRICS.preemptions.load(Relaxed) > preempts, "METRICS.preemptions did not grow");
+    Ok(())
 }
 
-/// Proves: two equal-priority spinners on one CPU (we are one of them)
-/// take turns: each sees the other make progress at least twice within 8
-/// ticks. On one CPU the other's progress counter can only move while we
-/// are switched out, so each change we observe is one of its time slices.
-/// Other CPUs are occupied (see [`spinner_is_preempted`]); a run in which
-/// either spinner ran elsewhere proves nothing and is repeated.
+/// Proves: two equal-priority CPU-bound tasks pinned to one CPU take
+/// turns: each sees the other make progress at least twice within 8 ticks.
+/// On one CPU the other's progress counter can only move while a task is
+/// switched out, so each change it observes is one of the other's time
+/// slices. (The CPU is another one than ours when there is one, so our own
+/// wake-ups do not mix in.)
 fn time_slicing() -> Result<(), String> {
     need_timer()?;
-    let mut disturbed = 0;
-    loop {
-        kassert!(disturbed < ATTEMPTS, "every attempt was disturbed by migration");
-        let _fillers = occupy_others()?;
-        let sh = Arc::new(Slices {
-            progress: [AtomicU64::new(0), AtomicU64::new(0)],
-            turns: [AtomicUsize::new(0), AtomicUsize::new(0)],
-            elsewhere: AtomicBool::new(false),
-            done: AtomicBool::new(false),
-        });
-        let cpu = irq::without(percpu::cpu_id);
-        let other = sh.clone();
-        spawn_on(cpu, "slice-spinner", Priority::Normal, move || {
-            other.spin(1, cpu);
-            other.done.store(true, Release);
-        })?;
-        sh.spin(0, cpu);
-        wait_until(40, "the other spinner to stop", || sh.done.load(Acquire))?;
-        if sh.elsewhere.load(Relaxed) {
-            disturbed += 1;
-            continue;
+    let n = online_cpus().len();
+    let cpu = (irq::without(percpu::cpu_id) + 1) % n;
+    let sh = Arc::new(Slices {
+        progress: [AtomicU64::new(0), AtomicU64::new(0)],
+        turns: [AtomicUsize::new(0), AtomicUsize::new(0)],
+        elsewhere: AtomicBool::new(false),
+        done: AtomicUsize::new(0),
+    });
+    irq::without(|| -> Result<(), String> {
+        for me in 0..2 {
+            let sh = sh.clone();
+            spawn_on(cpu, "slice-spinner", Priority::Normal, move || {
+                sh.spin(me, cpu);
+                sh.done.fetch_add(1, Release);
+            })?;
         }
-        let got = [sh.turns[0].load(Relaxed), sh.turns[1].load(Relaxed)];
-        kassert!(got.iter().all(|&n| n >= 2), "turns of the other task seen by (us, it) over 8 ticks: {got:?} (want >= 2 each)");
-        return Ok(());
-    }
+        Ok(())
+    })?;
+    wait_until(60, "the spinners to finish", || sh.done.load(Acquire) == 2)?;
+    kassert!(!sh.elsewhere.load(Relaxed), "a spinner pinned to CPU {cpu} ran elsewhere");
+    let got = [sh.turns[0].load(Relaxed), sh.turns[1].load(Relaxed)];
+    kassert!(got.iter().all(|&n| n >= 2), "turns of the other task seen by each spinner over 8 ticks: {got:?} (want >= 2 each)");
+    Ok(())
 }
 
 struct Slices {
@@ -446,7 +394,7 @@ struct Slices {
     /// How often spinner `i` saw the other one's progress change.
     turns: [AtomicUsize; 2],
     elsewhere: AtomicBool,
-    done: AtomicBool,
+    done: AtomicUsize,
 }
 
 impl Slices {
@@ -471,57 +419,48 @@ impl Slices {
 }
 
 /// Proves: `preempt_disable` nests; while the count is non-zero no switch
-/// happens although `need_resched` is set and ticks arrive (a task queued
-/// on our CPU does not run, we stay on this CPU); the inner enable does not
+/// happens although `need_resched` is set and ticks arrive (a task pinned
+/// to our CPU does not run, we stay on this CPU); the inner enable does not
 /// switch; the outer one switches at once (the queued task has run when it
-/// returns). Other CPUs run fillers (see [`spinner_is_preempted`]).
+/// returns).
 fn preempt_nesting() -> Result<(), String> {
     need_timer()?;
-    let mut disturbed = 0;
-    loop {
-        kassert!(disturbed < ATTEMPTS, "every attempt was disturbed by migration");
-        let _fillers = occupy_others()?;
-        let ran = Arc::new(AtomicUsize::new(usize::MAX));
-        let r = ran.clone();
-        let witness = new_task("preempt-witness", Priority::Normal, move || r.store(percpu::cpu_id(), Release))?;
-        let switches_of = |cpu: usize| percpu::cpu(cpu).stats.context_switches.load(Relaxed);
+    let ran = Arc::new(AtomicUsize::new(usize::MAX));
+    let switches_of = |cpu: usize| percpu::cpu(cpu).stats.context_switches.load(Relaxed);
 
-        // Nothing below may return early while preemption is disabled.
-        preempt_disable();
-        preempt_disable();
-        let cpu = percpu::cpu_id();
-        let me = percpu::cpu(cpu);
-        start_on(&witness, cpu);
-        let depth2 = me.preempt_count();
-        let (t0, s, sw0) = (now(), tsc(), switches_of(cpu));
-        while now() < t0 + 3 && since(s) < 10 * TSC_PER_TICK_MAX {}
-        let ticks_outer = now() - t0;
-        let ran_nested = ran.load(Acquire);
-        let resched_pending = me.need_resched();
-        let same_cpu = percpu::cpu_id() == cpu;
-        let switched_nested = switches_of(cpu) != sw0;
-        preempt_enable();
-        let depth1 = me.preempt_count();
-        let t1 = now();
-        while now() < t1 + 2 && since(s) < 20 * TSC_PER_TICK_MAX {}
-        let ran_inner = ran.load(Acquire);
-        let still_pending = me.need_resched();
-        preempt_enable();
-        let ran_outer = ran.load(Acquire);
-        // Preemption is back on: now check.
+    // Nothing below may return early while preemption is disabled.
+    preempt_disable();
+    preempt_disable();
+    let cpu = percpu::cpu_id();
+    let me = percpu::cpu(cpu);
+    let r = ran.clone();
+    let spawned = spawn_on(cpu, "preempt-witness", Priority::Normal, move || r.store(percpu::cpu_id(), Release));
+    let depth2 = me.preempt_count();
+    let (t0, s, sw0) = (now(), tsc(), switches_of(cpu));
+    while spawned.is_ok() && now() < t0 + 3 && since(s) < 10 * TSC_PER_TICK_MAX {}
+    let ticks_outer = now() - t0;
+    let ran_nested = ran.load(Acquire);
+    let resched_pending = me.need_resched();
+    let same_cpu = percpu::cpu_id() == cpu;
+    let switched_nested = switches_of(cpu) != sw0;
+    preempt_enable();
+    let depth1 = me.preempt_count();
+    let t1 = now();
+    while spawned.is_ok() && now() < t1 + 2 && since(s) < 20 * TSC_PER_TICK_MAX {}
+    let ran_inner = ran.load(Acquire);
+    let still_pending = me.need_resched();
+    preempt_enable();
+    let ran_outer = ran.load(Acquire);
+    // Preemption is back on: now check.
 
-        if ran_outer != usize::MAX && ran_outer != cpu {
-            disturbed += 1;
-            continue;
-        }
-        kassert!(depth2 == 2 && depth1 == 1, "preempt_count was {depth2} then {depth1}, want 2 then 1");
-        kassert!(ticks_outer >= 2, "only {ticks_outer} ticks passed in the disabled window");
-        kassert!(same_cpu && !switched_nested, "switched out while preemption was disabled");
-        kassert!(ran_nested == usize::MAX && ran_inner == usize::MAX, "the queued task ran while preemption was disabled");
-        kassert!(resched_pending && still_pending, "need_resched not set while a task waited (the tick should set it)");
-        kassert!(ran_outer == cpu, "the queued task had not run when the last preempt_enable returned");
-        return Ok(());
-    }
+    spawned?;
+    kassert!(depth2 == 2 && depth1 == 1, "preempt_count was {depth2} then {depth1}, want 2 then 1");
+    kassert!(ticks_outer >= 2, "only {ticks_outer} ticks passed in the disabled window");
+    kassert!(same_cpu && !switched_nested, "switched out while preemption was disabled");
+    kassert!(ran_nested == usize::MAX && ran_inner == usize::MAX, "the queued task ran while preemption was disabled");
+    kassert!(resched_pending && still_pending, "need_resched not set while a task waited (the tick should set it)");
+    kassert!(ran_outer == cpu, "the queued task had not run on CPU {cpu} when the last preempt_enable returned ({ran_outer})");
+    Ok(())
 }
 
 // ---- task exit -------------------------------------------------------------
@@ -542,7 +481,7 @@ fn exit_frees_stack() -> Result<(), String> {
         let gate = Gate::new();
         let mut handles = Vec::new();
         for _ in 0..N {
-            let t = new_task("exit-warmup", Priority::Normal, gate.body())?;
+            let t = new_task("exit-warmup", Priority::Normal, None, gate.body())?;
             sched::start(t.clone());
             handles.push(t);
         }
@@ -678,33 +617,36 @@ pub(super) fn wait_until(ticks: u64, what: &str, mut cond: impl FnMut() -> bool)
     }
 }
 
-/// Like [`wait_until`] but keeps the CPU (no sleep, no yield).
-pub(super) fn spin_until(ticks: u64, what: &str, mut cond: impl FnMut() -> bool) -> Result<(), String> {
-    let (t0, s) = (now(), tsc());
-    while !cond() {
-        if now() - t0 > ticks || since(s) > (ticks + 1) * TSC_PER_TICK_MAX {
-            return Err(format!("timed out after {} ticks spinning for {}", now() - t0, what));
-        }
-    }
-    Ok(())
+/// A kernel task running `body`, not yet runnable; pinned to `pinned` if given.
+pub(super) fn new_task(
+    name: &'static str,
+    prio: Priority,
+    pinned: Option<usize>,
+    body: impl FnOnce() + Send + 'static,
+) -> Result<Arc<Task>, String> {
+    Task::new_kernel(name, prio, pinned, Box::new(body)).map_err(|_| format!("out of memory creating task {name}"))
 }
 
-/// A kernel task running `body`, not yet runnable.
-pub(super) fn new_task(name: &'static str, prio: Priority, body: impl FnOnce() + Send + 'static) -> Result<Arc<Task>, String> {
-    Task::new_kernel(name, prio, None, Box::new(body)).map_err(|_| format!("out of memory creating task {name}"))
-}
-
-/// Make a new task runnable on `cpu`'s queue (bypassing placement): it is
-/// marked Blocked and woken, and a woken task goes to the CPU in `task.cpu`.
+/// Make a new task runnable: a pinned task on its CPU, another one on
+/// `cpu`'s queue (bypassing placement; balancing may move it later). It is
+/// marked Blocked and woken, and a woken task goes to its pinned CPU, else
+/// to the CPU in `task.cpu`.
 pub(super) fn start_on(task: &Arc<Task>, cpu: usize) {
     task.cpu.store(cpu, Relaxed);
     task.set_state(TaskState::Blocked);
     sched::wake(task);
 }
 
-/// Spawn a task queued on `cpu`. The handle lets the caller watch its state.
+/// Spawn a task pinned to `cpu`. The handle lets the caller watch its state.
 pub(super) fn spawn_on(cpu: usize, name: &'static str, prio: Priority, body: impl FnOnce() + Send + 'static) -> Result<Arc<Task>, String> {
-    let task = new_task(name, prio, body)?;
+    let task = new_task(name, prio, Some(cpu), body)?;
+    start_on(&task, cpu);
+    Ok(task)
+}
+
+/// Spawn an unpinned task that starts in `cpu`'s queue.
+pub(super) fn place_on(cpu: usize, name: &'static str, prio: Priority, body: impl FnOnce() + Send + 'static) -> Result<Arc<Task>, String> {
+    let task = new_task(name, prio, None, body)?;
     start_on(&task, cpu);
     Ok(task)
 }
@@ -717,67 +659,6 @@ pub(super) fn spawn(name: &'static str, prio: Priority, body: impl FnOnce() + Se
 /// The online CPUs, in id order.
 pub(super) fn online_cpus() -> Vec<usize> {
     (0..MAX_CPUS).filter(|&c| percpu::cpu(c).online.load(Acquire)).collect()
-}
-
-/// One Low-priority filler task on each of some CPUs, so that they are
-/// busy (load 1): the balancer has no idle CPU to move an experiment's
-/// tasks to, and a CPU whose task blocks runs its filler instead of
-/// stealing. A filler halts between interrupts (it stays the running task
-/// but costs the host nothing), and anything of higher priority woken on
-/// its CPU preempts it. Stopped (and awaited) on drop.
-pub(super) struct Fillers {
-    stop: Arc<AtomicBool>,
-    done: Arc<AtomicUsize>,
-    count: usize,
-}
-
-/// Occupy `cpus` with fillers; returns once each runs on its CPU (ours
-/// excepted: its filler just waits in our queue, which keeps our CPU from
-/// stealing when we block). A filler that another CPU stole before its own
-/// CPU ran it is replaced (the extra one is harmless: a CPU running two
-/// fillers is only one task busier than the rest).
-pub(super) fn occupy(cpus: &[usize]) -> Result<Fillers, String> {
-    need_timer()?; // a halted filler wakes only on an interrupt
-    let me = irq::without(percpu::cpu_id);
-    let mut f = Fillers { stop: Arc::new(AtomicBool::new(false)), done: Arc::new(AtomicUsize::new(0)), count: 0 };
-    let running = Arc::new(AtomicU64::new(0));
-    let want = cpus.iter().filter(|&&c| c != me).fold(0u64, |m, &c| m | 1 << c);
-    let mut missing = cpus.iter().fold(0u64, |m, &c| m | 1 << c);
-    for _ in 0..4 {
-        for c in (0..MAX_CPUS).filter(|c| missing & 1 << c != 0) {
-            let (stop, done, run) = (f.stop.clone(), f.done.clone(), running.clone());
-            spawn_on(c, "filler", Priority::Low, move || {
-                let t = tsc();
-                while !stop.load(Relaxed) && since(t) < 4000 * TSC_PER_TICK_MAX {
-                    run.fetch_or(1 << percpu::cpu_id(), Relaxed);
-                    irq::enable_and_halt();
-                }
-                done.fetch_add(1, Release);
-            })?;
-            f.count += 1;
-        }
-        // Spin rather than sleep: a CPU whose task blocks steals from the
-        // busiest queue, and would take a filler before its own CPU runs it.
-        if spin_until(10, "fillers", || running.load(Relaxed) & want == want).is_ok() {
-            return Ok(f);
-        }
-        missing = want & !running.load(Relaxed);
-    }
-    Err(format!("fillers never ran on CPUs {:#x} (mask)", want & !running.load(Relaxed)))
-}
-
-/// Occupy every online CPU but ours.
-pub(super) fn occupy_others() -> Result<Fillers, String> {
-    let me = irq::without(percpu::cpu_id);
-    let others: Vec<usize> = online_cpus().into_iter().filter(|&c| c != me).collect();
-    occupy(&others)
-}
-
-impl Drop for Fillers {
-    fn drop(&mut self) {
-        self.stop.store(true, Relaxed);
-        let _ = wait_until(100, "fillers to stop", || self.done.load(Acquire) == self.count);
-    }
 }
 
 /// Receive and drop whatever is queued on `port` (no receiver may be waiting).

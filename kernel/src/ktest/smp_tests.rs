@@ -12,8 +12,7 @@
 //! Ports 220–255 belong to these tests.
 
 use super::sched_tests::{
-    check, drain, errors, need_timer, occupy, online_cpus, report, since, spawn, spawn_on, timer_ticking, tsc,
-    wait_until,
+    check, drain, errors, need_timer, online_cpus, place_on, report, since, spawn, spawn_on, tsc, wait_until,
     TSC_PER_TICK_MAX,
 };
 use super::Test;
@@ -148,7 +147,7 @@ fn migration() -> Result<(), String> {
     let target = (irq::without(percpu::cpu_id) + 1) % n;
     let busy = Busy::new();
     for _ in 0..tasks {
-        spawn_on(target, "smp-crowd", Priority::Low, busy.clone().body())?;
+        place_on(target, "smp-crowd", Priority::Low, busy.clone().body())?;
     }
     let spread = wait_until(400, "the crowd to spread over every CPU", || {
         busy.seen.load(Relaxed) == all && (n == 1 || METRICS.migrations.load(Relaxed) > migrations)
@@ -179,10 +178,6 @@ fn cross_core_ipc() -> Result<(), String> {
     let n = cpus.len();
     let me = irq::without(percpu::cpu_id);
     let (cpu_a, cpu_b) = if n >= 3 { ((me + 1) % n, (me + 2) % n) } else { (0, n - 1) };
-    // Busy CPUs neither steal nor attract balanced tasks, so A and B stay
-    // put; being Normal, they preempt the (Low) fillers when woken.
-    let fillers = n >= 2 && timer_ticking();
-    let _fillers = if fillers { Some(occupy(&cpus)?) } else { None };
     let errs = errors();
     let done = Arc::new(AtomicUsize::new(0));
     let cross = Arc::new(AtomicUsize::new(0));
@@ -252,10 +247,8 @@ fn cross_core_ipc() -> Result<(), String> {
     finished?;
     let crossed = cross.load(Relaxed);
     crate::klog!("KTEST", "  CPUs {cpu_a} <-> {cpu_b}: {crossed} of {} messages crossed CPUs, {ticks} ticks", 2 * ROUND_TRIPS);
-    if n >= 2 && !fillers {
-        kassert!(crossed > 0, "no message crossed CPUs (tasks on CPUs {cpu_a} and {cpu_b}, no timer for fillers)");
-    } else if n >= 2 {
-        kassert!(crossed >= ROUND_TRIPS as usize, "only {crossed} of {} messages crossed CPUs (tasks on CPUs {cpu_a} and {cpu_b})", 2 * ROUND_TRIPS);
+    if n >= 2 {
+        kassert!(crossed == 2 * ROUND_TRIPS as usize, "only {crossed} of {} messages crossed CPUs (tasks on CPUs {cpu_a} and {cpu_b})", 2 * ROUND_TRIPS);
     }
     Ok(())
 }
