@@ -29,7 +29,7 @@ iso=$out/$name.iso
 log=$out/$name-serial.log
 KERNEL=$root/kernel/target/x86_64-unknown-none/fast/kernel "$root/tools/mkiso.sh" "$iso" "init=/bin/bench -- $n"
 timeout "${BENCH_TIMEOUT:-900}" "$root/tools/qemu/qemu.sh" -iso "$iso" -smp 1 -headless -icount \
-    -cpu "$cpu" > "$log" 2>&1 || true
+    -cpu "$cpu" < /dev/null > "$log" 2>&1 || true
 fail() { echo "run_mellos: $*" >&2; tail -n 60 "$log" >&2; exit 1; }
 grep -q '^\[BENCH\] done' "$log" || fail "no '[BENCH] done' in $log"
 grep -q 'init exited with code 0' "$log" || fail "bench did not exit with code 0"
