@@ -126,9 +126,15 @@ pub fn pick_next(cpu: usize, prev: Option<*mut Task>) -> Option<Arc<Task>> {
     steal_for(cpu)
 }
 
-/// Whether a queued task may move to another CPU.
+/// Whether a queued task may move to another CPU: not if pinned, and not
+/// while the CPU it last ran on is still switching away from it (a task
+/// woken before it finished blocking). Taking such a task makes the taker
+/// spin, interrupts off, until that CPU finishes its switch; two CPUs that
+/// each took the other's outgoing task would wait for each other forever.
+/// (Checked under the victim's queue lock: a queued task's `on_cpu` can only
+/// go from true to false.)
 fn movable(task: &Arc<Task>) -> bool {
-    task.pinned.is_none()
+    task.pinned.is_none() && !task.on_cpu.load(Ordering::Acquire)
 }
 
 /// Take one task from the busiest other CPU, for `cpu`.
