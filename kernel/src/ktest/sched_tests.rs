@@ -33,6 +33,7 @@ use crate::kassert;
 use crate::metrics::METRICS;
 use crate::sched::sleep::{now, sleep};
 use crate::sched::task::{Task, TaskState};
+use crate::sched::wait::WaitQueue;
 use crate::sched::{self, Priority};
 use crate::sync::preempt::{preempt_disable, preempt_enable, PreemptGuard};
 use crate::sync::{LockLevel, SpinLock};
@@ -511,41 +512,59 @@ fn exit_frees_stack() -> Result<(), String> {
 }
 
 struct GateState {
-    go: AtomicBool,
+    /// Whether the gate is open, and the tasks blocked at it.
+    open: SpinLock<(bool, WaitQueue)>,
     started: AtomicUsize,
     done: AtomicUsize,
 }
 
-/// Tasks that start, wait for the gate to open (bounded), and exit. The
-/// gate opens when dropped at the latest.
+/// Tasks that start, block until the gate opens, and exit. Blocked tasks
+/// cost nothing (no polling), and opening wakes them all at once. The gate
+/// opens when dropped at the latest.
 struct Gate(Arc<GateState>);
 
 impl Gate {
     fn new() -> Gate {
-        Gate(Arc::new(GateState { go: AtomicBool::new(false), started: AtomicUsize::new(0), done: AtomicUsize::new(0) }))
+        Gate(Arc::new(GateState {
+            // Outermost level: the waker then takes run-queue locks.
+            open: SpinLock::new(LockLevel::ProcessTable, "ktest-gate", (false, WaitQueue::new())),
+            started: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+        }))
     }
 
     fn body(&self) -> impl FnOnce() + Send + 'static {
         let g = self.0.clone();
         move || {
             g.started.fetch_add(1, Relaxed);
-            let t = tsc();
-            while !g.go.load(Acquire) && since(t) < 400 * TSC_PER_TICK_MAX {
-                pause();
+            loop {
+                let mut gate = g.open.lock();
+                if gate.0 {
+                    break;
+                }
+                gate.1.enqueue_current();
+                drop(gate);
+                sched::wait::block();
             }
             g.done.fetch_add(1, Release);
         }
     }
 
+    fn open(&self) {
+        let mut gate = self.0.open.lock();
+        gate.0 = true;
+        gate.1.wake_all();
+    }
+
     fn open_and_wait(&self, n: usize) -> Result<(), String> {
-        self.0.go.store(true, Release);
+        self.open();
         wait_until(100, "all gated tasks to exit", || self.0.done.load(Acquire) == n)
     }
 }
 
 impl Drop for Gate {
     fn drop(&mut self) {
-        self.0.go.store(true, Release);
+        self.open();
     }
 }
 
@@ -602,15 +621,16 @@ pub(super) fn pause() {
     }
 }
 
-/// Poll `cond` until it holds; fail after `ticks` ticks (or their TSC
-/// equivalent if the tick is absent or stops).
+/// Poll `cond` until it holds; fail after `ticks` ticks, or a few times
+/// their TSC equivalent if the tick is absent or stops. (Under a host
+/// overloaded with vCPUs, ticks get coalesced and fall behind the TSC.)
 pub(super) fn wait_until(ticks: u64, what: &str, mut cond: impl FnMut() -> bool) -> Result<(), String> {
     let (t0, s) = (now(), tsc());
     loop {
         if cond() {
             return Ok(());
         }
-        if now() - t0 > ticks || since(s) > (ticks + 1) * TSC_PER_TICK_MAX {
+        if now() - t0 > ticks || since(s) > (ticks + 1) * 3 * TSC_PER_TICK_MAX {
             return Err(format!("timed out after {} ticks waiting for {}", now() - t0, what));
         }
         pause();

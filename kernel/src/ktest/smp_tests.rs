@@ -12,7 +12,8 @@
 //! Ports 220–255 belong to these tests.
 
 use super::sched_tests::{
-    check, drain, errors, need_timer, online_cpus, place_on, report, since, spawn, spawn_on, tsc, wait_until,
+    check, drain, errors, need_timer, new_task, online_cpus, place_on, report, since, spawn, spawn_on, tsc,
+    wait_until,
     TSC_PER_TICK_MAX,
 };
 use super::Test;
@@ -375,7 +376,15 @@ struct Stress {
     children_done: AtomicUsize,
     /// Worker-pair exchanges whose two sides ran on different CPUs.
     cross: AtomicUsize,
+    /// Per worker: `round << 16 | msg << 8 | phase` (for a report on timeout).
+    progress: Vec<AtomicU32>,
 }
+
+const PH_SEND: u32 = 1;
+const PH_RECV: u32 = 2;
+const PH_SLEEP: u32 = 3;
+const PH_SPAWN: u32 = 4;
+const PH_DONE: u32 = 5;
 
 /// Proves: 2P worker tasks (P = N clamped to 2..8; High, Normal and Low
 /// mixed) each doing 20 rounds of {4 IPC ping-pongs with a partner, a
@@ -395,8 +404,10 @@ fn mixed_stress() -> Result<(), String> {
         children_spawned: AtomicUsize::new(0),
         children_done: AtomicUsize::new(0),
         cross: AtomicUsize::new(0),
+        progress: (0..2 * pairs).map(|_| AtomicU32::new(0)).collect(),
     });
     let errs = errors();
+    let mut handles = Vec::new();
     let prios = [Priority::High, Priority::Normal, Priority::Low];
     let t0 = now();
     for w in 0..workers {
@@ -404,9 +415,11 @@ fn mixed_stress() -> Result<(), String> {
         let to_odd = STRESS_PORT_BASE + 2 * pair;
         let to_even = to_odd + 1;
         let (st, e) = (st.clone(), errs.clone());
-        spawn("stress-worker", prios[w % 3], move || {
+        let task = new_task("stress-worker", prios[w % 3], None, move || {
+            let at = |round: u32, m: u32, phase: u32| st.progress[w].store(round << 16 | m << 8 | phase, Relaxed);
             for round in 0..STRESS_ROUNDS {
                 for m in 0..STRESS_MSGS {
+                    at(round, m, PH_SEND);
                     let tag = (pair as u32) << 16 | round << 8 | m;
                     let payload = |cpu: usize| [tag.to_le_bytes(), (cpu as u32).to_le_bytes()].concat();
                     let (send_to, recv_from) = if role == 0 { (to_odd, to_even) } else { (to_even, to_odd) };
@@ -415,10 +428,12 @@ fn mixed_stress() -> Result<(), String> {
                             return report(&e, format!("worker {w}: send: {err:?}"));
                         }
                     }
+                    at(round, m, PH_RECV);
                     let got = port::recv(recv_from);
                     if st.abort.load(Acquire) {
                         return;
                     }
+                    at(round, m, PH_SEND);
                     match got {
                         Ok(msg) if msg.len() == 8 && msg[..4] == tag.to_le_bytes() => {
                             if msg[4..] != (percpu::cpu_id() as u32).to_le_bytes() {
@@ -433,7 +448,9 @@ fn mixed_stress() -> Result<(), String> {
                         }
                     }
                 }
+                at(round, 0, PH_SLEEP);
                 sleep(1 + ((round as u64 + role as u64) % 3));
+                at(round, 0, PH_SPAWN);
                 let st2 = st.clone();
                 let child = move || {
                     if round % 2 == 0 { sleep(1) } else { sched::yield_now() }
@@ -446,12 +463,37 @@ fn mixed_stress() -> Result<(), String> {
                     Err(_) => return report(&e, format!("worker {w}: spawn failed")),
                 }
             }
+            at(STRESS_ROUNDS, 0, PH_DONE);
             st.workers_done.fetch_add(1, Release);
         })?;
+        sched::start(task.clone());
+        handles.push(task);
     }
     let finished = wait_until(1200, "every worker to finish", || {
         st.workers_done.load(Acquire) == workers || !errs.lock().is_empty()
     });
+    if finished.is_err() {
+        // Say where each unfinished worker is before unblocking them.
+        for (w, t) in handles.iter().enumerate() {
+            let p = st.progress[w].load(Relaxed);
+            if p & 0xff != PH_DONE {
+                let phase = ["start", "send", "recv", "sleep", "spawn"][(p & 0xff) as usize];
+                let port = STRESS_PORT_BASE + 2 * (w / 2) + if (w % 2 == 0) == (p & 0xff == PH_RECV) { 1 } else { 0 };
+                crate::klog!("KTEST", "  worker {w} (task {}, {:?}): round {} msg {} in {phase} (port {port}, {} queued); state {:?}, cpu {}, on_cpu {}, wake_tick {} (now {})",
+                    t.id, t.priority, p >> 16, (p >> 8) & 0xff, port::queued(port), t.state(), t.cpu.load(Relaxed),
+                    t.on_cpu.load(Relaxed), t.wake_tick.load(Relaxed), now());
+            }
+        }
+        crate::klog!("KTEST", "  children spawned {}, done {}", st.children_spawned.load(Relaxed), st.children_done.load(Relaxed));
+        // A CPU stuck with interrupts off stops counting its ticks.
+        let ticks = |c: usize| percpu::cpu(c).stats.timer_ticks.load(Relaxed);
+        let before: Vec<u64> = online_cpus().iter().map(|&c| ticks(c)).collect();
+        let t1 = now();
+        let _ = wait_until(10, "5 ticks", || now() >= t1 + 5);
+        let stuck: Vec<usize> = online_cpus().into_iter().zip(before).filter(|&(c, b)| ticks(c) == b).map(|(c, _)| c).collect();
+        crate::klog!("KTEST", "  CPUs whose timer did not tick over 5 ticks: {:?}", stuck);
+    }
+    drop(handles);
     if finished.is_err() || !errs.lock().is_empty() {
         st.abort.store(true, Release);
         for _ in 0..2 {
