@@ -134,20 +134,6 @@ pub fn spawn_task(name: &'static str, body: impl FnOnce() + Send + 'static, prio
     Ok(id)
 }
 
-/// Create a kernel task that runs only on CPU `cpu` (an online CPU).
-pub fn spawn_pinned(
-    name: &'static str,
-    body: impl FnOnce() + Send + 'static,
-    priority: Priority,
-    cpu: usize,
-) -> Result<TaskId, OutOfMemory> {
-    assert!(percpu::cpu(cpu).online.load(Ordering::Acquire), "spawn_pinned on offline CPU {cpu}");
-    let task = Task::new_kernel(name, priority, Some(cpu), Box::new(body))?;
-    let id = task.id;
-    runq::enqueue(task, cpu);
-    Ok(id)
-}
-
 /// Make a new (user) task runnable.
 pub fn start(task: Arc<Task>) {
     runq::enqueue(task, runq::least_loaded_cpu());

@@ -9,7 +9,7 @@
 //! * New tasks go to the online CPU with the fewest runnable tasks
 //!   (queued plus running).
 //! * A woken task goes back to the CPU it last ran on (cache affinity).
-//! * A pinned task (`sched::spawn_pinned`) only ever runs on its CPU.
+//! * A pinned task (`Task::pinned`) only ever runs on its CPU.
 //! * A CPU whose own queue is empty steals from the busiest queue.
 //! * Every `BALANCE_TICKS` ticks (100 ms at 20 Hz) CPU 0 moves one task
 //!   from the busiest to the idlest CPU when they differ by two or more.
