@@ -11,7 +11,7 @@
 //! blocked: on a timeout it sends filler messages so blocked receivers
 //! return and exit.
 
-use super::sched_tests::{check, drain, errors, new_task, report, spawn, wait_until, Defer};
+use super::helpers::{check, drain, errors, new_task, report, spawn, wait_until, Defer};
 use super::Test;
 use crate::error::Errno;
 use crate::kassert;

@@ -8,9 +8,11 @@
 //! that final line with `0 failed`, and the power-off.
 
 mod crash_tests;
+mod helpers;
 mod ipc_tests;
 mod irq_tests;
 mod mm_tests;
+mod preempt_tests;
 mod sched_tests;
 mod smp_tests;
 mod user_tests;
@@ -42,6 +44,7 @@ fn run_all(only: &str) {
     let groups: &[(&str, &[Test])] = &[
         ("MM", mm_tests::TESTS),
         ("SCHED", sched_tests::TESTS),
+        ("PREEMPT", preempt_tests::TESTS),
         ("IPC", ipc_tests::TESTS),
         ("SMP", smp_tests::TESTS),
         ("IRQ", irq_tests::TESTS),

@@ -11,7 +11,7 @@
 //!
 //! Ports 220–255 belong to these tests.
 
-use super::sched_tests::{
+use super::helpers::{
     check, drain, errors, need_timer, new_task, online_cpus, place_on, report, since, spawn, spawn_on, tsc,
     wait_until,
     TSC_PER_TICK_MAX,

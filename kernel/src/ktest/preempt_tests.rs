@@ -1,0 +1,214 @@
+//! Preemption tests: a spinning task is preempted by the timer tick,
+//! equal-priority CPU-bound tasks share a CPU in time slices, nestable
+//! `preempt_disable`/`preempt_enable` defer the switch to the last enable,
+//! and an exiting task's kernel stack is reclaimed. Tasks are pinned to one
+//! CPU so these single-CPU properties are observable on SMP (see
+//! `sched_tests` for the method).
+
+use super::helpers::*;
+use super::Test;
+use crate::arch::{irq, percpu};
+use crate::kassert;
+use crate::metrics::METRICS;
+use crate::sched::sleep::now;
+use crate::sched::task::TaskState;
+use crate::sched::{self, Priority};
+use crate::sync::preempt::{preempt_disable, preempt_enable};
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
+
+pub const TESTS: &[Test] = &[
+    ("preemption: a spinning task does not starve its CPU", spinner_is_preempted),
+    ("preemption: equal-priority spinners share one CPU (time slices)", time_slicing),
+    ("preempt_disable/enable: nestable, switch deferred to the last enable", preempt_nesting),
+    ("task exit frees its kernel stack (100 tasks)", exit_frees_stack),
+];
+
+// ---- preemption ------------------------------------------------------------
+
+/// Proves: a task that never yields is preempted by the timer tick, so a
+/// task queued behind it on the same CPU runs within a few ticks. We are
+/// the spinner; the witness is pinned to our CPU and queued with
+/// `need_resched` cleared, so only the tick (or an IPI) can switch us out.
+fn spinner_is_preempted() -> Result<(), String> {
+    need_timer()?;
+    let ran = Arc::new(AtomicUsize::new(usize::MAX));
+    let ran_at = Arc::new(AtomicU64::new(0));
+    let preempts = METRICS.preemptions.load(Relaxed);
+    let (cpu, t0) = irq::without(|| -> Result<(usize, u64), String> {
+        let cpu = percpu::cpu_id();
+        let (r, ra) = (ran.clone(), ran_at.clone());
+        spawn_on(cpu, "preempt-witness", Priority::Normal, move || {
+            ra.store(now(), Relaxed);
+            r.store(percpu::cpu_id(), Release);
+        })?;
+        percpu::cpu(cpu).set_need_resched(false);
+        Ok((cpu, now()))
+    })?;
+    let s = tsc();
+    while ran.load(Acquire) == usize::MAX && now() < t0 + 40 && since(s) < 40 * TSC_PER_TICK_MAX {}
+    let ran_on = ran.load(Acquire);
+    let waited = ran_at.load(Relaxed).wrapping_sub(t0);
+    kassert!(ran_on != usize::MAX, "a task queued on our CPU never ran while we spun for {} ticks", now() - t0);
+    kassert!(ran_on == cpu, "the witness pinned to CPU {cpu} ran on CPU {ran_on}");
+    kassert!(waited <= LATE, "the queued task ran only after {waited} ticks");
+    kassert!(METRICS.preemptions.load(Relaxed) > preempts, "METRICS.preemptions did not grow");
+    Ok(())
+}
+
+/// Proves: two equal-priority CPU-bound tasks pinned to one CPU take
+/// turns: each sees the other make progress at least twice within 8 ticks.
+/// On one CPU the other's progress counter can only move while a task is
+/// switched out, so each change it observes is one of the other's time
+/// slices. (The CPU is another one than ours when there is one, so our own
+/// wake-ups do not mix in.)
+fn time_slicing() -> Result<(), String> {
+    need_timer()?;
+    let n = online_cpus().len();
+    let cpu = (irq::without(percpu::cpu_id) + 1) % n;
+    let sh = Arc::new(Slices {
+        progress: [AtomicU64::new(0), AtomicU64::new(0)],
+        turns: [AtomicUsize::new(0), AtomicUsize::new(0)],
+        elsewhere: AtomicBool::new(false),
+        done: AtomicUsize::new(0),
+    });
+    irq::without(|| -> Result<(), String> {
+        for me in 0..2 {
+            let sh = sh.clone();
+            spawn_on(cpu, "slice-spinner", Priority::Normal, move || {
+                sh.spin(me, cpu);
+                sh.done.fetch_add(1, Release);
+            })?;
+        }
+        Ok(())
+    })?;
+    wait_until(60, "the spinners to finish", || sh.done.load(Acquire) == 2)?;
+    kassert!(!sh.elsewhere.load(Relaxed), "a spinner pinned to CPU {cpu} ran elsewhere");
+    let got = [sh.turns[0].load(Relaxed), sh.turns[1].load(Relaxed)];
+    kassert!(got.iter().all(|&n| n >= 2), "turns of the other task seen by each spinner over 8 ticks: {got:?} (want >= 2 each)");
+    Ok(())
+}
+
+struct Slices {
+    progress: [AtomicU64; 2],
+    /// How often spinner `i` saw the other one's progress change.
+    turns: [AtomicUsize; 2],
+    elsewhere: AtomicBool,
+    done: AtomicUsize,
+}
+
+impl Slices {
+    /// Spin as spinner `me` for 8 ticks (bounded in TSC time too).
+    fn spin(&self, me: usize, cpu: usize) {
+        let (t0, s) = (now(), tsc());
+        let mut mine = 0;
+        let mut seen = self.progress[1 - me].load(Relaxed);
+        while now() < t0 + 8 && since(s) < 40 * TSC_PER_TICK_MAX {
+            mine += 1;
+            self.progress[me].store(mine, Relaxed);
+            let theirs = self.progress[1 - me].load(Relaxed);
+            if theirs != seen {
+                seen = theirs;
+                self.turns[me].fetch_add(1, Relaxed);
+            }
+            if percpu::cpu_id() != cpu {
+                self.elsewhere.store(true, Relaxed);
+            }
+        }
+    }
+}
+
+/// Proves: `preempt_disable` nests; while the count is non-zero no switch
+/// happens although `need_resched` is set and ticks arrive (a task pinned
+/// to our CPU does not run, we stay on this CPU); the inner enable does not
+/// switch; the outer one switches at once (the queued task has run when it
+/// returns).
+fn preempt_nesting() -> Result<(), String> {
+    need_timer()?;
+    let ran = Arc::new(AtomicUsize::new(usize::MAX));
+    let switches_of = |cpu: usize| percpu::cpu(cpu).stats.context_switches.load(Relaxed);
+
+    // Nothing below may return early while preemption is disabled.
+    preempt_disable();
+    preempt_disable();
+    let cpu = percpu::cpu_id();
+    let me = percpu::cpu(cpu);
+    let r = ran.clone();
+    let spawned = spawn_on(cpu, "preempt-witness", Priority::Normal, move || r.store(percpu::cpu_id(), Release));
+    let depth2 = me.preempt_count();
+    let (t0, s, sw0) = (now(), tsc(), switches_of(cpu));
+    while spawned.is_ok() && now() < t0 + 3 && since(s) < 10 * TSC_PER_TICK_MAX {}
+    let ticks_outer = now() - t0;
+    let ran_nested = ran.load(Acquire);
+    let resched_pending = me.need_resched();
+    let same_cpu = percpu::cpu_id() == cpu;
+    let switched_nested = switches_of(cpu) != sw0;
+    preempt_enable();
+    let depth1 = me.preempt_count();
+    let t1 = now();
+    while spawned.is_ok() && now() < t1 + 2 && since(s) < 20 * TSC_PER_TICK_MAX {}
+    let ran_inner = ran.load(Acquire);
+    let still_pending = me.need_resched();
+    preempt_enable();
+    let ran_outer = ran.load(Acquire);
+    // Preemption is back on: now check.
+
+    spawned?;
+    kassert!(depth2 == 2 && depth1 == 1, "preempt_count was {depth2} then {depth1}, want 2 then 1");
+    kassert!(ticks_outer >= 2, "only {ticks_outer} ticks passed in the disabled window");
+    kassert!(same_cpu && !switched_nested, "switched out while preemption was disabled");
+    kassert!(ran_nested == usize::MAX && ran_inner == usize::MAX, "the queued task ran while preemption was disabled");
+    kassert!(resched_pending && still_pending, "need_resched not set while a task waited (the tick should set it)");
+    kassert!(ran_outer == cpu, "the queued task had not run on CPU {cpu} when the last preempt_enable returned ({ran_outer})");
+    Ok(())
+}
+
+// ---- task exit -------------------------------------------------------------
+
+/// Frames in one kernel stack.
+const STACK_FRAMES: usize = crate::config::KERNEL_STACK_SIZE / 4096;
+
+/// Proves: a task's kernel stack is freed when it exits. A warm-up round
+/// (leaving the page tables of the stack area in place and the kernel-stack
+/// cache full) ends with every stack provably released: we hold a handle to
+/// each task and drop it once it is the last reference. Then 100 tasks
+/// spawned without handles hold many stacks' worth of frames while alive
+/// (all but the cached stacks are new), and after they exit the scheduler
+/// alone must bring the free-frame count back exactly.
+fn exit_frees_stack() -> Result<(), String> {
+    const N: usize = 100;
+    {
+        let gate = Gate::new();
+        let mut handles = Vec::new();
+        for _ in 0..N {
+            let t = new_task("exit-warmup", Priority::Normal, None, gate.body())?;
+            sched::start(t.clone());
+            handles.push(t);
+        }
+        gate.open_and_wait(N)?;
+        wait_until(40, "the scheduler to release the warm-up tasks", || {
+            handles.iter().all(|t| t.state() == TaskState::Terminated && Arc::strong_count(t) == 1)
+        })?;
+    }
+    let baseline = crate::mm::pmm::free_frames();
+    let gate = Gate::new();
+    for _ in 0..N {
+        spawn("exit-test", Priority::Normal, gate.body())?;
+    }
+    wait_until(100, "all tasks to start", || gate.started() == N)?;
+    // `mm::kstack` keeps up to 32 freed stacks mapped for reuse, so only
+    // the stacks beyond those cost frames.
+    let used = baseline.saturating_sub(crate::mm::pmm::free_frames());
+    kassert!(used >= N / 2 * STACK_FRAMES, "{N} live tasks use only {used} frames, want >= {}", N / 2 * STACK_FRAMES);
+    gate.open_and_wait(N)?;
+    let mut left = 0;
+    let settled = wait_until(40, "frames to return to the baseline", || {
+        left = baseline as isize - crate::mm::pmm::free_frames() as isize;
+        left == 0
+    });
+    kassert!(settled.is_ok(), "{left} frames not returned after {N} tasks exited");
+    Ok(())
+}
+
