@@ -233,3 +233,8 @@ impl<F: FnMut()> Drop for Defer<F> {
         (self.0)()
     }
 }
+
+/// The CPU ids set in a bit mask.
+pub(super) fn cpu_list(mask: u32) -> Vec<usize> {
+    (0..32).filter(|c| mask & (1 << c) != 0).collect()
+}

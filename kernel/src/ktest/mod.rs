@@ -14,6 +14,7 @@ mod irq_tests;
 mod mm_tests;
 mod preempt_tests;
 mod sched_tests;
+mod smp_stress_tests;
 mod smp_tests;
 mod user_tests;
 
@@ -47,6 +48,7 @@ fn run_all(only: &str) {
         ("PREEMPT", preempt_tests::TESTS),
         ("IPC", ipc_tests::TESTS),
         ("SMP", smp_tests::TESTS),
+        ("STRESS", smp_stress_tests::TESTS),
         ("IRQ", irq_tests::TESTS),
         ("USER", user_tests::TESTS),
         ("CRASH", crash_tests::TESTS),
