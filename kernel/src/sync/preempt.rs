@@ -9,11 +9,18 @@
 use crate::arch::percpu;
 
 /// Disable preemption on this CPU (nestable).
+///
+/// Interrupts are off between finding this CPU's entry and incrementing its
+/// count: while the count is still 0 an interrupt may switch tasks, and the
+/// task could resume on another CPU and increment the first CPU's count
+/// (leaving that CPU unpreemptible and this one's count unbalanced).
 #[inline]
 pub fn preempt_disable() {
-    if let Some(cpu) = percpu::try_this_cpu() {
-        cpu.preempt_inc();
-    }
+    crate::arch::irq::without(|| {
+        if let Some(cpu) = percpu::try_this_cpu() {
+            cpu.preempt_inc();
+        }
+    });
 }
 
 /// Re-enable preemption; reschedules if a switch became due meanwhile.
