@@ -21,8 +21,9 @@ use super::Test;
 use crate::arch::{irq, percpu};
 use crate::kassert;
 use crate::metrics::METRICS;
-use crate::sched::sleep::now;
-use crate::sched::Priority;
+use crate::sched::sleep::{now, sleep};
+use crate::sched::{self, Priority};
+use crate::sync::{LockLevel, SpinLock};
 use crate::sys::port;
 use alloc::format;
 use alloc::string::String;
@@ -35,6 +36,7 @@ pub const TESTS: &[Test] = &[
     ("5.2 SMP: tasks run on every CPU", tasks_on_every_cpu),
     ("5.3 SMP: load balancing migrates tasks off an overloaded CPU", migration),
     ("5.4 SMP: cross-core IPC, 1000 ping-pong round trips", cross_core_ipc),
+    ("5.5 SMP: preemption counts stay balanced while tasks migrate", preempt_counts_balanced),
 ];
 
 fn mask_of(cpus: &[usize]) -> u32 {
@@ -248,3 +250,110 @@ fn cross_core_ipc() -> Result<(), String> {
     Ok(())
 }
 
+
+static CHURN_LOCK: SpinLock<u64> = SpinLock::new(LockLevel::ProcessTable, "ktest-churn", 0);
+const CHURN_PORTS: usize = 222;
+
+fn churn(n: usize) {
+    for _ in 0..n {
+        *CHURN_LOCK.lock() += 1;
+    }
+}
+
+/// Proves: `preempt_disable` counts on the CPU the task runs on, even when
+/// an interrupt switches the task away in the middle and it resumes
+/// elsewhere. Unpinned "churn" tasks take and drop a plain SpinLock (which
+/// disables preemption) in a tight loop, yielding now and then, for 30
+/// ticks; meanwhile pinned pairs play IPC ping-pong across CPUs, so each
+/// message is an IPI that lands at a random point of a churner, and a CPU
+/// whose pinned task blocks steals a churner from another CPU. Afterwards
+/// every CPU, idle again, must be back at count 0 (a count left on a CPU
+/// would keep it from ever preempting again); in debug builds the other
+/// half of such a bug is the panic "preempt_enable without preempt_disable".
+fn preempt_counts_balanced() -> Result<(), String> {
+    need_timer()?;
+    let cpus = online_cpus();
+    let n = cpus.len();
+    let pairs = n.clamp(2, 16);
+    let ports = CHURN_PORTS..CHURN_PORTS + 2 * pairs;
+    ports.clone().for_each(drain);
+    let done = Arc::new(AtomicUsize::new(0));
+    let errs = errors();
+    let deadline = now() + 30;
+    for p in 0..pairs {
+        let (to_b, to_a) = (CHURN_PORTS + 2 * p, CHURN_PORTS + 2 * p + 1);
+        let (d, e) = (done.clone(), errs.clone());
+        spawn_on(p % n, "pingpong-a", Priority::Normal, move || {
+            loop {
+                let stop = now() >= deadline;
+                if let Err(err) = port::send(to_b, alloc::vec![stop as u8]) {
+                    return report(&e, format!("pair {p}: send: {err:?}"));
+                }
+                if stop {
+                    break;
+                }
+                if port::recv(to_a).is_err() {
+                    return report(&e, format!("pair {p}: recv failed"));
+                }
+            }
+            d.fetch_add(1, Release);
+        })?;
+        let (d, e) = (done.clone(), errs.clone());
+        spawn_on((p + 1) % n, "pingpong-b", Priority::Normal, move || {
+            loop {
+                match port::recv(to_b).as_deref() {
+                    Ok([0]) => {}
+                    Ok(_) => break,
+                    Err(_) => return report(&e, format!("pair {p}: recv failed")),
+                }
+                if let Err(err) = port::send(to_a, alloc::vec![0]) {
+                    return report(&e, format!("pair {p}: send: {err:?}"));
+                }
+            }
+            d.fetch_add(1, Release);
+        })?;
+    }
+    // Fewer churners than CPUs: a CPU whose pinned task blocks often has
+    // nothing queued and steals a churner (maybe one just preempted).
+    let churners = (n / 2).max(1);
+    for _ in 0..churners {
+        let d = done.clone();
+        spawn("churn", Priority::Normal, move || {
+            let t = tsc();
+            while now() < deadline && since(t) < 60 * TSC_PER_TICK_MAX {
+                churn(16);
+                sched::yield_now();
+            }
+            d.fetch_add(1, Release);
+        })?;
+    }
+    let all = 2 * pairs + churners;
+    let finished = wait_until(200, "the tasks to finish", || done.load(Acquire) == all || !errs.lock().is_empty());
+    if finished.is_err() || !errs.lock().is_empty() {
+        for p in 0..pairs {
+            let _ = port::send(CHURN_PORTS + 2 * p, alloc::vec![1]);
+            let _ = port::send(CHURN_PORTS + 2 * p + 1, alloc::vec![1]);
+        }
+        let _ = wait_until(40, "the pairs to leave", || Arc::strong_count(&done) == 1);
+        ports.clone().for_each(drain);
+    }
+    check(&errs)?;
+    finished?;
+    let mine = irq::without(|| percpu::try_this_cpu().map_or(0, |c| c.preempt_count()));
+    kassert!(mine == 0, "preempt_count is {mine} in task context on our CPU");
+    // Other CPUs are idle now; one may be inside an interrupt (count 1) at a
+    // sample, so a CPU fails only if every sample over 5 ticks is non-zero.
+    let mut stuck: Vec<(usize, u32)> = cpus.iter().map(|&c| (c, u32::MAX)).collect();
+    for _ in 0..5 {
+        for (c, min) in stuck.iter_mut() {
+            *min = (*min).min(percpu::cpu(*c).preempt_count());
+        }
+        sleep(1);
+    }
+    let me = irq::without(percpu::cpu_id);
+    stuck.retain(|&(c, min)| min != 0 && c != me);
+    crate::klog!("KTEST", "  {pairs} pairs, {} lock round trips, {} migrations so far", *CHURN_LOCK.lock(), METRICS.migrations.load(Relaxed));
+    kassert!(stuck.is_empty(), "CPUs left with preemption disabled (cpu, count): {stuck:?}");
+    kassert!(ports.clone().map(port::queued).sum::<usize>() == 0, "messages left queued");
+    Ok(())
+}
