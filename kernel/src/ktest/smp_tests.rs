@@ -36,7 +36,7 @@ pub const TESTS: &[Test] = &[
     ("5.2 SMP: tasks run on every CPU", tasks_on_every_cpu),
     ("5.3 SMP: load balancing migrates tasks off an overloaded CPU", migration),
     ("5.4 SMP: cross-core IPC, 1000 ping-pong round trips", cross_core_ipc),
-    ("5.5 SMP: preemption counts stay balanced while tasks migrate", preempt_counts_balanced),
+    ("5.7 SMP: preemption counts stay balanced while tasks migrate", preempt_counts_balanced),
 ];
 
 fn mask_of(cpus: &[usize]) -> u32 {
