@@ -75,9 +75,6 @@ fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Er
 /// `fork`: duplicate the current process copy-on-write.
 pub fn fork() -> SysResult {
     let parent = current_process().ok_or(Errno::EINVAL)?;
-    if process::count() >= mello_abi::limits::MAX_PROCS {
-        return Err(Errno::EAGAIN);
-    }
     let space = {
         let mut guard = parent.space.lock();
         let space = guard.as_mut().ok_or(Errno::EINVAL)?.fork_cow()?;

@@ -97,11 +97,6 @@ pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, is_init: boo
     Ok(proc)
 }
 
-/// Number of processes in the table (zombies included).
-pub fn count() -> usize {
-    TABLE.lock().procs.len()
-}
-
 /// Mark `proc` a zombie with `status`, hand its children to init and wake
 /// its parent. The caller then frees the address space and stops the task.
 pub fn make_zombie(proc: &Process, status: i32) {
