@@ -4,34 +4,76 @@
 //! each: an unmapped guard page at the bottom, then `KERNEL_STACK_SIZE`
 //! mapped bytes. Overflowing a stack hits the guard page and page-faults
 //! (reported as a kernel stack overflow) instead of silently corrupting the
-//! neighbour. A [`KernelStack`] owns its slot and frames; dropping it unmaps
-//! them, shoots down the TLB entries on every CPU and frees the frames.
+//! neighbour. A [`KernelStack`] owns its slot and frames.
 //!
-//! Freed stacks are kept mapped in a small cache (`CACHE`, up to
-//! `CACHE_SIZE`) and handed out again first: creating a task then costs no
-//! page-table work and no TLB shootdown.
+//! Dropping a stack never unmaps it: the slot goes to a cache of free but
+//! still-mapped stacks, which `new` hands out first (creating a task then
+//! costs no page-table work and no TLB shootdown). A stack can be dropped
+//! anywhere, including under a spinlock with interrupts off (the last
+//! reference to a task may go in `ipc_send`), where a shootdown could
+//! deadlock: a CPU spinning for that lock with interrupts off would never
+//! acknowledge it. So unmapping happens only in [`trim_cache`], which the
+//! idle loop calls holding no lock; it shrinks the cache to `CACHE_SIZE`.
 //!
-//! Locking: `SLOTS` guards the slot bitmap, `CACHE` the cached slots; neither
-//! is held while mapping.
+//! Locking: `SLOTS` (level `WaitQueue`, a leaf) guards the slot bitmaps; it
+//! is never held while mapping or unmapping.
 
 use super::kernel_space;
 use super::layout::{KSTACK_BASE, PAGE_SIZE};
 use super::pmm::{self, OutOfMemory};
 use crate::config::KERNEL_STACK_SIZE;
 use crate::sync::{IrqSpinLock, LockLevel};
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 const SLOT_SIZE: u64 = 64 * 1024;
 const MAX_SLOTS: usize = 4096;
+const WORDS: usize = MAX_SLOTS / 64;
 const GUARD: u64 = PAGE_SIZE;
 const _: () = assert!(KERNEL_STACK_SIZE as u64 + GUARD <= SLOT_SIZE);
+/// Frames one stack maps.
+const STACK_FRAMES: usize = KERNEL_STACK_SIZE / PAGE_SIZE as usize;
 
-static SLOTS: IrqSpinLock<[u64; MAX_SLOTS / 64]> =
-    IrqSpinLock::new(LockLevel::WaitQueue, "kstack-slots", [0; MAX_SLOTS / 64]);
+/// Cached stacks kept after a trim.
+pub const CACHE_SIZE: usize = 32;
 
-const CACHE_SIZE: usize = 32;
-/// Slots of freed stacks that are still mapped: (slots, count).
-static CACHE: IrqSpinLock<([usize; CACHE_SIZE], usize)> =
-    IrqSpinLock::new(LockLevel::WaitQueue, "kstack-cache", ([0; CACHE_SIZE], 0));
+/// Slot bookkeeping: `used` marks slots owned by a stack or by the cache,
+/// `cached` the subset that is free but still mapped.
+struct Slots {
+    used: [u64; WORDS],
+    cached: [u64; WORDS],
+}
+
+impl Slots {
+    fn take_first(bits: &mut [u64; WORDS]) -> Option<usize> {
+        let (w, word) = bits.iter_mut().enumerate().find(|(_, w)| **w != 0)?;
+        let b = word.trailing_zeros() as usize;
+        *word &= !(1 << b);
+        Some(w * 64 + b)
+    }
+
+    fn take_cached(&mut self) -> Option<usize> {
+        let slot = Self::take_first(&mut self.cached)?;
+        CACHED.fetch_sub(1, Ordering::Relaxed);
+        Some(slot)
+    }
+
+    fn put_cached(&mut self, slot: usize) {
+        self.cached[slot / 64] |= 1 << (slot % 64);
+        CACHED.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn alloc(&mut self) -> Option<usize> {
+        let (w, word) = self.used.iter_mut().enumerate().find(|(_, w)| **w != u64::MAX)?;
+        let b = word.trailing_ones() as usize;
+        *word |= 1 << b;
+        Some(w * 64 + b)
+    }
+}
+
+static SLOTS: IrqSpinLock<Slots> =
+    IrqSpinLock::new(LockLevel::WaitQueue, "kstack-slots", Slots { used: [0; WORDS], cached: [0; WORDS] });
+/// Number of cached stacks (mirrors `Slots::cached` for a lock-free check).
+static CACHED: AtomicUsize = AtomicUsize::new(0);
 
 /// A mapped kernel stack with a guard page below it.
 pub struct KernelStack {
@@ -41,20 +83,10 @@ pub struct KernelStack {
 impl KernelStack {
     /// A stack from the cache, or a newly allocated and mapped one.
     pub fn new() -> Result<Self, OutOfMemory> {
-        {
-            let mut cache = CACHE.lock();
-            if cache.1 > 0 {
-                cache.1 -= 1;
-                return Ok(KernelStack { slot: cache.0[cache.1] });
-            }
+        if let Some(slot) = SLOTS.lock().take_cached() {
+            return Ok(KernelStack { slot });
         }
-        let slot = {
-            let mut bits = SLOTS.lock();
-            let (w, word) = bits.iter_mut().enumerate().find(|(_, w)| **w != u64::MAX).ok_or(OutOfMemory)?;
-            let b = word.trailing_ones() as usize;
-            *word |= 1 << b;
-            w * 64 + b
-        };
+        let slot = SLOTS.lock().alloc().ok_or(OutOfMemory)?;
         let stack = KernelStack { slot };
         let mut va = stack.bottom();
         while va < stack.top() {
@@ -65,8 +97,8 @@ impl KernelStack {
                 })
             });
             if let Err(e) = mapped {
-                destroy(slot); // unmaps what was mapped so far
                 core::mem::forget(stack);
+                destroy(slot); // unmaps what was mapped so far
                 return Err(e);
             }
             va += PAGE_SIZE;
@@ -91,16 +123,16 @@ impl KernelStack {
 
 impl Drop for KernelStack {
     fn drop(&mut self) {
-        {
-            let mut cache = CACHE.lock();
-            if cache.1 < CACHE_SIZE {
-                let n = cache.1;
-                cache.0[n] = self.slot;
-                cache.1 += 1;
-                return;
-            }
-        }
-        destroy(self.slot);
+        SLOTS.lock().put_cached(self.slot);
+    }
+}
+
+/// Unmap cached stacks beyond `CACHE_SIZE` and free their frames. Must be
+/// called holding no lock (it shoots down TLB entries on every CPU).
+pub fn trim_cache() {
+    while CACHED.load(Ordering::Relaxed) > CACHE_SIZE {
+        let Some(slot) = SLOTS.lock().take_cached() else { return };
+        destroy(slot);
     }
 }
 
@@ -108,7 +140,7 @@ impl Drop for KernelStack {
 fn destroy(slot: usize) {
     let stack = core::mem::ManuallyDrop::new(KernelStack { slot });
     let (bottom, top) = (stack.bottom(), stack.top());
-    let mut frames = [0u64; KERNEL_STACK_SIZE / PAGE_SIZE as usize];
+    let mut frames = [0u64; STACK_FRAMES];
     let mut n = 0;
     for va in (bottom..top).step_by(PAGE_SIZE as usize) {
         if let Some(pa) = kernel_space::unmap_kernel_page(va) {
@@ -120,13 +152,12 @@ fn destroy(slot: usize) {
     for &pa in &frames[..n] {
         pmm::free_frame(pa);
     }
-    let mut bits = SLOTS.lock();
-    bits[slot / 64] &= !(1 << (slot % 64));
+    SLOTS.lock().used[slot / 64] &= !(1 << (slot % 64));
 }
 
 /// Frames held by cached (free but still mapped) stacks.
 pub fn cached_frames() -> usize {
-    CACHE.lock().1 * (KERNEL_STACK_SIZE / PAGE_SIZE as usize)
+    CACHED.load(Ordering::Relaxed) * STACK_FRAMES
 }
 
 /// If `addr` is a stack guard page, the slot's stack range (for reports).

@@ -71,6 +71,8 @@ pub fn enter_idle(cpu: usize) -> ! {
         adopt_boot_context(cpu);
     }
     loop {
+        // Deferred work that must not run under a lock (see `mm::kstack`).
+        crate::mm::kstack::trim_cache();
         irq::disable();
         if runq::has_work(cpu) {
             schedule();

@@ -95,6 +95,12 @@ pub fn released(level: LockLevel) {
     slot.set(slot.get().saturating_sub(1));
 }
 
+/// Whether this CPU holds any lock (always false without debug assertions).
+pub fn holds_any() -> bool {
+    cfg!(debug_assertions)
+        && percpu::try_this_cpu().is_some_and(|cpu| cpu.held_locks().iter().any(|h| h.get() > 0))
+}
+
 /// The lock record of the code an interrupt handler interrupted, put aside
 /// for the handler's duration.
 pub struct InterruptScope {

@@ -134,6 +134,9 @@ pub fn tlb_shootdown(start: u64, end: u64) {
     if end <= start || !lapic::ready() {
         return;
     }
+    // Another CPU may be spinning, interrupts off, for a lock we hold: it
+    // would never acknowledge, and we would wait for it forever.
+    debug_assert!(!crate::sync::lock_ordering::holds_any(), "TLB shootdown while holding a lock");
     let was = irq::save_and_disable();
     let me = percpu::cpu_id();
     let targets = ready_mask() & !(1 << me);
