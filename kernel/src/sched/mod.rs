@@ -175,6 +175,7 @@ pub fn schedule() {
     let was_enabled = irq::save_and_disable();
     let cpu = percpu::cpu_id();
     let me = percpu::cpu(cpu);
+    debug_assert_eq!(me.preempt_count(), 0, "schedule() with preemption disabled");
     me.set_need_resched(false);
     let prev_ptr = running(cpu);
     // SAFETY: the running slot holds a strong reference to the running task.

@@ -90,7 +90,7 @@ pub unsafe fn write_msr(msr: u32, value: u64) {
     // SAFETY: the caller's contract.
     unsafe {
         asm!("wrmsr", in("ecx") msr, in("eax") value as u32, in("edx") (value >> 32) as u32,
-             options(nomem, nostack))
+             options(nostack))
     };
 }
 
@@ -147,7 +147,7 @@ pub fn invlpg(addr: u64) {
 pub fn stac() {
     if has_smap() {
         // SAFETY: only relaxes SMAP for the caller's validated user access.
-        unsafe { asm!("stac", options(nomem, nostack)) };
+        unsafe { asm!("stac", options(nostack)) };
     }
 }
 
@@ -156,6 +156,6 @@ pub fn stac() {
 pub fn clac() {
     if has_smap() {
         // SAFETY: re-enables SMAP protection.
-        unsafe { asm!("clac", options(nomem, nostack)) };
+        unsafe { asm!("clac", options(nostack)) };
     }
 }

@@ -1,4 +1,9 @@
 //! Interrupt-flag control for this CPU.
+//!
+//! `cli`, `sti` and `hlt` are deliberately *not* marked `nomem`: each is a
+//! compiler barrier, so the compiler cannot move a memory access out of an
+//! interrupts-off window (e.g. the per-CPU preemption-count update in
+//! `preempt_disable`, or an `IrqSpinLock`'s data accesses).
 
 use core::arch::asm;
 
@@ -16,7 +21,7 @@ pub fn enabled() -> bool {
 pub fn save_and_disable() -> bool {
     let was = enabled();
     // SAFETY: `cli` only masks interrupts on this CPU.
-    unsafe { asm!("cli", options(nomem, nostack)) };
+    unsafe { asm!("cli", options(nostack)) };
     was
 }
 
@@ -32,28 +37,28 @@ pub fn restore(was_enabled: bool) {
 #[inline]
 pub fn enable() {
     // SAFETY: the IDT is loaded before anything calls this.
-    unsafe { asm!("sti", options(nomem, nostack)) };
+    unsafe { asm!("sti", options(nostack)) };
 }
 
 /// Disable interrupts on this CPU.
 #[inline]
 pub fn disable() {
     // SAFETY: `cli` only masks interrupts on this CPU.
-    unsafe { asm!("cli", options(nomem, nostack)) };
+    unsafe { asm!("cli", options(nostack)) };
 }
 
 /// Enable interrupts and halt until the next one, atomically (no lost wake-up).
 #[inline]
 pub fn enable_and_halt() {
     // SAFETY: `sti; hlt` is the architected race-free idle sequence.
-    unsafe { asm!("sti; hlt", options(nomem, nostack)) };
+    unsafe { asm!("sti; hlt", options(nostack)) };
 }
 
 /// Halt forever with interrupts off.
 pub fn halt_forever() -> ! {
     loop {
         // SAFETY: stops this CPU; only an NMI or reset wakes it.
-        unsafe { asm!("cli; hlt", options(nomem, nostack)) };
+        unsafe { asm!("cli; hlt", options(nostack)) };
     }
 }
 
