@@ -15,6 +15,8 @@ pub struct KernelMetrics {
     pub wake_count: AtomicUsize,
     pub timer_ticks: AtomicUsize,
     pub migrations: AtomicUsize,
+    /// Migrations by a CPU with nothing queued taking another CPU's task.
+    pub steals: AtomicUsize,
 }
 
 pub static METRICS: KernelMetrics = KernelMetrics {
@@ -28,14 +30,15 @@ pub static METRICS: KernelMetrics = KernelMetrics {
     wake_count: AtomicUsize::new(0),
     timer_ticks: AtomicUsize::new(0),
     migrations: AtomicUsize::new(0),
+    steals: AtomicUsize::new(0),
 };
 
 /// Print every counter (end of the test run, and at power-off).
 pub fn print() {
     let m = &METRICS;
     let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
-    crate::klog!("METRICS", "context switches: {}, preemptions: {}, migrations: {}",
-        get(&m.ctx_switches), get(&m.preemptions), get(&m.migrations));
+    crate::klog!("METRICS", "context switches: {}, preemptions: {}, migrations: {} ({} steals)",
+        get(&m.ctx_switches), get(&m.preemptions), get(&m.migrations), get(&m.steals));
     crate::klog!("METRICS", "timer ticks (all cores): {}, sleeps: {}, wakes: {}",
         get(&m.timer_ticks), get(&m.sleep_count), get(&m.wake_count));
     crate::klog!("METRICS", "IPC sends: {}, receives: {}, queue full: {}",

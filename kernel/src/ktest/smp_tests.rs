@@ -37,6 +37,7 @@ pub const TESTS: &[Test] = &[
     ("5.3 SMP: load balancing migrates tasks off an overloaded CPU", migration),
     ("5.4 SMP: cross-core IPC, 1000 ping-pong round trips", cross_core_ipc),
     ("5.7 SMP: preemption counts stay balanced while tasks migrate", preempt_counts_balanced),
+    ("5.8 SMP: an idle CPU steals work queued on a busy one", idle_cpus_steal),
 ];
 
 fn mask_of(cpus: &[usize]) -> u32 {
@@ -159,6 +160,36 @@ fn migration() -> Result<(), String> {
     kassert!(elapsed_ok, "tasks queued on CPU {target} reached only CPUs {:?} of {n} ({moved} migrations)", cpu_list(busy.seen.load(Relaxed)));
     crate::klog!("KTEST", "  {moved} migrations, {} of {tasks} tasks ran on more than one CPU", busy.moved.load(Relaxed));
     Ok(())
+}
+
+/// Proves: an idle CPU takes work queued on a busy one by itself (from its
+/// idle loop or as it goes idle), not only through the 100 ms balancer: two
+/// busy tasks placed on one CPU soon run on two CPUs, and METRICS.steals
+/// grows. The balancer may move the task first now and then, so up to 10
+/// tries.
+fn idle_cpus_steal() -> Result<(), String> {
+    need_timer()?;
+    let n = online_cpus().len();
+    if n == 1 {
+        crate::klog!("KTEST", "  (1 CPU: nobody to steal)");
+        return Ok(());
+    }
+    for attempt in 1..=10 {
+        let steals = METRICS.steals.load(Relaxed);
+        let target = (irq::without(percpu::cpu_id) + 1) % n;
+        let busy = Busy::new();
+        for _ in 0..2 {
+            place_on(target, "steal-me", Priority::Normal, busy.clone().body())?;
+        }
+        let spread = wait_until(20, "the two tasks to run on two CPUs", || busy.seen.load(Relaxed).count_ones() >= 2);
+        busy.finish(2)?;
+        spread?;
+        if METRICS.steals.load(Relaxed) > steals {
+            crate::klog!("KTEST", "  stolen on try {attempt}");
+            return Ok(());
+        }
+    }
+    Err(String::from("in 10 tries the work always moved through the balancer, never by stealing"))
 }
 
 const ROUND_TRIPS: u32 = 1000;

@@ -10,7 +10,8 @@
 //!   the interrupt, unless preemption is disabled, in which case it happens
 //!   at the `preempt_enable` that re-enables it.
 //! * Each CPU runs its own queue; new tasks go to the least-loaded CPU, idle
-//!   CPUs steal, and CPU 0 rebalances every 100 ms (`runq`).
+//!   CPUs steal (from their idle loop, at least every tick), and CPU 0
+//!   rebalances every 100 ms (`runq`).
 //!
 //! Per-CPU state (the running slot, `SWITCHED_FROM`) is written only by its own CPU
 //! with interrupts disabled. A task's `on_cpu` flag keeps two CPUs from
@@ -74,7 +75,7 @@ pub fn enter_idle(cpu: usize) -> ! {
         // Deferred work that must not run under a lock (see `mm::kstack`).
         crate::mm::kstack::trim_cache();
         irq::disable();
-        if runq::has_work(cpu) {
+        if runq::work_for_idle(cpu) {
             schedule();
         }
         // `sti; hlt` is atomic: a wake-up IPI cannot slip in between.

@@ -10,7 +10,9 @@
 //!   (queued plus running).
 //! * A woken task goes back to the CPU it last ran on (cache affinity).
 //! * A pinned task (`Task::pinned`) only ever runs on its CPU.
-//! * A CPU whose own queue is empty steals from the busiest queue.
+//! * A CPU whose own queue is empty steals from the busiest queue: when
+//!   its task blocks or exits, and from its idle loop (woken by its own
+//!   timer tick at the latest).
 //! * Every `BALANCE_TICKS` ticks (100 ms at 20 Hz) CPU 0 moves one task
 //!   from the busiest to the idlest CPU when they differ by two or more.
 //! * Queuing work on another CPU sends it `RESCHEDULE_IPI` (vector 0x30).
@@ -77,6 +79,12 @@ pub fn has_work(cpu: usize) -> bool {
     LOAD[cpu].load(Ordering::Relaxed) > 0
 }
 
+/// Whether an idle `cpu` should look for work: its own queue or another
+/// CPU's has some (a hint; `pick_next` decides under the locks).
+pub fn work_for_idle(cpu: usize) -> bool {
+    (0..MAX_CPUS).any(|c| LOAD[c].load(Ordering::Relaxed) > 0 && (c == cpu || online(c)))
+}
+
 /// The online CPU with the least queued work.
 pub fn least_loaded_cpu() -> usize {
     (0..MAX_CPUS)
@@ -96,27 +104,27 @@ pub fn wake_target(task: &Task) -> usize {
 }
 
 /// Choose the next task for `cpu`. `prev`, if given, is the still-running
-/// current task: it is queued behind its peers first (round-robin).
-/// Returns `None` if nothing is runnable (and `prev` was not given).
+/// current task: it is queued behind its peers first (round-robin); the
+/// idle task never is. With nothing queued here, steal from another CPU,
+/// unless `prev` is a real task (it simply keeps the CPU).
+/// Returns `None` if nothing is runnable.
 pub fn pick_next(cpu: usize, prev: Option<*mut Task>) -> Option<Arc<Task>> {
-    if prev.is_some() && LOAD[cpu].load(Ordering::Relaxed) == 0 {
+    // SAFETY: `p` is the running task, kept alive by its CPU's running slot.
+    let prev = prev.map(|p| (p, unsafe { &*p }));
+    if prev.is_some_and(|(_, t)| !t.is_idle()) && LOAD[cpu].load(Ordering::Relaxed) == 0 {
         return None; // yielding with nothing else queued here: keep running
     }
     {
         let mut rq = RQS[cpu].lock();
-        if let Some(p) = prev {
-            // SAFETY: `p` is the running task, kept alive by its CPU's running slot.
-            let prev = unsafe { &*p };
-            if !prev.is_idle() {
-                // SAFETY: as above; the queue gets its own strong reference.
-                let arc = unsafe {
-                    Arc::increment_strong_count(p);
-                    Arc::from_raw(p)
-                };
-                prev.set_state(TaskState::Ready);
-                rq.push_back(arc, prev.priority);
-                LOAD[cpu].fetch_add(1, Ordering::Relaxed);
-            }
+        if let Some((p, prev)) = prev.filter(|(_, t)| !t.is_idle()) {
+            // SAFETY: as above; the queue gets its own strong reference.
+            let arc = unsafe {
+                Arc::increment_strong_count(p);
+                Arc::from_raw(p)
+            };
+            prev.set_state(TaskState::Ready);
+            rq.push_back(arc, prev.priority);
+            LOAD[cpu].fetch_add(1, Ordering::Relaxed);
         }
         if let Some((task, _)) = rq.pop() {
             LOAD[cpu].fetch_sub(1, Ordering::Relaxed);
@@ -149,6 +157,7 @@ fn steal_for(cpu: usize) -> Option<Arc<Task>> {
     LOAD[victim].fetch_sub(1, Ordering::Relaxed);
     task.cpu.store(cpu, Ordering::Relaxed);
     crate::metrics::METRICS.migrations.fetch_add(1, Ordering::Relaxed);
+    crate::metrics::METRICS.steals.fetch_add(1, Ordering::Relaxed);
     Some(task)
 }
 
