@@ -10,7 +10,7 @@ use super::Test;
 use crate::arch::{irq, percpu};
 use crate::kassert;
 use crate::metrics::METRICS;
-use crate::mm::kstack;
+use crate::mm::kstack::{self, STACK_FRAMES};
 use crate::sched::sleep::now;
 use crate::sched::task::TaskState;
 use crate::sched::{self, Priority};
@@ -168,17 +168,14 @@ fn preempt_nesting() -> Result<(), String> {
 
 // ---- task exit -------------------------------------------------------------
 
-/// Frames in one kernel stack.
-const STACK_FRAMES: usize = crate::config::KERNEL_STACK_SIZE / 4096;
-
 /// Proves: a task's kernel stack is freed when it exits. A warm-up round
 /// (leaving the page tables of the stack area in place) ends with every
 /// stack provably released: we hold a handle to each task and drop it once
 /// it is the last reference. Then 100 tasks spawned without handles hold
 /// many stacks' worth of frames while alive, and after they exit the
 /// scheduler alone must bring the count of frames that are free or in the
-/// kernel-stack cache back to the baseline, and the idle loop must trim the cache
-/// back to `kstack::CACHE_SIZE` stacks (unmapping the rest).
+/// kernel-stack cache back to the baseline, and the idle loop must trim
+/// the cache back to `kstack::CACHE_SIZE` stacks (unmapping the rest).
 fn exit_frees_stack() -> Result<(), String> {
     const N: usize = 100;
     let available = || crate::mm::pmm::free_frames() + kstack::cached_frames();

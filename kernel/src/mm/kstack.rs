@@ -31,7 +31,7 @@ const WORDS: usize = MAX_SLOTS / 64;
 const GUARD: u64 = PAGE_SIZE;
 const _: () = assert!(KERNEL_STACK_SIZE as u64 + GUARD <= SLOT_SIZE);
 /// Frames one stack maps.
-const STACK_FRAMES: usize = KERNEL_STACK_SIZE / PAGE_SIZE as usize;
+pub const STACK_FRAMES: usize = KERNEL_STACK_SIZE / PAGE_SIZE as usize;
 
 /// Cached stacks kept after a trim.
 pub const CACHE_SIZE: usize = 32;
