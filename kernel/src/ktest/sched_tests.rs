@@ -32,6 +32,7 @@ use crate::metrics::METRICS;
 use crate::sched::sleep::{now, sleep};
 use crate::sched::{self, Priority};
 use crate::sync::preempt::PreemptGuard;
+use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -66,46 +67,80 @@ struct PrioRun {
     /// 1-based position in which each priority's task first ran.
     order: [AtomicUsize; 3],
     ran_on: [AtomicUsize; 3],
+    /// The CPU's timer ticks when the three were queued, and the most
+    /// when one of them first ran.
+    ticks_queued: AtomicU64,
+    ticks_ran: AtomicU64,
     failed: AtomicBool,
 }
 
 /// Proves: on each CPU, with a Low, a Normal and a High task queued in that
-/// (worst) order, the High task runs first, then Normal, then Low.
+/// (worst) order, the High task runs first, then Normal, then Low. An
+/// attempt over which two or more ticks hit the CPU proves nothing (on an
+/// overloaded host each tick can preempt a task before its first
+/// instruction, and after 8 such picks aging rightly serves Low) and is
+/// repeated, up to `ATTEMPTS` times.
 fn priority_order() -> Result<(), String> {
     for cpu in online_cpus() {
-        let run = Arc::new(PrioRun {
-            seq: AtomicUsize::new(0),
-            order: [const { AtomicUsize::new(0) }; 3],
-            ran_on: [const { AtomicUsize::new(usize::MAX) }; 3],
-            failed: AtomicBool::new(false),
-        });
-        let r = run.clone();
-        spawn_on(cpu, "prio-ctl", Priority::High, move || {
-            // Queue all three before any can run.
-            let guard = PreemptGuard::new();
-            for prio in [Priority::Low, Priority::Normal, Priority::High] {
-                let r2 = r.clone();
-                let started = spawn_on(cpu, "prio-task", prio, move || {
-                    let n = r2.seq.fetch_add(1, AcqRel) + 1;
-                    r2.ran_on[prio.index()].store(percpu::cpu_id(), Relaxed);
-                    r2.order[prio.index()].store(n, Release);
-                });
-                if started.is_err() {
-                    r.failed.store(true, Relaxed);
+        let mut result = Ok(());
+        for _ in 0..ATTEMPTS {
+            match priority_attempt(cpu)? {
+                Some(order) if order != [1, 2, 3] => {
+                    result = Err(format!("CPU {cpu}: first-run positions (High, Normal, Low) = {order:?}, want [1, 2, 3]"));
+                    break;
                 }
+                Some(_) => {
+                    result = Ok(());
+                    break;
+                }
+                None => result = Err(format!("CPU {cpu}: every attempt was disturbed by 2+ ticks")),
             }
-            drop(guard);
-        })?;
-        wait_until(60, "the High, Normal and Low tasks to run", || {
-            run.failed.load(Relaxed) || run.order.iter().all(|o| o.load(Acquire) != 0)
-        })?;
-        kassert!(!run.failed.load(Relaxed), "could not spawn the priority tasks");
-        let ran_on: Vec<usize> = run.ran_on.iter().map(|c| c.load(Relaxed)).collect();
-        kassert!(ran_on.iter().all(|&c| c == cpu), "tasks pinned to CPU {cpu} ran on CPUs {ran_on:?}");
-        let order: Vec<usize> = run.order.iter().map(|o| o.load(Relaxed)).collect();
-        kassert!(order == [1, 2, 3], "CPU {cpu}: first-run positions (High, Normal, Low) = {order:?}, want [1, 2, 3]");
+        }
+        result?;
     }
     Ok(())
+}
+
+/// One run on `cpu`: the first-run positions, or `None` if disturbed.
+fn priority_attempt(cpu: usize) -> Result<Option<Vec<usize>>, String> {
+    let ticks = move || percpu::cpu(cpu).stats.timer_ticks.load(Relaxed);
+    let run = Arc::new(PrioRun {
+        seq: AtomicUsize::new(0),
+        order: [const { AtomicUsize::new(0) }; 3],
+        ran_on: [const { AtomicUsize::new(usize::MAX) }; 3],
+        ticks_queued: AtomicU64::new(0),
+        ticks_ran: AtomicU64::new(0),
+        failed: AtomicBool::new(false),
+    });
+    let r = run.clone();
+    spawn_on(cpu, "prio-ctl", Priority::High, move || {
+        // Queue all three before any can run.
+        let guard = PreemptGuard::new();
+        for prio in [Priority::Low, Priority::Normal, Priority::High] {
+            let r2 = r.clone();
+            let started = spawn_on(cpu, "prio-task", prio, move || {
+                let n = r2.seq.fetch_add(1, AcqRel) + 1;
+                r2.ticks_ran.fetch_max(ticks(), Relaxed);
+                r2.ran_on[prio.index()].store(percpu::cpu_id(), Relaxed);
+                r2.order[prio.index()].store(n, Release);
+            });
+            if started.is_err() {
+                r.failed.store(true, Relaxed);
+            }
+        }
+        r.ticks_queued.store(ticks(), Relaxed);
+        drop(guard);
+    })?;
+    wait_until(60, "the High, Normal and Low tasks to run", || {
+        run.failed.load(Relaxed) || run.order.iter().all(|o| o.load(Acquire) != 0)
+    })?;
+    kassert!(!run.failed.load(Relaxed), "could not spawn the priority tasks");
+    let ran_on: Vec<usize> = run.ran_on.iter().map(|c| c.load(Relaxed)).collect();
+    kassert!(ran_on.iter().all(|&c| c == cpu), "tasks pinned to CPU {cpu} ran on CPUs {ran_on:?}");
+    if run.ticks_ran.load(Relaxed) >= run.ticks_queued.load(Relaxed) + 2 {
+        return Ok(None);
+    }
+    Ok(Some(run.order.iter().map(|o| o.load(Relaxed)).collect()))
 }
 
 // ---- 7.1 round robin -------------------------------------------------------
