@@ -75,7 +75,7 @@ pub fn enter_idle(cpu: usize) -> ! {
         // Deferred work that must not run under a lock (see `mm::kstack`).
         crate::mm::kstack::trim_cache();
         irq::disable();
-        if runq::work_for_idle(cpu) {
+        if runq::work_for_idle() {
             schedule();
         }
         // `sti; hlt` is atomic: a wake-up IPI cannot slip in between.
@@ -183,7 +183,9 @@ pub fn schedule() {
     let prev = unsafe { &*prev_ptr };
 
     let keep_running = prev.state() == TaskState::Running;
-    let next = runq::pick_next(cpu, keep_running.then_some(prev_ptr));
+    // The idle task is never queued: it runs when nothing else can.
+    let requeue = keep_running && !prev.is_idle();
+    let next = runq::pick_next(cpu, requeue.then_some(prev_ptr));
     let next_ptr = match next {
         Some(t) => Arc::into_raw(t) as *mut Task,
         None if keep_running => {

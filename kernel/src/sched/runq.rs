@@ -79,10 +79,10 @@ pub fn has_work(cpu: usize) -> bool {
     LOAD[cpu].load(Ordering::Relaxed) > 0
 }
 
-/// Whether an idle `cpu` should look for work: its own queue or another
-/// CPU's has some (a hint; `pick_next` decides under the locks).
-pub fn work_for_idle(cpu: usize) -> bool {
-    (0..MAX_CPUS).any(|c| LOAD[c].load(Ordering::Relaxed) > 0 && (c == cpu || online(c)))
+/// Whether an idle CPU should look for work: some queue has some (a hint;
+/// `pick_next` decides under the locks).
+pub fn work_for_idle() -> bool {
+    LOAD.iter().any(|load| load.load(Ordering::Relaxed) > 0)
 }
 
 /// The online CPU with the least queued work.
@@ -104,26 +104,26 @@ pub fn wake_target(task: &Task) -> usize {
 }
 
 /// Choose the next task for `cpu`. `prev`, if given, is the still-running
-/// current task: it is queued behind its peers first (round-robin); the
-/// idle task never is. With nothing queued here, steal from another CPU,
-/// unless `prev` is a real task (it simply keeps the CPU).
-/// Returns `None` if nothing is runnable.
+/// current task (never the idle task): it is queued behind its peers first
+/// (round-robin), or simply keeps the CPU if nothing else is queued here.
+/// Otherwise, with nothing queued here, steal from another CPU.
+/// Returns `None` if nothing is runnable (and `prev` was not given).
 pub fn pick_next(cpu: usize, prev: Option<*mut Task>) -> Option<Arc<Task>> {
-    // SAFETY: `p` is the running task, kept alive by its CPU's running slot.
-    let prev = prev.map(|p| (p, unsafe { &*p }));
-    if prev.is_some_and(|(_, t)| !t.is_idle()) && LOAD[cpu].load(Ordering::Relaxed) == 0 {
+    if prev.is_some() && LOAD[cpu].load(Ordering::Relaxed) == 0 {
         return None; // yielding with nothing else queued here: keep running
     }
     {
         let mut rq = RQS[cpu].lock();
-        if let Some((p, prev)) = prev.filter(|(_, t)| !t.is_idle()) {
-            // SAFETY: as above; the queue gets its own strong reference.
+        if let Some(p) = prev {
+            // SAFETY: `p` is the running task, kept alive by its CPU's
+            // running slot; the queue gets its own strong reference.
             let arc = unsafe {
                 Arc::increment_strong_count(p);
                 Arc::from_raw(p)
             };
-            prev.set_state(TaskState::Ready);
-            rq.push_back(arc, prev.priority);
+            arc.set_state(TaskState::Ready);
+            let prio = arc.priority;
+            rq.push_back(arc, prio);
             LOAD[cpu].fetch_add(1, Ordering::Relaxed);
         }
         if let Some((task, _)) = rq.pop() {
