@@ -205,6 +205,29 @@ pub(super) fn drain(port: usize) {
     }
 }
 
+/// After a failed exchange: send `filler` `rounds` times to each of
+/// `ports` to unblock the tasks still waiting there, give them `ticks` to
+/// leave (`gone`), then empty the ports.
+pub(super) fn release_ports(ports: &[usize], filler: &[u8], rounds: usize, ticks: u64, gone: impl FnMut() -> bool) {
+    for _ in 0..rounds {
+        for &p in ports {
+            let _ = crate::sys::port::send(p, filler.to_vec());
+        }
+    }
+    let _ = wait_until(ticks, "the tasks to leave", gone);
+    ports.iter().for_each(|&p| drain(p));
+}
+
+/// Frames free or held by the kernel-stack cache (free for leak checks).
+pub(super) fn available_frames() -> usize {
+    crate::mm::pmm::free_frames() + crate::mm::kstack::cached_frames()
+}
+
+/// Timer ticks CPU `cpu` has taken.
+pub(super) fn cpu_ticks(cpu: usize) -> u64 {
+    percpu::cpu(cpu).stats.timer_ticks.load(Relaxed)
+}
+
 /// Errors reported by tasks, checked by the test afterwards.
 pub(super) type Errors = Arc<SpinLock<Vec<String>>>;
 

@@ -11,7 +11,7 @@
 //! blocked: on a timeout it sends filler messages so blocked receivers
 //! return and exit.
 
-use super::helpers::{check, drain, errors, new_task, report, spawn, wait_until, Defer};
+use super::helpers::{check, drain, errors, new_task, release_ports, report, spawn, wait_until, Defer};
 use super::Test;
 use crate::error::Errno;
 use crate::kassert;
@@ -155,11 +155,7 @@ fn ping_pong() -> Result<(), String> {
     let finished = wait_until(400, "100 round trips", || done.load(Acquire) == 2 || !errs.lock().is_empty());
     if finished.is_err() || !errs.lock().is_empty() {
         // Unblock whichever side still waits.
-        let _ = port::send(TO_A, ABORT.to_vec());
-        let _ = port::send(TO_B, ABORT.to_vec());
-        let _ = wait_until(20, "both tasks to leave", || Arc::strong_count(&done) == 1);
-        drain(TO_A);
-        drain(TO_B);
+        release_ports(&[TO_A, TO_B], ABORT, 1, 20, || Arc::strong_count(&done) == 1);
     }
     check(&errs)?;
     finished?;

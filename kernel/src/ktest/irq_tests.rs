@@ -6,6 +6,7 @@
 //! GSI 2) to a spare vector on the current CPU, checks the interrupts arrive, and masks
 //! the line again.
 
+use super::helpers::wait_until;
 use super::Test;
 use crate::arch::{apic, trap};
 use crate::kassert;
@@ -29,12 +30,7 @@ fn pit_irq_arrives() -> Result<(), String> {
     let here = apic::lapic_id();
     kassert!(apic::route_irq(0, TEST_VECTOR, here), "no I/O APIC pin serves ISA IRQ 0");
     // 10 scheduler ticks = 500 ms: about 9 PIT wraps.
-    for _ in 0..10 {
-        if HITS.load(Ordering::Relaxed) >= 2 {
-            break;
-        }
-        crate::sched::sleep::sleep(1);
-    }
+    let _ = wait_until(10, "2 PIT interrupts", || HITS.load(Ordering::Relaxed) >= 2);
     apic::mask_irq(0);
     let hits = HITS.load(Ordering::Relaxed);
     crate::klog!("KTEST", "  {} PIT interrupts through the I/O APIC", hits);

@@ -178,7 +178,7 @@ fn preempt_nesting() -> Result<(), String> {
 /// the cache back to `kstack::CACHE_SIZE` stacks (unmapping the rest).
 fn exit_frees_stack() -> Result<(), String> {
     const N: usize = 100;
-    let available = || crate::mm::pmm::free_frames() + kstack::cached_frames();
+    let available = available_frames;
     let trimmed = || kstack::cached_frames() <= kstack::CACHE_SIZE * STACK_FRAMES;
     {
         let gate = Gate::new();

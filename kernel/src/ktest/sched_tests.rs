@@ -48,7 +48,7 @@ pub const TESTS: &[Test] = &[
 ];
 
 
-/// How often a round-robin run disturbed by a tick is repeated.
+/// How often a priority or round-robin run disturbed by ticks is repeated.
 const ATTEMPTS: usize = 6;
 
 fn timer_ticks() -> Result<(), String> {
@@ -103,7 +103,7 @@ fn priority_order() -> Result<(), String> {
 
 /// One run on `cpu`: the first-run positions, or `None` if disturbed.
 fn priority_attempt(cpu: usize) -> Result<Option<Vec<usize>>, String> {
-    let ticks = move || percpu::cpu(cpu).stats.timer_ticks.load(Relaxed);
+    let ticks = move || cpu_ticks(cpu);
     let run = Arc::new(PrioRun {
         seq: AtomicUsize::new(0),
         order: [const { AtomicUsize::new(0) }; 3],
@@ -192,7 +192,7 @@ fn rr_once(cpu: usize) -> Result<Option<Vec<usize>>, String> {
         done: AtomicUsize::new(0),
         failed: AtomicBool::new(false),
     });
-    let ticks = move || percpu::cpu(cpu).stats.timer_ticks.load(Relaxed);
+    let ticks = move || cpu_ticks(cpu);
     let r = run.clone();
     spawn_on(cpu, "rr-ctl", Priority::High, move || {
         let guard = PreemptGuard::new();
@@ -232,7 +232,7 @@ fn rr_once(cpu: usize) -> Result<Option<Vec<usize>>, String> {
 
 /// Proves: sleep(n) keeps the caller off the CPU for at least n ticks (a
 /// task pinned to the same CPU makes progress meanwhile) and wakes it
-/// within n + LATE ticks; sleep(0) is a yield.
+/// within n + LATE ticks; sleep(0) returns within LATE ticks.
 fn sleep_wake() -> Result<(), String> {
     need_timer()?;
     let t0 = now();

@@ -4,13 +4,12 @@
 //! and no lost task. On a single-CPU boot the workloads still run (so the
 //! code paths are exercised) and the cross-CPU part is reported skipped.
 //!
-//! Ports 230–255 belong to these tests.
+//! Ports 230–245 belong to these tests (shared with the SMP group, which
+//! runs before them; each test drains its ports first).
 
 use super::helpers::{
-    cpu_list,
-    check, drain, errors, need_timer, new_task, online_cpus, report, since, spawn, tsc,
-    wait_until,
-    TSC_PER_TICK_MAX,
+    check, cpu_list, cpu_ticks, drain, errors, need_timer, new_task, online_cpus, release_ports, report, since, spawn,
+    tsc, wait_until, TSC_PER_TICK_MAX,
 };
 use super::Test;
 use crate::arch::{irq, percpu};
@@ -91,8 +90,9 @@ fn irq_spinlock_counter() -> Result<(), String> {
 
 /// Proves: 4 tasks doing locked non-atomic increments of one counter
 /// (100 000 each, or as many as fit in 40 ticks but at least 250) lose none: the counter
-/// equals the sum of the increments the tasks made. With N >= 2 the tasks
-/// really ran at the same time on different CPUs, so the lock was contended.
+/// equals the sum of the increments the tasks made. With N >= 2, two or
+/// more tasks were in their counting loops at once and they ran on two or
+/// more CPUs.
 fn counter_test(inc: fn() -> bool, read: fn() -> u64) -> Result<(), String> {
     let n = online_cpus().len();
     let ready = Arc::new(AtomicUsize::new(0));
@@ -269,7 +269,7 @@ fn mixed_stress() -> Result<(), String> {
         }
         crate::klog!("KTEST", "  children spawned {}, done {}", st.children_spawned.load(Relaxed), st.children_done.load(Relaxed));
         // A CPU stuck with interrupts off stops counting its ticks.
-        let ticks = |c: usize| percpu::cpu(c).stats.timer_ticks.load(Relaxed);
+        let ticks = cpu_ticks;
         let before: Vec<u64> = online_cpus().iter().map(|&c| ticks(c)).collect();
         let t1 = now();
         let _ = wait_until(10, "5 ticks", || now() >= t1 + 5);
@@ -279,13 +279,8 @@ fn mixed_stress() -> Result<(), String> {
     drop(handles);
     if finished.is_err() || !errs.lock().is_empty() {
         st.abort.store(true, Release);
-        for _ in 0..2 {
-            ports.clone().for_each(|p| {
-                let _ = port::send(p, Vec::new());
-            });
-        }
-        let _ = wait_until(100, "workers to leave", || Arc::strong_count(&st) == 1);
-        ports.clone().for_each(drain);
+        let ports: Vec<usize> = ports.clone().collect();
+        release_ports(&ports, &[], 2, 100, || Arc::strong_count(&st) == 1);
     }
     check(&errs)?;
     finished?;

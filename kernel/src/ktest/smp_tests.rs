@@ -9,13 +9,12 @@
 //! the `-smp` it asked for (the kernel keeps no record of the ACPI count
 //! beyond the `[ACPI] Found N CPUs` log line).
 //!
-//! Ports 220–255 belong to these tests.
+//! Ports 220–253 belong to these tests (230–245 are shared with the STRESS
+//! group, which runs after them; each test drains its ports first).
 
 use super::helpers::{
-    cpu_list,
-    check, drain, errors, need_timer, online_cpus, place_on, report, since, spawn, spawn_on, tsc,
-    wait_until,
-    TSC_PER_TICK_MAX,
+    check, cpu_list, cpu_ticks, drain, errors, need_timer, online_cpus, place_on, release_ports, report, since, spawn,
+    spawn_on, tsc, wait_until, TSC_PER_TICK_MAX,
 };
 use super::Test;
 use crate::arch::{irq, percpu};
@@ -58,7 +57,7 @@ fn all_cpus_online() -> Result<(), String> {
     let distinct = apic.iter().enumerate().all(|(i, a)| !apic[..i].contains(a));
     kassert!(distinct, "duplicate APIC ids: {apic:?}");
     need_timer()?;
-    let ticks = |c: usize| percpu::cpu(c).stats.timer_ticks.load(Relaxed);
+    let ticks = cpu_ticks;
     let before: Vec<u64> = cpus.iter().map(|&c| ticks(c)).collect();
     let t0 = now();
     wait_until(40, "4 ticks", || now() >= t0 + 4)?;
@@ -218,58 +217,44 @@ fn cross_core_ipc() -> Result<(), String> {
     let parse = |m: &[u8]| -> Option<(u32, u32)> {
         (m.len() == 8).then(|| (u32::from_le_bytes(m[..4].try_into().unwrap()), u32::from_le_bytes(m[4..].try_into().unwrap())))
     };
-    let (e, d, x, ab) = (errs.clone(), done.clone(), cross.clone(), abort.clone());
-    spawn_on(cpu_a, "xcore-a", Priority::Normal, move || {
-        for i in 0..ROUND_TRIPS {
-            if let Err(err) = port::send(TO_B, msg(i)) {
-                return report(&e, format!("A: send {i}: {err:?}"));
-            }
-            let r = port::recv(TO_A);
-            if ab.load(Acquire) {
-                return;
-            }
-            match r.as_deref().ok().and_then(parse) {
-                Some((j, from)) if j == i => {
-                    if from as usize != percpu::cpu_id() {
-                        x.fetch_add(1, Relaxed);
+    // A sends first and B replies; otherwise the two sides are the same.
+    for (name, cpu, rx, tx, sends_first) in [("xcore-a", cpu_a, TO_A, TO_B, true), ("xcore-b", cpu_b, TO_B, TO_A, false)] {
+        let (e, d, x, ab) = (errs.clone(), done.clone(), cross.clone(), abort.clone());
+        spawn_on(cpu, name, Priority::Normal, move || {
+            for i in 0..ROUND_TRIPS {
+                let send = || port::send(tx, msg(i)).map_err(|err| format!("{name}: send {i}: {err:?}"));
+                if sends_first {
+                    if let Err(why) = send() {
+                        return report(&e, why);
                     }
                 }
-                _ => return report(&e, format!("A: round {i}: got {r:?}")),
-            }
-        }
-        d.fetch_add(1, Release);
-    })?;
-    let (e, d, x, ab) = (errs.clone(), done.clone(), cross.clone(), abort.clone());
-    spawn_on(cpu_b, "xcore-b", Priority::Normal, move || {
-        for i in 0..ROUND_TRIPS {
-            let r = port::recv(TO_B);
-            if ab.load(Acquire) {
-                return;
-            }
-            match r.as_deref().ok().and_then(parse) {
-                Some((j, from)) if j == i => {
-                    if from as usize != percpu::cpu_id() {
-                        x.fetch_add(1, Relaxed);
+                let r = port::recv(rx);
+                if ab.load(Acquire) {
+                    return;
+                }
+                match r.as_deref().ok().and_then(parse) {
+                    Some((j, from)) if j == i => {
+                        if from as usize != percpu::cpu_id() {
+                            x.fetch_add(1, Relaxed);
+                        }
+                    }
+                    _ => return report(&e, format!("{name}: round {i}: got {r:?}")),
+                }
+                if !sends_first {
+                    if let Err(why) = send() {
+                        return report(&e, why);
                     }
                 }
-                _ => return report(&e, format!("B: round {i}: got {r:?}")),
             }
-            if let Err(err) = port::send(TO_A, msg(i)) {
-                return report(&e, format!("B: send {i}: {err:?}"));
-            }
-        }
-        d.fetch_add(1, Release);
-    })?;
+            d.fetch_add(1, Release);
+        })?;
+    }
     let t0 = now();
     let finished = wait_until(1200, "1000 round trips", || done.load(Acquire) == 2 || !errs.lock().is_empty());
     let ticks = now() - t0;
     if finished.is_err() || !errs.lock().is_empty() {
         abort.store(true, Release);
-        let _ = port::send(TO_A, Vec::new());
-        let _ = port::send(TO_B, Vec::new());
-        let _ = wait_until(40, "both tasks to leave", || Arc::strong_count(&done) == 1);
-        drain(TO_A);
-        drain(TO_B);
+        release_ports(&[TO_A, TO_B], &[], 1, 40, || Arc::strong_count(&done) == 1);
     }
     check(&errs)?;
     finished?;
@@ -361,12 +346,8 @@ fn preempt_counts_balanced() -> Result<(), String> {
     let all = 2 * pairs + churners;
     let finished = wait_until(200, "the tasks to finish", || done.load(Acquire) == all || !errs.lock().is_empty());
     if finished.is_err() || !errs.lock().is_empty() {
-        for p in 0..pairs {
-            let _ = port::send(CHURN_PORTS + 2 * p, alloc::vec![1]);
-            let _ = port::send(CHURN_PORTS + 2 * p + 1, alloc::vec![1]);
-        }
-        let _ = wait_until(40, "the pairs to leave", || Arc::strong_count(&done) == 1);
-        ports.clone().for_each(drain);
+        let ports: Vec<usize> = ports.clone().collect();
+        release_ports(&ports, &[1], 1, 40, || Arc::strong_count(&done) == 1);
     }
     check(&errs)?;
     finished?;

@@ -2,9 +2,9 @@
 //! things user space cannot check by itself (free-frame counts, the
 //! privilege level the kernel runs at).
 
+use super::helpers::{available_frames, wait_until};
 use super::Test;
 use crate::kassert;
-use crate::mm::pmm;
 use alloc::format;
 use alloc::string::String;
 
@@ -19,13 +19,12 @@ fn run(path: &str, argv: &[&str], max_ticks: u64) -> Result<i32, String> {
     let proc = crate::user::spawn(path, argv).map_err(|e| format!("spawn {path}: {e:?}"))?;
     let pid = proc.pid;
     drop(proc);
-    for _ in 0..max_ticks {
-        if let Some(status) = crate::user::process::reap_parentless(pid) {
-            return Ok(status);
-        }
-        crate::sched::sleep::sleep(1);
-    }
-    Err(format!("{path} did not exit within {max_ticks} ticks"))
+    let mut status = None;
+    wait_until(max_ticks, path, || {
+        status = crate::user::process::reap_parentless(pid);
+        status.is_some()
+    })?;
+    status.ok_or_else(|| format!("{path} did not exit within {max_ticks} ticks"))
 }
 
 fn kernel_cpl0() -> Result<(), String> {
@@ -51,7 +50,7 @@ fn forkloop_no_leak() -> Result<(), String> {
     let status = run("/bin/forkloop", &["forkloop", "20"], 4000)?;
     kassert!(status == 0, "warm-up forkloop exited with {status}");
     // Frames of cached kernel stacks are free for the purpose of this test.
-    let available = || pmm::free_frames() + crate::mm::kstack::cached_frames();
+    let available = available_frames;
     let before = available();
     let status = run("/bin/forkloop", &["forkloop", "1000"], 20_000)?;
     kassert!(status == 0, "forkloop exited with {status}");
