@@ -48,7 +48,14 @@ elif [ -z "${DISPLAY:-}" ]; then
     args+=(-display none)
     echo "[qemu] no \$DISPLAY: the screen is not shown (serial output below)" >&2
 fi
-if [ "$kvm" = 1 ] && [ -w /dev/kvm ] && qemu-system-x86_64 -accel kvm -machine none -display none -S -monitor none </dev/null >/dev/null 2>&1 & sleep 0.5; kill $! 2>/dev/null; wait $! 2>/dev/null; [ "$kvm" = 1 ] && [ -w /dev/kvm ]; then
+# KVM works if a paused QEMU with it is still alive after a moment (without
+# it, QEMU exits at once with an error; `timeout` exits 124 on a live one).
+kvm_works() {
+    [ -w /dev/kvm ] || return 1
+    timeout 1 qemu-system-x86_64 -accel kvm -machine none -display none -S -monitor none </dev/null >/dev/null 2>&1
+    [ $? = 124 ]
+}
+if [ "$kvm" = 1 ] && kvm_works; then
     args+=(-accel kvm -cpu host)
 else
     args+=(-accel tcg -cpu "$cpu")

@@ -87,20 +87,27 @@ report() {
     if [ "$rc" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 
+# Writes NAME's verdict to build/test/NAME.out: PASS, or FAIL with the end
+# of its full log (build/test/NAME.full); WHAT names what exited with RC.
+verdict() {
+    local name=$1 rc=$2 t0=$3 what=$4
+    if [ "$rc" = 0 ]; then
+        echo "PASS $name ($((SECONDS - t0))s)"
+    else
+        echo "FAIL $name ($((SECONDS - t0))s): $what exited with $rc"
+        echo "---- last 60 lines of $out/$name.full ----"
+        tail -n 60 "$out/$name.full" | sed 's/^/  | /'
+        echo "----"
+    fi >"$out/$name.out"
+}
+
 # Runs a host command as test NAME; its output goes to build/test/NAME.out.
 host_test() {
     local name=$1; shift
     [ -z "$only" ] || [[ $name =~ $only ]] || return 0
     local t0=$SECONDS rc=0
     "$@" >"$out/$name.full" 2>&1 || rc=$?
-    if [ "$rc" = 0 ]; then
-        echo "PASS $name ($((SECONDS - t0))s)" >"$out/$name.out"
-    else
-        { echo "FAIL $name ($((SECONDS - t0))s): '$*' exited with $rc"
-          echo "---- last 60 lines of $out/$name.full ----"
-          tail -n 60 "$out/$name.full" | sed 's/^/  | /'
-          echo "----"; } >"$out/$name.out"
-    fi
+    verdict "$name" "$rc" "$t0" "'$*'"
     report "$name" "$rc"
 }
 
@@ -114,14 +121,7 @@ start_test() {
         # run.sh (linux bench) prints its own log, not a PASS/FAIL line.
         if ! head -n 1 "$out/$name.out" | grep -Eq "^(PASS|FAIL) $name "; then
             mv "$out/$name.out" "$out/$name.full"
-            if [ "$rc" = 0 ]; then
-                echo "PASS $name ($((SECONDS - t0))s)" >"$out/$name.out"
-            else
-                { echo "FAIL $name ($((SECONDS - t0))s): exited with $rc"
-                  echo "---- last 60 lines of $out/$name.full ----"
-                  tail -n 60 "$out/$name.full" | sed 's/^/  | /'
-                  echo "----"; } >"$out/$name.out"
-            fi
+            verdict "$name" "$rc" "$t0" "the command"
         fi
         exit "$rc"
     ) &
@@ -133,22 +133,24 @@ host_test unit-crates bash -c "cd crates && cargo test"
 host_test unit-userspace bash -c "cd userspace && cargo test -p mello --target $host"
 host_test unit-harness python3 -m unittest discover -s tools/testing -p 'test_*.py'
 
+# Waits for one running QEMU test and reports it.
+reap_one() {
+    local done_pid rc
+    wait -n -p done_pid; rc=$?
+    report "${names[$done_pid]}" "$rc"
+    running=$((running - 1))
+}
+
 echo "== QEMU tests ($jobs at a time)"
 running=0
 for name in "${tests[@]}"; do
     [ -z "$only" ] || [[ $name =~ $only ]] || continue
-    if [ "$running" -ge "$jobs" ]; then
-        wait -n -p done_pid; rc=$?
-        report "${names[$done_pid]}" "$rc"
-        running=$((running - 1))
-    fi
+    [ "$running" -lt "$jobs" ] || reap_one
     start_test "$name"
     running=$((running + 1))
 done
 while [ "$running" -gt 0 ]; do
-    wait -n -p done_pid; rc=$?
-    report "${names[$done_pid]}" "$rc"
-    running=$((running - 1))
+    reap_one
 done
 
 echo "Total time: $((SECONDS - t_start))s"
