@@ -15,8 +15,10 @@
 //! acknowledge it. So unmapping happens only in [`trim_cache`], which the
 //! idle loop calls holding no lock; it shrinks the cache to `CACHE_SIZE`.
 //!
-//! Locking: `SLOTS` (level `WaitQueue`, a leaf) guards the slot bitmaps; it
-//! is never held while mapping or unmapping.
+//! Locking: `SLOTS` guards the slot bitmaps. Its level, `KernelPageTable`,
+//! is above every lock a task's last reference can be dropped under (up to
+//! `RunQueue`); it is never held while mapping or unmapping, so it never
+//! meets the page-table lock itself.
 
 use super::kernel_space;
 use super::layout::{KSTACK_BASE, PAGE_SIZE};
@@ -71,7 +73,7 @@ impl Slots {
 }
 
 static SLOTS: IrqSpinLock<Slots> =
-    IrqSpinLock::new(LockLevel::WaitQueue, "kstack-slots", Slots { used: [0; WORDS], cached: [0; WORDS] });
+    IrqSpinLock::new(LockLevel::KernelPageTable, "kstack-slots", Slots { used: [0; WORDS], cached: [0; WORDS] });
 /// Number of cached stacks (mirrors `Slots::cached` for a lock-free check).
 static CACHED: AtomicUsize = AtomicUsize::new(0);
 
@@ -83,10 +85,13 @@ pub struct KernelStack {
 impl KernelStack {
     /// A stack from the cache, or a newly allocated and mapped one.
     pub fn new() -> Result<Self, OutOfMemory> {
-        if let Some(slot) = SLOTS.lock().take_cached() {
-            return Ok(KernelStack { slot });
-        }
-        let slot = SLOTS.lock().alloc().ok_or(OutOfMemory)?;
+        let slot = {
+            let mut slots = SLOTS.lock();
+            if let Some(slot) = slots.take_cached() {
+                return Ok(KernelStack { slot });
+            }
+            slots.alloc().ok_or(OutOfMemory)?
+        };
         let stack = KernelStack { slot };
         let mut va = stack.bottom();
         while va < stack.top() {

@@ -2,9 +2,8 @@
 //!
 //! Every lock has a [`LockLevel`]. A CPU may only acquire a lock whose level
 //! is strictly greater than every level it already holds; the levels below
-//! are listed outermost first. Two locks of the same level may be held at
-//! once only if the level is [`LockLevel::nestable`] and the caller orders
-//! them itself (run queues are taken in CPU-id order during migration).
+//! are listed outermost first. No two locks of one level are ever held at
+//! once (a CPU takes one run queue at a time, one process at a time).
 //!
 //! With debug assertions on, each CPU records how many locks of each level
 //! it holds; an out-of-order acquisition panics naming both locks' levels.
@@ -35,7 +34,7 @@ pub enum LockLevel {
     WaitQueue = 4,
     /// Per-CPU run queues.
     RunQueue = 5,
-    /// The kernel page tables.
+    /// The kernel page tables, and the kernel-stack slot map.
     KernelPageTable = 6,
     /// The physical frame allocator and frame reference counts.
     FrameAllocator = 7,
@@ -50,13 +49,6 @@ pub enum LockLevel {
 /// Number of levels.
 pub const LEVELS: usize = LockLevel::Console as usize + 1;
 
-impl LockLevel {
-    /// Whether two locks of this level may be held together.
-    pub const fn nestable(self) -> bool {
-        matches!(self, LockLevel::RunQueue | LockLevel::Process)
-    }
-}
-
 /// Record that this CPU is about to take a lock of `level` named `name`.
 #[inline]
 pub fn will_acquire(level: LockLevel, name: &'static str) {
@@ -66,9 +58,7 @@ pub fn will_acquire(level: LockLevel, name: &'static str) {
     let Some(cpu) = percpu::try_this_cpu() else { return };
     let held = cpu.held_locks();
     for higher in (level as usize)..LEVELS {
-        let count = held[higher].get();
-        let same_ok = higher == level as usize && level.nestable();
-        if count > 0 && !same_ok {
+        if held[higher].get() > 0 {
             panic!(
                 "lock order violation: taking '{}' ({:?}) while holding a {:?} lock \
                  (last taken: '{}')",
