@@ -10,7 +10,7 @@ use super::kstack;
 use mello_abi::limits::USER_END;
 
 /// Try to resolve a page fault at `addr`; `true` if execution may resume.
-pub fn handle_page_fault(addr: u64, error: u64, _from_user: bool) -> bool {
+pub fn handle_page_fault(addr: u64, error: u64) -> bool {
     if addr < USER_END as u64 {
         return crate::user::handle_user_fault(addr, error);
     }

@@ -50,9 +50,10 @@ pub fn handle(frame: &mut TrapFrame) {
         crate::panic::on_nmi(frame);
         return;
     }
+    // Read once, first: a fault while handling this one would overwrite it.
+    let addr = if frame.vector == PAGE_FAULT { cpu::read_cr2() } else { 0 };
     if frame.vector == PAGE_FAULT {
-        let addr = cpu::read_cr2();
-        if crate::mm::fault::handle_page_fault(addr, frame.error, frame.from_user()) {
+        if crate::mm::fault::handle_page_fault(addr, frame.error) {
             return;
         }
         if !frame.from_user() && usercopy::fixup(frame) {
@@ -67,16 +68,18 @@ pub fn handle(frame: &mut TrapFrame) {
             crate::user::current_pid().unwrap_or(0),
             NAMES[frame.vector as usize],
             frame.rip,
-            if frame.vector == PAGE_FAULT { cpu::read_cr2() } else { 0 },
+            addr,
             frame.error,
             mello_abi::signal::killed_status(sig)
         );
         crate::user::exit_current(mello_abi::signal::killed_status(sig));
     }
-    kernel_fault(frame);
+    kernel_fault(frame, addr);
 }
 
-fn kernel_fault(frame: &TrapFrame) -> ! {
+/// An exception in kernel mode: report it (`addr` is CR2 for a page fault)
+/// and panic.
+fn kernel_fault(frame: &TrapFrame, addr: u64) -> ! {
     let name = NAMES[frame.vector as usize & 31];
     crate::serial_println!("[FAULT] KERNEL EXCEPTION: {} (vector {}) on CPU {}", name,
         frame.vector, super::percpu::cpu_id());
@@ -84,7 +87,7 @@ fn kernel_fault(frame: &TrapFrame) -> ! {
         let e = frame.error;
         crate::serial_println!(
             "[FAULT] CR2={:#018x} error={:#x} ({}, {}, {}{}{})",
-            cpu::read_cr2(),
+            addr,
             e,
             if e & pf::PRESENT != 0 { "protection violation" } else { "page not present" },
             if e & pf::WRITE != 0 { "write" } else { "read" },
