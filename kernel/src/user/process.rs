@@ -120,7 +120,7 @@ pub fn make_zombie(proc: &Process, status: i32) {
     }
 }
 
-/// Wait for a child of `me` matching `pid` (-1 = any) to exit; reap it and
+/// Wait for a child of `me` matching `pid` (`WAIT_ANY`: any) to exit; reap it and
 /// return (pid, status). `ECHILD` if there is no matching child.
 pub fn wait_child(me: &Arc<Process>, pid: isize) -> Result<(Pid, i32), Errno> {
     loop {
@@ -128,7 +128,7 @@ pub fn wait_child(me: &Arc<Process>, pid: isize) -> Result<(Pid, i32), Errno> {
         let children: Vec<Pid> = table
             .parent
             .iter()
-            .filter(|(&c, &p)| p == me.pid && (pid == -1 || c as isize == pid))
+            .filter(|(&c, &p)| p == me.pid && (pid == mello_abi::WAIT_ANY || c as isize == pid))
             .map(|(&c, _)| c)
             .collect();
         if children.is_empty() {

@@ -46,8 +46,8 @@ pub mod port {
 
 /// The kernel image base: mapped, but never for user mode.
 pub const KERNEL_ADDR: usize = 0xFFFF_FFFF_8000_0000;
-/// The first non-canonical address above user space.
-pub const NON_CANONICAL: usize = 0x0000_8000_0000_0000;
+/// The first non-canonical address above user space (where user space ends).
+pub const NON_CANONICAL: usize = mello::limits::USER_END;
 /// Below every program image (USER_START): never mapped.
 pub const UNMAPPED: usize = mello::limits::USER_START;
 
