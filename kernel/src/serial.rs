@@ -49,14 +49,21 @@ impl Uart {
     }
 }
 
-impl Write for Uart {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for b in s.bytes() {
+impl Uart {
+    /// Send `bytes`, each `\n` as `\r\n`.
+    fn put_bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
             if b == b'\n' {
                 self.put(b'\r');
             }
             self.put(b);
         }
+    }
+}
+
+impl Write for Uart {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.put_bytes(s.as_bytes());
         Ok(())
     }
 }
@@ -78,14 +85,7 @@ pub fn write_fmt(args: fmt::Arguments) {
 
 /// Write raw bytes from user space (already copied into the kernel).
 pub fn write_bytes(bytes: &[u8]) {
-    let mut uart = SERIAL.lock();
-    for &b in bytes {
-        if b == b'\n' {
-            uart.put(b'\r');
-        }
-        uart.put(b);
-    }
-    drop(uart);
+    SERIAL.lock().put_bytes(bytes);
     crate::console::mirror_bytes(bytes);
 }
 

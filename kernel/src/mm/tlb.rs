@@ -18,10 +18,6 @@ pub fn flush_local(va: u64) {
 
 /// Invalidate `[start, end)` on every CPU (kernel mappings).
 pub fn flush_kernel_range(start: u64, end: u64) {
-    let mut va = start;
-    while va < end {
-        cpu::invlpg(va);
-        va += super::layout::PAGE_SIZE;
-    }
+    cpu::invlpg_range(start, end);
     crate::arch::apic::tlb_shootdown(start, end);
 }

@@ -142,6 +142,15 @@ pub fn invlpg(addr: u64) {
     unsafe { asm!("invlpg [{}]", in(reg) addr, options(nostack, preserves_flags)) };
 }
 
+/// Invalidate every page of `[start, end)` on this CPU.
+pub fn invlpg_range(start: u64, end: u64) {
+    let mut va = start & !0xFFF;
+    while va < end {
+        invlpg(va);
+        va += 4096;
+    }
+}
+
 /// Allow supervisor access to user pages (SMAP) until [`clac`].
 #[inline]
 pub fn stac() {

@@ -107,11 +107,7 @@ fn flush_local(start: u64, end: u64) {
             core::arch::asm!("mov cr4, {}", in(reg) cr4, options(nostack));
         }
     } else {
-        let mut va = start & !0xFFF;
-        while va < end {
-            cpu::invlpg(va);
-            va += 4096;
-        }
+        cpu::invlpg_range(start, end);
     }
 }
 
