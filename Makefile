@@ -19,7 +19,7 @@ PROFILE_DIR := $(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
 KERNEL_ELF := kernel/target/x86_64-unknown-none/$(PROFILE_DIR)/kernel
 USER_BIN := userspace/target/x86_64-unknown-none/release
 
-.PHONY: all build kernel userspace initrd iso run test unit-test qemu-test bench debug clean deps
+.PHONY: all build kernel userspace initrd iso run test unit-test bench debug clean deps
 
 all: build
 
@@ -56,8 +56,8 @@ debug: build
 test: build
 	@tools/testing/run_all.sh
 
-unit-test:
-	cd crates && cargo test
+unit-test: deps
+	@TEST_ONLY='^unit-' tools/testing/run_all.sh
 
 clean:
 	rm -rf $(BUILD)

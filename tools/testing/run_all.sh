@@ -132,6 +132,7 @@ echo "== host unit tests"
 host_test unit-crates bash -c "cd crates && cargo test"
 host_test unit-userspace bash -c "cd userspace && cargo test -p mello --target $host"
 host_test unit-harness python3 -m unittest discover -s tools/testing -p 'test_*.py'
+host_test unit-bench-report python3 tools/bench/test_report.py
 
 # Waits for one running QEMU test and reports it.
 reap_one() {
