@@ -31,8 +31,8 @@ import sys
 import zlib
 
 # Display order; any other op found in a file is appended (sorted).
-OPS = ["getpid", "yield", "ipc_roundtrip", "ctx_switch", "fork_exit_wait",
-       "fork_exec_wait", "cow_fault", "boot_to_init"]
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.txt")) as _f:
+    OPS = _f.read().split()
 # MelloOS targets in instructions per operation (<=).
 TARGETS = {"getpid": 100, "yield": 200, "ipc_roundtrip": 2000,
            "fork_exit_wait": 30000, "fork_exec_wait": 100000}

@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 cpu=${BENCH_CPU:-max,la57=off,erms=off,fsrm=off}
-ops=(getpid yield ipc_roundtrip ctx_switch fork_exit_wait fork_exec_wait cow_fault boot_to_init)
+mapfile -t ops <"$root/tools/bench/ops.txt"
 mkdir -p "$out"
 # Benchmarks run the kernel without debug assertions (profile `fast`).
 (cd "$root/kernel" && cargo build --profile fast --quiet)

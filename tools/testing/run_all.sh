@@ -39,7 +39,7 @@ t_start=$SECONDS
 passed=0 failed=0
 
 # The bench smoke needs one well-formed line per operation.
-bench_ops=(getpid yield ipc_roundtrip ctx_switch fork_exit_wait fork_exec_wait cow_fault boot_to_init)
+mapfile -t bench_ops <tools/bench/ops.txt
 bench_expect=(--expect '^\[BENCH\] done$' --forbid '^\[ERROR\]')
 for op in "${bench_ops[@]}"; do
     bench_expect+=(--expect "^\\[BENCH\\] name=$op n=[0-9]+ total=[0-9]+ per_op=[0-9]+\$")

@@ -87,7 +87,7 @@ else
     tag=linux
 fi
 
-ops=(getpid yield ipc_roundtrip ctx_switch fork_exit_wait fork_exec_wait cow_fault boot_to_init)
+mapfile -t ops <"$repo/tools/bench/ops.txt"
 
 # ---------------------------------------------------------------- install
 apt_updated=0
