@@ -6,7 +6,7 @@
 use crate::arch::percpu;
 use crate::config::{MAX_CPUS, SCHED_HZ};
 use crate::sched::sleep::{now, sleep};
-use crate::sched::task::{Task, TaskState};
+use crate::sched::task::Task;
 use crate::sched::wait::WaitQueue;
 use crate::sched::{self, Priority};
 use crate::sync::{LockLevel, SpinLock};
@@ -165,13 +165,9 @@ pub(super) fn new_task(
 }
 
 /// Make a new task runnable: a pinned task on its CPU, another one on
-/// `cpu`'s queue (bypassing placement; balancing may move it later). It is
-/// marked Blocked and woken, and a woken task goes to its pinned CPU, else
-/// to the CPU in `task.cpu`.
+/// `cpu`'s queue (bypassing placement; balancing may move it later).
 pub(super) fn start_on(task: &Arc<Task>, cpu: usize) {
-    task.cpu.store(cpu, Relaxed);
-    task.set_state(TaskState::Blocked);
-    sched::wake(task);
+    sched::start_on(task.clone(), cpu);
 }
 
 /// Spawn a task pinned to `cpu`. The handle lets the caller watch its state.

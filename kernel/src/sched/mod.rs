@@ -142,6 +142,13 @@ pub fn start(task: Arc<Task>) {
     runq::enqueue(task, runq::least_loaded_cpu());
 }
 
+/// Make a new task runnable in `cpu`'s queue, bypassing placement (a
+/// pinned task always goes to its own CPU).
+pub fn start_on(task: Arc<Task>, cpu: usize) {
+    let cpu = task.pinned.unwrap_or(cpu);
+    runq::enqueue(task, cpu);
+}
+
 /// Give up the CPU; the caller stays runnable.
 pub fn yield_now() {
     schedule();
