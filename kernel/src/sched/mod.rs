@@ -75,7 +75,7 @@ pub fn enter_idle(cpu: usize) -> ! {
         // Deferred work that must not run under a lock (see `mm::kstack`).
         crate::mm::kstack::trim_cache();
         irq::disable();
-        if runq::work_for_idle() {
+        if runq::work_for_idle(cpu) {
             schedule();
         }
         // `sti; hlt` is atomic: a wake-up IPI cannot slip in between.

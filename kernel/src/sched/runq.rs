@@ -4,7 +4,8 @@
 //! `RunQueue`). A CPU takes at most one run-queue lock at a time (stealing
 //! and balancing pop from one queue, release it, then push to another), so
 //! run-queue locks can never deadlock with each other. `LOAD` mirrors each
-//! queue's length for lock-free placement decisions.
+//! queue's length, and `UNPINNED` its stealable part, for lock-free
+//! placement and stealing decisions.
 //!
 //! * New tasks go to the online CPU with the fewest runnable tasks
 //!   (queued plus running).
@@ -31,12 +32,31 @@ pub const BALANCE_TICKS: u64 = 2;
 static RQS: [IrqSpinLock<RunQueue<Arc<Task>>>; MAX_CPUS] =
     [const { IrqSpinLock::new(LockLevel::RunQueue, "runqueue", RunQueue::new()) }; MAX_CPUS];
 static LOAD: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPUS];
+/// The unpinned part of `LOAD`: what other CPUs may steal. Idle CPUs look
+/// only at this, so a queue of pinned tasks never draws them to its lock.
+static UNPINNED: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPUS];
 /// Whether each CPU is running a task other than its idle task.
 static BUSY: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 
 /// Record whether `cpu` now runs a real task (called by `schedule`).
 pub fn set_busy(cpu: usize, busy: bool) {
     BUSY[cpu].store(busy, Ordering::Relaxed);
+}
+
+/// Count `task` into `cpu`'s queue (call with the task just pushed).
+fn counted_in(cpu: usize, task: &Task) {
+    LOAD[cpu].fetch_add(1, Ordering::Relaxed);
+    if task.pinned.is_none() {
+        UNPINNED[cpu].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Count `task` out of `cpu`'s queue (call with the task just taken).
+fn counted_out(cpu: usize, task: &Task) {
+    LOAD[cpu].fetch_sub(1, Ordering::Relaxed);
+    if task.pinned.is_none() {
+        UNPINNED[cpu].fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Runnable tasks on `cpu`: queued plus the running one.
@@ -54,8 +74,8 @@ pub fn enqueue(task: Arc<Task>, cpu: usize) {
     task.cpu.store(cpu, Ordering::Relaxed);
     task.set_state(TaskState::Ready);
     let id = task.id;
+    counted_in(cpu, &task);
     RQS[cpu].lock().push_back(task, prio);
-    LOAD[cpu].fetch_add(1, Ordering::Relaxed);
     if cpu == percpu::cpu_id() {
         percpu::cpu(cpu).set_need_resched(true);
     } else {
@@ -79,10 +99,11 @@ pub fn has_work(cpu: usize) -> bool {
     LOAD[cpu].load(Ordering::Relaxed) > 0
 }
 
-/// Whether an idle CPU should look for work: some queue has some (a hint;
-/// `pick_next` decides under the locks).
-pub fn work_for_idle() -> bool {
-    LOAD.iter().any(|load| load.load(Ordering::Relaxed) > 0)
+/// Whether idle `cpu` should look for work: its own queue has some, or
+/// another has a task it may steal (a hint; `pick_next` decides under the
+/// locks).
+pub fn work_for_idle(cpu: usize) -> bool {
+    has_work(cpu) || UNPINNED.iter().any(|n| n.load(Ordering::Relaxed) > 0)
 }
 
 /// The online CPU with the least queued work.
@@ -123,11 +144,11 @@ pub fn pick_next(cpu: usize, prev: Option<*mut Task>) -> Option<Arc<Task>> {
             };
             arc.set_state(TaskState::Ready);
             let prio = arc.priority;
+            counted_in(cpu, &arc);
             rq.push_back(arc, prio);
-            LOAD[cpu].fetch_add(1, Ordering::Relaxed);
         }
         if let Some((task, _)) = rq.pop() {
-            LOAD[cpu].fetch_sub(1, Ordering::Relaxed);
+            counted_out(cpu, &task);
             return Some(task);
         }
     }
@@ -145,16 +166,17 @@ fn movable(task: &Arc<Task>) -> bool {
     task.pinned.is_none() && !task.on_cpu.load(Ordering::Acquire)
 }
 
-/// Take one task from the busiest other CPU, for `cpu`.
+/// Take one task from the other CPU with the most unpinned queued tasks,
+/// for `cpu`.
 fn steal_for(cpu: usize) -> Option<Arc<Task>> {
     let victim = (0..MAX_CPUS)
         .filter(|&c| c != cpu && online(c))
-        .max_by_key(|&c| LOAD[c].load(Ordering::Relaxed))?;
-    if LOAD[victim].load(Ordering::Relaxed) == 0 {
+        .max_by_key(|&c| UNPINNED[c].load(Ordering::Relaxed))?;
+    if UNPINNED[victim].load(Ordering::Relaxed) == 0 {
         return None;
     }
     let (task, _) = RQS[victim].lock().steal_where(movable)?;
-    LOAD[victim].fetch_sub(1, Ordering::Relaxed);
+    counted_out(victim, &task);
     task.cpu.store(cpu, Ordering::Relaxed);
     crate::metrics::METRICS.migrations.fetch_add(1, Ordering::Relaxed);
     crate::metrics::METRICS.steals.fetch_add(1, Ordering::Relaxed);
@@ -167,11 +189,11 @@ pub fn balance() {
     let (Some(busiest), Some(idlest)) = (cpus().max_by_key(|&c| load(c)), cpus().min_by_key(|&c| load(c))) else {
         return;
     };
-    if load(busiest) < load(idlest) + 2 || LOAD[busiest].load(Ordering::Relaxed) == 0 {
+    if load(busiest) < load(idlest) + 2 || UNPINNED[busiest].load(Ordering::Relaxed) == 0 {
         return;
     }
     let Some((task, _)) = RQS[busiest].lock().steal_where(movable) else { return };
-    LOAD[busiest].fetch_sub(1, Ordering::Relaxed);
+    counted_out(busiest, &task);
     crate::metrics::METRICS.migrations.fetch_add(1, Ordering::Relaxed);
     enqueue(task, idlest);
 }
