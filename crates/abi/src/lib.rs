@@ -30,20 +30,118 @@ pub mod nr {
     ];
 }
 
-/// Error numbers (Linux's values). System calls return `-(errno as isize)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(i32)]
-pub enum Errno {
-    ENOENT = 2,
-    E2BIG = 7,
-    ENOEXEC = 8,
-    EBADF = 9,
-    ECHILD = 10,
-    EAGAIN = 11,
-    ENOMEM = 12,
-    EFAULT = 14,
-    EINVAL = 22,
-    ENOSYS = 38,
+/// Error numbers: Linux's values and messages (`strerror` in glibc), the
+/// one list both personalities use. System calls return `-(errno as isize)`.
+/// The list is written once, in `errnos!`, which makes the enum, the
+/// decoder and the messages from it.
+macro_rules! errnos {
+    ($($name:ident = $val:literal, $msg:literal;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(i32)]
+        #[allow(clippy::upper_case_acronyms)]
+        pub enum Errno {
+            $(#[doc = $msg] $name = $val,)*
+        }
+
+        impl Errno {
+            /// Every errno, in numeric order.
+            pub const ALL: &'static [Errno] = &[$(Errno::$name),*];
+
+            /// The errno with Linux number `n`, if MelloOS defines it.
+            pub const fn from_raw(n: i32) -> Option<Errno> {
+                match n {
+                    $($val => Some(Errno::$name),)*
+                    _ => None,
+                }
+            }
+
+            /// Linux's message for this errno (as `strerror` prints it).
+            pub const fn message(self) -> &'static str {
+                match self {
+                    $(Errno::$name => $msg,)*
+                }
+            }
+
+            /// The symbolic name (`"ENOENT"`).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Errno::$name => stringify!($name),)*
+                }
+            }
+        }
+    };
+}
+
+errnos! {
+    EPERM = 1, "Operation not permitted";
+    ENOENT = 2, "No such file or directory";
+    ESRCH = 3, "No such process";
+    EINTR = 4, "Interrupted system call";
+    EIO = 5, "Input/output error";
+    ENXIO = 6, "No such device or address";
+    E2BIG = 7, "Argument list too long";
+    ENOEXEC = 8, "Exec format error";
+    EBADF = 9, "Bad file descriptor";
+    ECHILD = 10, "No child processes";
+    EAGAIN = 11, "Resource temporarily unavailable";
+    ENOMEM = 12, "Cannot allocate memory";
+    EACCES = 13, "Permission denied";
+    EFAULT = 14, "Bad address";
+    ENOTBLK = 15, "Block device required";
+    EBUSY = 16, "Device or resource busy";
+    EEXIST = 17, "File exists";
+    EXDEV = 18, "Invalid cross-device link";
+    ENODEV = 19, "No such device";
+    ENOTDIR = 20, "Not a directory";
+    EISDIR = 21, "Is a directory";
+    EINVAL = 22, "Invalid argument";
+    ENFILE = 23, "Too many open files in system";
+    EMFILE = 24, "Too many open files";
+    ENOTTY = 25, "Inappropriate ioctl for device";
+    ETXTBSY = 26, "Text file busy";
+    EFBIG = 27, "File too large";
+    ENOSPC = 28, "No space left on device";
+    ESPIPE = 29, "Illegal seek";
+    EROFS = 30, "Read-only file system";
+    EMLINK = 31, "Too many links";
+    EPIPE = 32, "Broken pipe";
+    EDOM = 33, "Numerical argument out of domain";
+    ERANGE = 34, "Numerical result out of range";
+    EDEADLK = 35, "Resource deadlock avoided";
+    ENAMETOOLONG = 36, "File name too long";
+    ENOLCK = 37, "No locks available";
+    ENOSYS = 38, "Function not implemented";
+    ENOTEMPTY = 39, "Directory not empty";
+    ELOOP = 40, "Too many levels of symbolic links";
+    ENOMSG = 42, "No message of desired type";
+    ENODATA = 61, "No data available";
+    ETIME = 62, "Timer expired";
+    EOVERFLOW = 75, "Value too large for defined data type";
+    EILSEQ = 84, "Invalid or incomplete multibyte or wide character";
+    ERESTART = 85, "Interrupted system call should be restarted";
+    ENOTSOCK = 88, "Socket operation on non-socket";
+    EDESTADDRREQ = 89, "Destination address required";
+    EMSGSIZE = 90, "Message too long";
+    EPROTOTYPE = 91, "Protocol wrong type for socket";
+    ENOPROTOOPT = 92, "Protocol not available";
+    EPROTONOSUPPORT = 93, "Protocol not supported";
+    EOPNOTSUPP = 95, "Operation not supported";
+    EAFNOSUPPORT = 97, "Address family not supported by protocol";
+    EADDRINUSE = 98, "Address already in use";
+    EADDRNOTAVAIL = 99, "Cannot assign requested address";
+    ENETDOWN = 100, "Network is down";
+    ENETUNREACH = 101, "Network is unreachable";
+    ECONNABORTED = 103, "Software caused connection abort";
+    ECONNRESET = 104, "Connection reset by peer";
+    ENOBUFS = 105, "No buffer space available";
+    EISCONN = 106, "Transport endpoint is already connected";
+    ENOTCONN = 107, "Transport endpoint is not connected";
+    ETIMEDOUT = 110, "Connection timed out";
+    ECONNREFUSED = 111, "Connection refused";
+    EHOSTUNREACH = 113, "No route to host";
+    EALREADY = 114, "Operation already in progress";
+    EINPROGRESS = 115, "Operation now in progress";
+    ECANCELED = 125, "Operation canceled";
 }
 
 impl Errno {
@@ -58,18 +156,7 @@ impl Errno {
         if ret >= 0 {
             return Ok(ret as usize);
         }
-        Err(match -ret {
-            2 => Errno::ENOENT,
-            7 => Errno::E2BIG,
-            8 => Errno::ENOEXEC,
-            9 => Errno::EBADF,
-            10 => Errno::ECHILD,
-            11 => Errno::EAGAIN,
-            12 => Errno::ENOMEM,
-            14 => Errno::EFAULT,
-            38 => Errno::ENOSYS,
-            _ => Errno::EINVAL,
-        })
+        Err(i32::try_from(-ret).ok().and_then(Errno::from_raw).unwrap_or(Errno::EINVAL))
     }
 }
 
@@ -118,12 +205,12 @@ mod tests {
 
     #[test]
     fn errno_round_trip() {
-        for e in [
-            Errno::ENOENT, Errno::E2BIG, Errno::ENOEXEC, Errno::EBADF, Errno::ECHILD,
-            Errno::EAGAIN, Errno::ENOMEM, Errno::EFAULT, Errno::EINVAL, Errno::ENOSYS,
-        ] {
+        for &e in Errno::ALL {
             assert_eq!(Errno::from_ret(e.as_ret()), Err(e));
+            assert_eq!(Errno::from_raw(e as i32), Some(e));
         }
+        assert!(Errno::ALL.windows(2).all(|w| (w[0] as i32) < (w[1] as i32)), "list in numeric order");
+        assert_eq!(Errno::from_ret(-41), Err(Errno::EINVAL), "41 is unused in Linux");
         assert_eq!(Errno::from_ret(5), Ok(5));
     }
 
@@ -131,6 +218,10 @@ mod tests {
     fn linux_values() {
         assert_eq!(Errno::EFAULT.as_ret(), -14);
         assert_eq!(Errno::ENOSYS.as_ret(), -38);
+        assert_eq!(Errno::ENOTEMPTY as i32, 39);
+        assert_eq!(Errno::ELOOP as i32, 40);
+        assert_eq!(Errno::ENOENT.message(), "No such file or directory");
+        assert_eq!(Errno::ENAMETOOLONG.name(), "ENAMETOOLONG");
         assert_eq!(signal::killed_status(signal::SIGSEGV), 139);
         assert_eq!(signal::killed_status(signal::SIGILL), 132);
         assert_eq!(signal::killed_status(signal::SIGFPE), 136);
