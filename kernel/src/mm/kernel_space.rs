@@ -28,6 +28,12 @@ static KERNEL_PT: IrqSpinLock<()> = IrqSpinLock::new(LockLevel::KernelPageTable,
 const HUGE: u64 = 2 << 20;
 const RW_NX: PteFlags = PteFlags::WRITABLE.union(PteFlags::NO_EXECUTE).union(PteFlags::GLOBAL);
 
+/// Switch the current task to the kernel's own tables (before its address
+/// space is freed).
+pub fn activate_kernel() {
+    crate::sched::set_current_root(kernel_pml4());
+}
+
 /// Physical address of the kernel PML4 (what kernel-only tasks run on).
 pub fn kernel_pml4() -> u64 {
     KERNEL_PML4.load(Ordering::Relaxed)

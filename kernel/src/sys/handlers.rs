@@ -1,4 +1,5 @@
-//! The ten system-call handlers. Each validates its arguments (user
+//! The native system-call handlers, one function per row of
+//! `mello_abi::native_syscalls!`. Each validates its arguments (user
 //! pointers through `user::uaccess`) and returns `SysResult`.
 
 use super::{port, Args};
