@@ -129,7 +129,7 @@ pub fn parse(magic: u32, mbi_phys: usize) -> BootInfo {
 
     let areas = mbi.memory_map_tag().expect("boot loader gave no memory map");
     for area in areas.memory_areas().iter().take(MAX_REGIONS) {
-        let kind = match MemoryAreaType::from(area.typ()) {
+        let kind = match area.typ() {
             MemoryAreaType::Available => RegionKind::Available,
             MemoryAreaType::AcpiAvailable => RegionKind::AcpiReclaimable,
             MemoryAreaType::ReservedHibernate => RegionKind::AcpiNvs,

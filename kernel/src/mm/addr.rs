@@ -49,7 +49,7 @@ impl PhysAddr {
 impl Frame {
     /// The frame starting at `pa`. Panics if `pa` is not page-aligned.
     pub const fn new(pa: u64) -> Self {
-        assert!(pa % PAGE_SIZE == 0, "frame address not page-aligned");
+        assert!(pa.is_multiple_of(PAGE_SIZE), "frame address not page-aligned");
         Frame(pa)
     }
     pub const fn start(self) -> PhysAddr {

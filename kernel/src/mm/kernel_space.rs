@@ -93,7 +93,7 @@ fn map_direct(root: u64, start: u64, end: u64) {
         // SAFETY: `root` is the (not yet live, or locked) kernel hierarchy; the
         // direct map aliases RAM as data only (NX).
         let result = unsafe {
-            if pa % HUGE == 0 && pa + HUGE <= end {
+            if pa.is_multiple_of(HUGE) && pa + HUGE <= end {
                 paging::map_huge(root, va, pa, RW_NX)
             } else {
                 paging::map(root, va, pa, RW_NX)
@@ -103,7 +103,7 @@ fn map_direct(root: u64, start: u64, end: u64) {
             Ok(()) | Err(MapError::AlreadyMapped) | Err(MapError::HugePage) => {}
             Err(MapError::OutOfMemory) => panic!("out of memory building the direct map"),
         }
-        pa += if pa % HUGE == 0 && pa + HUGE <= end { HUGE } else { PAGE_SIZE };
+        pa += if pa.is_multiple_of(HUGE) && pa + HUGE <= end { HUGE } else { PAGE_SIZE };
     }
 }
 

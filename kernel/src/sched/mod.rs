@@ -303,11 +303,11 @@ fn switch_mm_and_fpu(cpu: usize, prev: &Task, next: &Task) {
     }
     if let Some(fx) = &prev.fx {
         // SAFETY: prev is running on this CPU; its area is ours to write.
-        unsafe { context::fxsave(&mut **fx.get()) };
+        unsafe { context::fxsave(&mut *fx.get()) };
     }
     if let Some(fx) = &next.fx {
         // SAFETY: next's on_cpu is ours; its area holds a saved state.
-        unsafe { context::fxrstor(&**fx.get()) };
+        unsafe { context::fxrstor(&*fx.get()) };
     }
 }
 
@@ -350,7 +350,7 @@ pub fn timer_tick() {
     METRICS.timer_ticks.fetch_add(1, Ordering::Relaxed);
     if me.cpu_id == 0 {
         let now = sleep::tick();
-        if now % runq::BALANCE_TICKS == 0 {
+        if now.is_multiple_of(runq::BALANCE_TICKS) {
             runq::balance();
         }
     }

@@ -225,7 +225,7 @@ impl Task {
     pub fn save_fpu_now(&self) {
         if let Some(fx) = &self.fx {
             // SAFETY: the caller is the running task, so nobody else touches its area.
-            unsafe { context::fxsave(&mut **fx.get()) };
+            unsafe { context::fxsave(&mut *fx.get()) };
         }
     }
 

@@ -38,6 +38,7 @@ impl Args<'_> {
 /// Install the `int 0x80` entry and bring up the IPC subsystem (ports are
 /// static; nothing to allocate).
 pub fn init() {
+    crate::arch::syscall::set_dispatcher(dispatch);
     crate::arch::trap::register(crate::arch::idt::VECTOR_SYSCALL, int80);
     crate::klog!("IPC", "Initializing IPC subsystem... ({} ports, {}-message queues)",
         mello_abi::limits::NUM_PORTS, mello_abi::limits::PORT_QUEUE_LEN);

@@ -111,7 +111,7 @@ fn build_stack(space: &mut AddressSpace, argv: &[Vec<u8>]) -> Result<u64, Errno>
         cursor.map_new(VirtAddr::new(page), USER_RW)?;
     }
     let mut block: Vec<u8> = Vec::new();
-    block.try_reserve((words * 8) as usize).map_err(no_memory)?;
+    block.try_reserve(words * 8).map_err(no_memory)?;
     block.extend_from_slice(&(argv.len() as u64).to_le_bytes());
     let mut at = strings_at;
     for arg in argv {

@@ -85,12 +85,12 @@ pub fn handle(frame: &mut TrapFrame) {
         if crate::mm::fault::handle_page_fault(&PageFault::decode(addr, frame.error)) {
             return;
         }
-        if !frame.from_user() && usercopy::fixup(frame) {
+        if !frame.is_user_mode() && usercopy::fixup(frame) {
             return;
         }
     }
     let hook = USER_FAULT_HOOK.load(Ordering::Acquire);
-    if frame.from_user() && hook != 0 {
+    if frame.is_user_mode() && hook != 0 {
         let fault = UserFault {
             name: NAMES[frame.vector as usize & 31],
             signal: signal_for(frame.vector),
@@ -136,7 +136,7 @@ fn kernel_fault(frame: &TrapFrame, addr: u64) -> ! {
 /// Print all registers of a frame.
 pub fn dump(f: &TrapFrame) {
     crate::serial_println!("[FAULT] RIP={:#018x} CS={:#06x} RFLAGS={:#010x}", f.rip, f.cs, f.rflags);
-    if !f.from_user() {
+    if !f.is_user_mode() {
         crate::serial_println!("[FAULT] at {}", crate::symbols::Addr(f.rip));
     }
     crate::serial_println!("[FAULT] RSP={:#018x} SS={:#06x}", f.rsp, f.ss);

@@ -52,7 +52,7 @@ pub const VECTOR_SYSCALL_INSN: u64 = 0x100;
 
 impl TrapFrame {
     /// Whether the CPU was running user code when this frame was saved.
-    pub fn from_user(&self) -> bool {
+    pub fn is_user_mode(&self) -> bool {
         self.cs & 3 == 3
     }
 
