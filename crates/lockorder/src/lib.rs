@@ -111,7 +111,7 @@ impl<L: Level, const N: usize> Held<L, N> {
     /// Empty the record, returning what it held (an interrupt handler
     /// starts with nothing held; the old record comes back when it returns).
     pub fn take(&mut self) -> Self {
-        core::mem::replace(self, Held::new())
+        core::mem::take(self)
     }
 }
 

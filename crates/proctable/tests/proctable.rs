@@ -198,7 +198,7 @@ fn random_operations_keep_the_invariants() {
         let pick = pids[rnd(pids.len())];
         match rnd(3) {
             0 => match t.insert(Some(pick), rnd(256) as i32) {
-                Ok(pid) => assert!(pid >= 2 && pid <= 40 && !pids.contains(&pid)),
+                Ok(pid) => assert!((2..=40).contains(&pid) && !pids.contains(&pid)),
                 Err(SpawnError::Full) => assert_eq!(pids.len(), 12),
                 Err(SpawnError::NoParent) => assert!(matches!(t.state(pick), Some(State::Zombie(_)))),
                 Err(e) => panic!("step {step}: {e:?}"),

@@ -104,7 +104,8 @@ fn control_characters_print_nothing() {
 #[test]
 fn fmt_write_uses_default_hooks() {
     let mut g = Grid::new(12, 2).unwrap();
-    write!(g, "{} \x1b[32m{}\x1b[0m", "ok", 42).unwrap();
+    let word = "ok";
+    write!(g, "{word} \x1b[32m{}\x1b[0m", 42).unwrap();
     assert_eq!(text(&g, 0), "ok 42");
     assert_eq!((g.cell(0, 1).attr.fg, g.cell(0, 3).attr.fg), (Color::Default, Color::Ansi(2)));
 }
