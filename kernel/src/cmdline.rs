@@ -10,6 +10,8 @@
 //! Invariant: every string in [`Options`] borrows from the boot command
 //! line; nothing here panics on any input.
 
+#![forbid(unsafe_code)]
+
 use crate::config::DEFAULT_INIT;
 use mello_cmdline::{Cmdline, Opt, Problem};
 
