@@ -1,6 +1,6 @@
 //! The kernel command line, as the rest of the kernel uses it.
 //!
-//! The parsing (every option of DESIGN.md's "Kernel command line", the
+//! The parsing (every option of the README's "Kernel command line", the
 //! standalone `--` rule, last-one-wins repeats) lives in the host-tested
 //! `mello-cmdline` crate; this adapter applies the kernel's defaults
 //! (`init` is [`DEFAULT_INIT`]) and logs each word it ignores: unknown or

@@ -61,6 +61,9 @@ const ROWS_PER_STEP: usize = 4;
 /// Bytes of log kept from before `init`.
 const EARLY_BYTES: usize = 4096;
 
+// The early buffer is inline on purpose: it lives in a static before the
+// heap exists, and the static's size is the same whichever variant it holds.
+#[allow(clippy::large_enum_variant)]
 enum State {
     /// Before `init`: log text is kept to be replayed.
     Early { buf: [u8; EARLY_BYTES], len: usize },

@@ -1,4 +1,4 @@
-//! The MelloOS kernel command line (DESIGN.md, "Kernel command line").
+//! The MelloOS kernel command line (the README, "Kernel command line").
 //!
 //! Syntax: words separated by ASCII whitespace. Each word before the first
 //! *standalone* `--` word is an option; everything after that `--` word

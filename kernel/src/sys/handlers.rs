@@ -2,7 +2,7 @@
 //! `mello_abi::native_syscalls!`. Each validates its arguments (user
 //! pointers through `user::uaccess`) and returns `SysResult`.
 
-use super::{port, Args};
+use super::{port, ArgRegs, Args};
 use crate::error::{Errno, SysResult};
 use crate::user::{self, uaccess::{self, UserSlice}};
 use alloc::vec::Vec;

@@ -18,20 +18,29 @@ use crate::metrics::METRICS;
 use core::sync::atomic::Ordering;
 use mello_abi::nr;
 
-/// The arguments of one system call: a view of the caller's saved
-/// registers (`rdi, rsi, rdx, r10, r8, r9`), read without copying.
-#[derive(Clone, Copy)]
-pub struct Args<'a>(&'a TrapFrame);
+/// The arguments of one system call (the framework's view of the saved
+/// registers, read without copying).
+pub type Args = crate::arch::trap::SyscallArgs;
 
-impl Args<'_> {
-    pub fn a0(&self) -> usize {
-        self.0.rdi as usize
+/// Argument accessors by position, as the handlers use them.
+pub trait ArgRegs {
+    fn a0(&self) -> usize;
+    fn a1(&self) -> usize;
+    fn a2(&self) -> usize;
+}
+
+impl ArgRegs for Args {
+    #[inline(always)]
+    fn a0(&self) -> usize {
+        self.get(0) as usize
     }
-    pub fn a1(&self) -> usize {
-        self.0.rsi as usize
+    #[inline(always)]
+    fn a1(&self) -> usize {
+        self.get(1) as usize
     }
-    pub fn a2(&self) -> usize {
-        self.0.rdx as usize
+    #[inline(always)]
+    fn a2(&self) -> usize {
+        self.get(2) as usize
     }
 }
 
@@ -57,7 +66,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
     let number = frame.rax as usize;
     crate::kdebug!("SYSCALL", "[cpu{} pid={} rip={:#x}] {} ({})", crate::arch::percpu::cpu_id(),
         crate::user::current_pid().unwrap_or(0), frame.rip, nr::name(number).unwrap_or("?"), number);
-    let result = match table::native(number, Args(frame)) {
+    let result = match table::native(number, Args::of(frame)) {
         Some(result) => {
             METRICS.syscall_count[number].fetch_add(1, Ordering::Relaxed);
             result

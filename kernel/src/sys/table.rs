@@ -5,8 +5,8 @@
 //! into one `match` on the number, calling `handlers::<handler>`: a row
 //! whose handler does not exist fails to compile, two rows with one number
 //! fail the ABI crate's duplicate check, and no order can be wrong because
-//! nothing is positional. The compiler makes a table of the dense numbers'
-//! handler addresses, so dispatch is one indexed load and an indirect call.
+//! nothing is positional. The compiler makes a jump table of the dense
+//! numbers.
 //!
 //! A second personality gets its own rows and its own `match`, generated
 //! the same way.
@@ -18,15 +18,11 @@ macro_rules! dispatch_match {
     ($($num:literal => $name:ident, $handler:ident, $argc:literal;)*) => {
         /// Run native call `number`; `None` if no row has that number.
         #[inline(always)]
-        pub fn native(number: usize, args: Args) -> Option<SysResult> {
-            // Select the handler, then call it: the handlers stay out of
-            // line, so the dispatcher stays small (no handler's stack frame
-            // or saved registers on every call's path).
-            let handler: fn(&Args) -> SysResult = match number {
-                $($num => handlers::$handler,)*
-                _ => return None,
-            };
-            Some(handler(&args))
+        pub fn native(number: usize, args: &Args) -> Option<SysResult> {
+            match number {
+                $($num => Some(handlers::$handler(args)),)*
+                _ => None,
+            }
         }
     };
 }

@@ -2,7 +2,7 @@
 //!
 //! * [`spawn_init`] loads the first program from the ramdisk as PID 1.
 //! * [`fork`], [`exec`], [`exit_current`] and [`wait`] implement the
-//!   system calls of the same names (DESIGN.md's ABI).
+//!   system calls of the same names (the README's ABI).
 //! * [`init`] registers the user layer's two fault hooks with the
 //!   framework: page faults on user addresses are resolved in the current
 //!   process's address space (copy-on-write, lazy pages); any other user

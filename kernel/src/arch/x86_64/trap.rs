@@ -176,6 +176,26 @@ pub fn trap_return_address() -> u64 {
 /// A handler for a device interrupt or IPI vector.
 pub type Handler = fn(&mut TrapFrame);
 
+/// A system call's argument registers: a read-only view of the trap
+/// frame the call entered with (`rdi, rsi, rdx, r10, r8, r9`).
+#[repr(transparent)]
+pub struct SyscallArgs(TrapFrame);
+
+impl SyscallArgs {
+    /// The arguments of the call that `frame` entered the kernel with.
+    #[inline(always)]
+    pub fn of(frame: &TrapFrame) -> &SyscallArgs {
+        // SAFETY: `SyscallArgs` is `repr(transparent)` over `TrapFrame`.
+        unsafe { &*(frame as *const TrapFrame as *const SyscallArgs) }
+    }
+    /// Argument `i` (0..6), as the raw register value.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> u64 {
+        let f = &self.0;
+        [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9][i]
+    }
+}
+
 static HANDLERS: [AtomicUsize; 256] = [const { AtomicUsize::new(0) }; 256];
 
 /// Install `handler` for interrupt `vector` (32..=255).
