@@ -17,7 +17,7 @@
 #                   entered through its PVH note; same kernel, faster) or bzimage
 #   --timeout S     seconds before QEMU is killed (default 300)
 #   --work DIR      initramfs, serial log, QEMU stderr (default
-#                   build/oracle/<basename of OUT without .txt>)
+#                   build/oracle/PARENT-NAME for OUT = .../PARENT/NAME.txt)
 #   -q              no progress lines on stderr
 #   -h, --help
 # Environment: ORACLE_KERNEL  bzImage to boot (default newest /boot/vmlinuz-*)
@@ -72,7 +72,7 @@ case "$boot" in bzimage|pvh) ;; *) die "--boot must be pvh or bzimage, got '$boo
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run tools/deps.sh"
 command -v python3 >/dev/null || die "python3 missing: run tools/deps.sh"
 
-name=$(basename "$out"); name=${name%.txt}
+name=$(basename "$(dirname "$(realpath -m "$out")")")-$(basename "$out" .txt)
 work=${work:-$repo/build/oracle/$name}
 mkdir -p "$work" "$(dirname "$out")"
 
