@@ -28,6 +28,8 @@ echo -n "no newline"; echo
 printf '%05d|%-5s|%x|%o|%c|%s\n' 42 ab 255 8 zulu "two words"
 printf 'tab\there\\n\n'
 printf '%s-' a b c; echo
+printf 'carriage return kept\r\n'
+printf 'bytes \001\177\200\377 end\n'
 
 step 'variables and expansions'
 x=abcabc
@@ -116,7 +118,8 @@ step 'set -e in subshells'
 (set -e; sh -c 'exit 4'; echo "not reached"); echo "set -e child -> $?"
 (set -u; echo "${undefined_var}") 2>/dev/null; echo "set -u -> $?"
 
-step 'eval and command -v'
+step 'eval exec and command -v'
+sh -c 'exec echo "exec replaced the shell"; echo not here'
 cmd='echo evaluated $((6 * 7))'; eval "$cmd"
 command -v ls; command -v sort; command -v cd
 type echo
@@ -421,6 +424,13 @@ sh -c 'trap "echo x" USR2; trap - USR2; kill -USR2 $$; echo not here'; echo "def
 step 'timeout'
 timeout 1 sleep 5; echo "timeout -> $?"
 timeout 5 true; echo "no timeout -> $?"
+
+step 'console tty'
+test -t 1 && echo "stdout is a tty"
+test -t 0 || echo "stdin is not a tty"
+stty -F /dev/console -a 2>/dev/null
+ls /dev
+ls -1 /dev | head -n 3
 
 # ------------------------------------------------------------------ done
 rm -rf "$T"
