@@ -119,34 +119,10 @@ wall=$(( $(date +%s) - start ))
 [ -f "$log" ] || fail "QEMU wrote no serial log (exit status $rc)"
 
 # Byte-exact extraction: undo the tty's ONLCR (LF -> CR LF) only.
-status=$(python3 - "$log" "$out" <<'PY'
-import re, sys
-raw = open(sys.argv[1], "rb").read()
-text = raw.replace(b"\r\n", b"\n")
-def fail(msg):
-    print("ERROR " + msg)
-    sys.exit(0)
-for bad in (b"Kernel panic", b"Oops:", b"BUG:", b"general protection fault"):
-    if bad in text:
-        fail("the kernel reported '%s'" % bad.decode())
-begin = b"@@ORACLE-BEGIN@@\n"
-starts = [m.start() for m in re.finditer(re.escape(begin), text)
-          if m.start() == 0 or text[m.start() - 1:m.start()] == b"\n"]
-if not starts:
-    fail("no begin marker: /init never ran (or printed nothing)")
-if len(starts) > 1:
-    fail("the begin marker appeared %d times (the guest rebooted?)" % len(starts))
-body = text[starts[0] + len(begin):]
-m = re.search(rb"\n@@ORACLE-END status=(\d+)@@", body)
-if m is None:
-    fail("no end marker: the test did not finish (crash, hang, or output lost)")
-open(sys.argv[2], "wb").write(body[:m.start()])
-print(m.group(1).decode())
-PY
-)
-case "$status" in
-    ERROR*) rm -f "$out"; fail "${status#ERROR } (QEMU exit status $rc, ${wall}s)" ;;
-esac
+if ! status=$(python3 "$here/extract.py" "$log" "$out" 2>"$work/extract.err"); then
+    rm -f "$out"
+    fail "$(cat "$work/extract.err") (QEMU exit status $rc, ${wall}s)"
+fi
 [ "$rc" = 0 ] || fail "QEMU exited with status $rc after the test finished"
 echo "$status" > "$out.status"
 say "test exited with status $status after ${wall}s; output: $out ($(wc -c < "$out") bytes), log: $log"
