@@ -28,10 +28,10 @@ use crate::{LineDiscipline, Sink};
 use mello_abi::termios::*;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kill {
-    Erase,
-    Werase,
-    Kill,
+enum EraseKind {
+    Char,
+    Word,
+    Line,
 }
 
 impl LineDiscipline {
@@ -119,9 +119,9 @@ impl LineDiscipline {
             return;
         }
         let kind = if t.is(c, VERASE) {
-            Kill::Erase
+            EraseKind::Char
         } else if t.is(c, VWERASE) {
-            Kill::Werase
+            EraseKind::Word
         } else {
             if !t.l(ECHO) {
                 self.q.head = self.q.canon_head;
@@ -136,7 +136,7 @@ impl LineDiscipline {
                 }
                 return;
             }
-            Kill::Kill
+            EraseKind::Line
         };
 
         let mut seen_alnums = 0;
@@ -154,7 +154,7 @@ impl LineDiscipline {
             if self.is_continuation(ch) {
                 break; // do not erase part of a character
             }
-            if kind == Kill::Werase {
+            if kind == EraseKind::Word {
                 if isalnum(ch) || ch == b'_' {
                     seen_alnums += 1;
                 } else if seen_alnums > 0 {
@@ -166,7 +166,7 @@ impl LineDiscipline {
             if t.l(ECHO) {
                 self.echo_erased(kind, ch, head, cnt);
             }
-            if kind == Kill::Erase {
+            if kind == EraseKind::Char {
                 break;
             }
         }
@@ -177,7 +177,7 @@ impl LineDiscipline {
 
     /// The echo for erasing character `ch`, `cnt` bytes long, that started
     /// at position `at` (now the end of the line).
-    fn echo_erased(&mut self, kind: Kill, ch: u8, at: usize, cnt: usize) {
+    fn echo_erased(&mut self, kind: EraseKind, ch: u8, at: usize, cnt: usize) {
         let t = self.termios;
         if t.l(ECHOPRT) {
             if !self.erasing {
@@ -190,7 +190,7 @@ impl LineDiscipline {
                 self.echo_raw(b);
                 self.echo_move_back_col();
             }
-        } else if kind == Kill::Erase && !t.l(ECHOE) {
+        } else if kind == EraseKind::Char && !t.l(ECHOE) {
             self.echo_char(t.cc(VERASE));
         } else if ch == b'\t' {
             // Columns used since the line start or the previous tab.

@@ -115,7 +115,7 @@ impl LineDiscipline {
     pub(crate) fn commit_echoes(&mut self, sink: &mut dyn Sink) {
         self.echo.marked = self.echo.ops.len();
         let nr = self.echo.bytes;
-        let at_block = nr >= ECHO_COMMIT_WATERMARK && nr % ECHO_BLOCK == 0;
+        let at_block = nr >= ECHO_COMMIT_WATERMARK && nr.is_multiple_of(ECHO_BLOCK);
         if at_block || nr > N_TTY_BUF_SIZE {
             self.run_echoes(self.echo.ops.len(), sink);
         }

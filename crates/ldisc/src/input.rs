@@ -35,7 +35,9 @@ impl LineDiscipline {
     /// Feed a batch of device input (Linux `n_tty_receive_buf2`); echoes
     /// are written to `sink` at the end of the batch. Returns how many
     /// bytes were taken: the rest did not fit and should be offered again
-    /// once [`read`](LineDiscipline::read) or a flush has made room.
+    /// once room is made: after a read ([`read`](LineDiscipline::read),
+    /// [`read_step`](LineDiscipline::read_step)), an input flush (also by a
+    /// signal character) or a termios change.
     pub fn receive_buf(&mut self, bytes: &[u8], sink: &mut dyn Sink) -> usize {
         let mut done = 0;
         while done < bytes.len() {

@@ -24,7 +24,7 @@
 //! `EXTPROC` (pty packet mode), parity/framing error input, `IXOFF`
 //! throttling (the caller keeps input the ldisc refuses, see
 //! [`receive_buf`](LineDiscipline::receive_buf)), `FLUSHO`/`VDISCARD` and
-//! `PENDIN`, which Linux's n_tty does not implement either.
+//! `PENDIN`, and `IMAXBEL`, which Linux's n_tty does not implement either.
 //!
 //! Invariants: the termios and everything derived from it (`mode`) agree;
 //! the input queue obeys the invariants in `queue.rs`; `stopped` is true while

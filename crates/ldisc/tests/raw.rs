@@ -142,6 +142,16 @@ fn raw_to_canonical_makes_queued_input_a_line() {
 }
 
 #[test]
+fn raw_to_canonical_forgets_line_boundaries() {
+    // Linux clears the line flags on an ICANON change: a newline queued in
+    // raw mode is just data, and everything queued is one pushed line.
+    let mut t = Tty::raw(1, 0);
+    t.paste(b"a\nb");
+    t.set(|t| t.c_lflag |= ICANON);
+    assert_eq!(t.read(10).unwrap(), b"a\nb");
+}
+
+#[test]
 fn raw_to_canonical_with_nothing_queued() {
     let mut t = Tty::raw(1, 0);
     t.set(|t| t.c_lflag |= ICANON | ECHO);
