@@ -16,6 +16,11 @@
 //! bytes each new byte replaces the last one, so a line holds at most 4095
 //! bytes plus its terminator (Linux's overflow rule).
 //!
+//! Refused input must be offered again, in order, before later input: the
+//! START/STOP characters in it have already been acted on (Linux's flow
+//! control lookahead) and `lookahead` counts how many leading bytes of it
+//! were looked at.
+//!
 //! Invariants: a batch is processed only up to the room computed before it
 //! (recomputed per sub-batch, as Linux loops); in raw mode bytes are queued
 //! untouched and nothing is echoed.
@@ -34,8 +39,8 @@ impl LineDiscipline {
 
     /// Feed a batch of device input (Linux `n_tty_receive_buf2`); echoes
     /// are written to `sink` at the end of the batch. Returns how many
-    /// bytes were taken: the rest did not fit and should be offered again
-    /// once room is made: after a read ([`read`](LineDiscipline::read),
+    /// bytes were taken: the rest did not fit and should be offered again,
+    /// ahead of any newer input, once room is made: after a read ([`read`](LineDiscipline::read),
     /// [`read_step`](LineDiscipline::read_step)), an input flush (also by a
     /// signal character) or a termios change.
     pub fn receive_buf(&mut self, bytes: &[u8], sink: &mut dyn Sink) -> usize {
@@ -46,19 +51,62 @@ impl LineDiscipline {
                 break;
             }
             let batch = &bytes[done..done + n];
+            let looked_at = self.lookahead.min(n);
             if self.mode.raw {
                 for &c in batch {
                     self.q.put(c);
                 }
             } else {
-                for &c in batch {
-                    self.receive_standard(c, sink);
+                for (k, &c) in batch.iter().enumerate() {
+                    self.receive_standard(c, k < looked_at, sink);
                 }
                 self.flush_echoes(sink);
             }
+            // (A signal flush inside the batch zeroes the count; Linux's
+            // size_t subtraction would wrap there.)
+            self.lookahead = self.lookahead.saturating_sub(looked_at);
             done += n;
         }
+        if done < bytes.len() {
+            self.lookahead_flow_ctrl(&bytes[done..], sink);
+        }
         done
+    }
+
+    /// Linux `n_tty_lookahead_flow_ctrl`: input refused for lack of room
+    /// still gets its START/STOP characters acted on now, so `^Q`/`^S`
+    /// work while a reader is not reading. `rest` is the refused input; its
+    /// first `lookahead` bytes were looked at by an earlier refusal. When
+    /// the bytes are received later their START/STOP characters are
+    /// consumed without acting again.
+    fn lookahead_flow_ctrl(&mut self, rest: &[u8], sink: &mut dyn Sink) {
+        let seen = self.lookahead.min(rest.len());
+        self.lookahead = self.lookahead.max(rest.len());
+        if !self.termios.i(IXON) {
+            return;
+        }
+        for &c in &rest[seen..] {
+            self.flow_ctrl(c, false, sink);
+        }
+    }
+
+    /// Linux `n_tty_receive_char_flow_ctrl`: act on a START or STOP
+    /// character (unless `looked_at` already did); true if `c` was one.
+    fn flow_ctrl(&mut self, c: u8, looked_at: bool, sink: &mut dyn Sink) -> bool {
+        let t = self.termios;
+        let start = t.is(c, VSTART);
+        if !start && !t.is(c, VSTOP) {
+            return false;
+        }
+        if !looked_at {
+            if start {
+                self.start_tty(sink);
+                self.process_echoes(sink);
+            } else {
+                self.stop_tty(sink);
+            }
+        }
+        true
     }
 
     /// A break condition on a serial line (Linux `n_tty_receive_break`):
@@ -117,7 +165,7 @@ impl LineDiscipline {
     }
 
     /// Linux `n_tty_receive_buf_standard`, one byte.
-    fn receive_standard(&mut self, c: u8, sink: &mut dyn Sink) {
+    fn receive_standard(&mut self, c: u8, looked_at: bool, sink: &mut dyn Sink) {
         if self.lnext {
             self.lnext = false;
             let c = self.preops(c);
@@ -126,7 +174,7 @@ impl LineDiscipline {
         }
         let c = self.preops(c);
         if self.mode.special(c) {
-            self.receive_special(c, sink);
+            self.receive_special(c, looked_at, sink);
         } else {
             self.receive_char(c, sink);
         }
@@ -164,18 +212,10 @@ impl LineDiscipline {
     }
 
     /// Linux `n_tty_receive_char_special`.
-    fn receive_special(&mut self, mut c: u8, sink: &mut dyn Sink) {
+    fn receive_special(&mut self, mut c: u8, looked_at: bool, sink: &mut dyn Sink) {
         let t = self.termios;
-        if t.i(IXON) {
-            if t.is(c, VSTART) {
-                self.start_tty(sink);
-                self.process_echoes(sink);
-                return;
-            }
-            if t.is(c, VSTOP) {
-                self.stop_tty(sink);
-                return;
-            }
+        if t.i(IXON) && self.flow_ctrl(c, looked_at, sink) {
+            return;
         }
         if t.l(ISIG) {
             for (idx, sig) in [(VINTR, Signal::Int), (VQUIT, Signal::Quit), (VSUSP, Signal::Tstp)] {

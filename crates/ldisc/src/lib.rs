@@ -104,6 +104,8 @@ pub struct LineDiscipline {
     pub(crate) erasing: bool,
     pub(crate) stopped: bool,
     pub(crate) tco_stopped: bool,
+    /// Leading bytes of the refused input already scanned for START/STOP.
+    pub(crate) lookahead: usize,
 }
 
 impl Default for LineDiscipline {
@@ -133,6 +135,7 @@ impl LineDiscipline {
             erasing: false,
             stopped: false,
             tco_stopped: false,
+            lookahead: 0,
         }
     }
 
@@ -192,6 +195,7 @@ impl LineDiscipline {
     pub fn flush_input(&mut self) {
         self.q.reset();
         self.erasing = false;
+        self.lookahead = 0;
     }
 
     /// `TCFLSH`: `TCIFLUSH` discards input, `TCOFLUSH` tells the driver to

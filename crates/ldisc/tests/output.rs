@@ -158,6 +158,31 @@ fn clearing_ixon_restarts_output() {
 }
 
 #[test]
+fn flow_chars_act_while_input_is_refused() {
+    let mut t = Tty::raw(1, 0);
+    t.set(|t| t.c_iflag |= IXON);
+    assert_eq!(t.paste(&[b'x'; 4095]), 4095, "queue full, nobody reading");
+    assert_eq!(t.paste(&[ctrl(b'S')]), 0);
+    assert!(t.ld.output_stopped(), "lookahead saw the refused ^S");
+    assert_eq!(t.paste(&[ctrl(b'S'), ctrl(b'Q')]), 0);
+    assert!(!t.ld.output_stopped());
+    assert_eq!(t.take_events(), [Ev::Stop, Ev::Start], "the re-offered ^S is not seen twice");
+    assert_eq!(t.read(5000).unwrap().len(), 4095);
+    assert_eq!(t.paste(&[ctrl(b'S'), ctrl(b'Q'), b'y']), 3);
+    assert!(t.take_events().is_empty(), "looked-at START/STOP are consumed without acting");
+    assert_eq!(t.read(10).unwrap(), b"y");
+}
+
+#[test]
+fn refused_input_without_ixon_has_no_effect() {
+    let mut t = Tty::raw(1, 0);
+    t.paste(&[b'x'; 4095]);
+    assert_eq!(t.paste(&[ctrl(b'S')]), 0);
+    assert!(!t.ld.output_stopped());
+    assert!(t.take_events().is_empty());
+}
+
+#[test]
 fn tcflow_stop_is_not_undone_by_start_char() {
     let mut t = Tty::new();
     t.ld.tcflow(TCOOFF, &mut t.rec).unwrap();
