@@ -87,6 +87,12 @@ pub trait Sink {
     fn stop(&mut self) {}
     /// Output restarted; the driver resumes transmitting.
     fn start(&mut self) {}
+    /// Transmit `c` ahead of queued output, even while stopped (Linux
+    /// `tty_send_xchar`, for `TCIOFF`/`TCION`). By default an ordinary
+    /// write.
+    fn send_xchar(&mut self, c: u8) {
+        self.write(&[c]);
+    }
 }
 
 /// One terminal's line discipline state.
@@ -215,7 +221,8 @@ impl LineDiscipline {
 
     /// `TCXONC` (`tcflow`): `TCOOFF`/`TCOON` stop and restart output (a
     /// `TCOOFF` stop is not undone by the START character); `TCIOFF`/`TCION`
-    /// transmit the STOP/START character, if enabled.
+    /// transmit the STOP/START character, if enabled, through
+    /// [`Sink::send_xchar`].
     pub fn tcflow(&mut self, action: u32, sink: &mut dyn Sink) -> Result<(), Errno> {
         match action {
             TCOOFF => {
@@ -233,7 +240,7 @@ impl LineDiscipline {
             TCIOFF | TCION => {
                 let c = self.termios.cc(if action == TCIOFF { VSTOP } else { VSTART });
                 if c != VDISABLE {
-                    sink.write(&[c]);
+                    sink.send_xchar(c);
                 }
             }
             _ => return Err(Errno::EINVAL),
