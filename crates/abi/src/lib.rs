@@ -7,6 +7,7 @@
 //! identical semantics. A result `>= 0` is success; a negative result is
 //! `-errno` using Linux's errno numbers.
 #![no_std]
+pub mod termios;
 
 /// The native system calls, one row each: `number => CONSTANT, handler, argument count;`.
 ///
