@@ -19,6 +19,7 @@ TEST_ONLY ?=## test, test-repeat: regex, run only the tests whose names match ('
 TEST_JOBS ?=## test, test-repeat: QEMU tests run at a time (default 2)
 PROG ?=## debug: a user program (userspace/programs/PROG) whose symbols gdb loads too
 NAME ?=## new-program: the new program's name (/bin/NAME)
+USER_DEBUG ?=## 1: build the user programs with full debug info (source-level gdb on them)
 export TEST_ONLY TEST_JOBS
 
 # cargo puts the `dev` profile in target/.../debug.
@@ -56,7 +57,7 @@ check-programs: ## check userspace/programs (unique /bin names, entry! in main.r
 	@tools/check-programs.py
 
 userspace: check-programs ## the user programs (userspace/target/.../release/NAME)
-	@if [ -d userspace ]; then cd userspace && cargo build --release; fi
+	@if [ -d userspace ]; then cd userspace && $(if $(USER_DEBUG),CARGO_PROFILE_RELEASE_DEBUG=true CARGO_PROFILE_RELEASE_STRIP=none) cargo build --release; fi
 
 initrd: userspace ## the ramdisk, every user program as /bin/NAME (build/initrd.cpio)
 	@tools/mkinitrd.sh $(BUILD)/initrd.cpio

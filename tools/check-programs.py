@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """check-programs.py - checks userspace/programs before cargo builds them.
 
-    tools/check-programs.py [--userspace DIR]
+    tools/check-programs.py [--userspace DIR] [--list]
 
 Run by `make userspace` (so by `make build`). Each program crate
 (programs/NAME/Cargo.toml) builds one or more binaries, and each binary
@@ -15,7 +15,8 @@ lands in the ramdisk as /bin/BINNAME (tools/mkinitrd.sh), so:
     (userspace/Cargo.toml `members`), or cargo never builds it.
 
 Prints one line per problem, `check-programs: ...`, and exits 1 if there is
-any; prints nothing and exits 0 otherwise.
+any; prints nothing and exits 0 otherwise. With --list (and no problem) it
+prints the binary names, one a line: what tools/mkinitrd.sh puts in /bin.
 """
 
 import argparse
@@ -87,8 +88,9 @@ def strip_comments(src):
     return re.sub(r"//[^\n]*", "", src)
 
 
-def check(userspace):
-    """Returns the list of problems (one line each)."""
+def check(userspace, names=None):
+    """Returns the list of problems (one line each); appends the binary
+    names to `names` if given."""
     problems = []
     programs = userspace / "programs"
     workspace = parse_toml((userspace / "Cargo.toml").read_text())
@@ -117,6 +119,8 @@ def check(userspace):
                                 f"(/bin/{name}): rename one ([[bin]] name in its Cargo.toml)")
             else:
                 seen[name] = rel
+                if names is not None:
+                    names.append(name)
             if not src.is_file():
                 problems.append(f"{src.relative_to(userspace)}: missing (binary '{name}')")
             elif not ENTRY.search(strip_comments(src.read_text(errors="replace"))):
@@ -129,13 +133,17 @@ def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--userspace", type=Path, default=ROOT / "userspace",
                    help="the user-space workspace (default: %(default)s)")
+    p.add_argument("--list", action="store_true", help="print the binary names")
     args = p.parse_args(argv)
     if not (args.userspace / "Cargo.toml").is_file():
         print(f"check-programs: {args.userspace}/Cargo.toml missing", file=sys.stderr)
         return 1
-    problems = check(args.userspace)
+    names = []
+    problems = check(args.userspace, names)
     for line in problems:
         print(f"check-programs: {line}", file=sys.stderr)
+    if args.list and not problems:
+        print("\n".join(sorted(names)))
     return 1 if problems else 0
 
 
