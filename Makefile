@@ -1,65 +1,106 @@
-# MelloOS build system.
+# MelloOS build system. `make help` lists every target and variable: it is
+# generated from the `## ` comments below (keep one on each target and
+# variable the user may set).
 #
 #   make build      kernel, user programs, ramdisk and ISO (build/)
-#   make run        boot the ISO in QEMU (SMP=4 by default; SMP=N to change;
-#                   CMDLINE="init=/bin/utest" to change the kernel command line)
+#   make run        boot it in QEMU on this terminal; exits with init's code
 #   make test       host unit tests + QEMU integration tests
-#   make bench      benchmarks against Linux (build/bench/report.md)
-#   make debug      QEMU waiting for GDB (see tools/debug/)
-#   make clean
+#   make debug      QEMU waiting for GDB (PROG=NAME: a user program's symbols too)
+#   make help       everything else
 
 SHELL := /bin/bash
 BUILD := build
-PROFILE ?= release
-SMP ?= 4
-CMDLINE ?=
+PROFILE ?= release## kernel cargo profile: release, dev (debug), fast (no debug assertions)
+SMP ?= 4## number of CPUs for run and debug (1-16)
+CMDLINE ?=## kernel command line baked into the ISO, e.g. CMDLINE='init=/bin/utest'
+N ?= 20## test-repeat: how many times to run the QEMU matrix
+LOAD ?= 0## test-repeat: busy loops to run on the host beside the tests
+TEST_ONLY ?=## test, test-repeat: regex, run only the tests whose names match ('^init-')
+TEST_JOBS ?=## test, test-repeat: QEMU tests run at a time (default 2)
+PROG ?=## debug: a user program (userspace/programs/PROG) whose symbols gdb loads too
+NAME ?=## new-program: the new program's name (/bin/NAME)
+USER_DEBUG ?=## 1: build the user programs with full debug info (source-level gdb on them)
+export TEST_ONLY TEST_JOBS
 
 # cargo puts the `dev` profile in target/.../debug.
 PROFILE_DIR := $(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
 KERNEL_ELF := kernel/target/x86_64-unknown-none/$(PROFILE_DIR)/kernel
 USER_BIN := userspace/target/x86_64-unknown-none/release
 
-.PHONY: all build kernel userspace initrd iso run test unit-test bench debug clean deps
+.PHONY: all build kernel userspace check-programs initrd iso run test unit-test \
+	test-repeat bench debug new-program help clean deps
 
-all: build
+all: build ## same as build
 
-deps:
+help: ## this list
+	@echo "usage: make [TARGET] [VAR=value ...]"
+	@echo "targets:"
+	@sed -n 's/^\([a-z][a-z-]*\):.*## \(.*\)/\1|\2/p' $(firstword $(MAKEFILE_LIST)) | \
+		while IFS='|' read -r t d; do printf '  %-16s %s\n' "$$t" "$$d"; done
+	@echo "variables:"
+	@sed -n 's/^\([A-Z_]*\) ?= *\([^#]*\)## \(.*\)/\1|\2|\3/p' $(firstword $(MAKEFILE_LIST)) | \
+		while IFS='|' read -r v def d; do \
+			printf '  %-16s %s%s\n' "$$v=$$def" "$$d" ; \
+		done
+
+deps: ## install (or name) the Debian packages and rustup target the build needs
 	@tools/deps.sh
 
-build: deps kernel userspace initrd iso
+build: deps kernel userspace initrd iso ## kernel, user programs, ramdisk, ISO (build/)
 
-kernel:
+kernel: ## the kernel only (build/kernel.elf; PROFILE)
 	cd kernel && cargo build --profile $(PROFILE)
 	@mkdir -p $(BUILD)
 	cp $(KERNEL_ELF) $(BUILD)/kernel.elf
 
-userspace:
-	@if [ -d userspace ]; then cd userspace && cargo build --release; fi
+check-programs: ## check userspace/programs (unique /bin names, entry! in main.rs)
+	@tools/check-programs.py
 
-initrd: userspace
+userspace: check-programs ## the user programs (userspace/target/.../release/NAME)
+	@if [ -d userspace ]; then cd userspace && $(if $(USER_DEBUG),CARGO_PROFILE_RELEASE_DEBUG=true CARGO_PROFILE_RELEASE_STRIP=none) cargo build --release; fi
+
+initrd: userspace ## the ramdisk, every user program as /bin/NAME (build/initrd.cpio)
 	@tools/mkinitrd.sh $(BUILD)/initrd.cpio
 
-iso: kernel initrd
+iso: kernel initrd ## the bootable BIOS+UEFI ISO with CMDLINE (build/mellos.iso)
 	@tools/mkiso.sh $(BUILD)/mellos.iso "$(CMDLINE)"
 
-run: build
-	tools/qemu/qemu.sh -smp $(SMP)
+run: build ## boot in QEMU (SMP, CMDLINE); serial here and in build/run.log; exits with init's code
+	@tools/qemu/qemu.sh -smp $(SMP) -log $(BUILD)/run.log -exit-status
 
-bench: build
+debug: build ## QEMU halted, GDB server on :1234 (SMP; PROG=NAME loads its symbols)
+ifneq ($(PROG),)
+	@[ -f $(USER_BIN)/$(PROG) ] || { echo "make debug: no user program '$(PROG)' ($(USER_BIN)/$(PROG) missing); programs: $$(ls userspace/programs | tr '\n' ' ')" >&2; exit 1; }
+	@{ echo "# Written by 'make debug PROG=$(PROG)': the kernel (tools/debug/gdb-smp.gdb), then $(PROG)'s symbols."; \
+	  echo "source tools/debug/gdb-smp.gdb"; \
+	  echo "add-symbol-file $(USER_BIN)/$(PROG)"; \
+	  echo "hbreak __mello_main"; \
+	  echo 'echo [gdb] $(PROG) symbols loaded (linked at 0x400000); hbreak at its __mello_main (entry!). continue to get there.\n'; \
+	} > $(BUILD)/debug-$(PROG).gdb
+	tools/qemu/qemu.sh -smp $(SMP) -debug -gdb-script $(BUILD)/debug-$(PROG).gdb
+else
+	tools/qemu/qemu.sh -smp $(SMP) -debug
+endif
+
+test: ## make build, host unit tests, QEMU matrix (TEST_ONLY, TEST_JOBS); ends with a Summary line
+	@tools/testing/run_all.sh --build
+
+unit-test: deps ## host unit tests only
+	@TEST_ONLY='^unit-' tools/testing/run_all.sh
+
+test-repeat: ## build once, run the QEMU matrix N times (LOAD busy loops beside it); table of passes
+	@tools/testing/repeat.sh -n "$(N)" -load "$(LOAD)"
+
+bench: build ## MelloOS vs Linux in instructions per operation (build/bench/report.md)
+	@echo "[bench] about 5 minutes of CPU; may apt-get install linux-image-amd64 gcc libc6-dev cpio qemu-system-x86 (only those missing) and builds kernel profile 'fast'"
 	tools/bench/run_mellos.sh
 	tools/bench/linux/run.sh
 	tools/bench/report.py build/bench/mellos.txt build/bench/linux.txt --out build/bench
 
-debug: build
-	tools/qemu/qemu.sh -smp 2 -debug
+new-program: ## create userspace/programs/NAME, a program built as /bin/NAME
+	@tools/new-program.sh "$(NAME)"
 
-test: build
-	@tools/testing/run_all.sh
-
-unit-test: deps
-	@TEST_ONLY='^unit-' tools/testing/run_all.sh
-
-clean:
+clean: ## remove build/ and every cargo target directory
 	rm -rf $(BUILD)
 	cd kernel && cargo clean
 	cd crates && cargo clean

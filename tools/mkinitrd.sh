@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # Pack the user programs into the initial ramdisk (cpio newc): mkinitrd.sh OUT.cpio
-# Every program built in userspace/ lands in /bin/NAME.
+# Every binary of userspace/programs/* (as tools/check-programs.py --list
+# names them) lands in /bin/NAME, from userspace/target/x86_64-unknown-none/release/.
+# Only those: a stale binary of a removed or renamed program is left out.
+# Fails, saying which and why, if a program's binary was not built.
 set -euo pipefail
 out=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/userspace/target/x86_64-unknown-none/release
+die() { echo "mkinitrd: $*" >&2; exit 1; }
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$(dirname "$out")"
-if [ -d "$bin" ]; then
-    for f in "$bin"/*; do
-        [ -f "$f" ] && [ -x "$f" ] && [ "$(head -c 4 "$f" | tail -c 3)" = "ELF" ] && cp "$f" "$stage/bin/"
+if [ -d "$root/userspace/programs" ]; then
+    names=$("$root/tools/check-programs.py" --list) || die "tools/check-programs.py failed (above)"
+    for name in $names; do
+        f=$bin/$name
+        [ -f "$f" ] || die "$f missing: the program '$name' was not built (make userspace)"
+        [ "$(head -c 4 "$f" | tail -c 3)" = "ELF" ] || die "$f is not an ELF file"
+        cp "$f" "$stage/bin/"
     done
 fi
 echo "MelloOS initial ramdisk" > "$stage/README"
-(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out"
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out" ||
+    die "cpio failed writing $out"

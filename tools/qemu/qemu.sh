@@ -3,14 +3,27 @@
 #
 #   tools/qemu/qemu.sh [-smp N] [-uefi] [-machine pc|q35] [-m MEM]
 #                      [-iso PATH] [-preset smp2|smp4|debug|single]
-#                      [-debug] [-enable-kvm] [-icount] [-cpu MODEL] [-headless] [--] [extra QEMU args]
+#                      [-debug] [-gdb-script FILE] [-enable-kvm] [-icount] [-cpu MODEL]
+#                      [-headless] [-log FILE] [-exit-status] [--] [extra QEMU args]
 #
 # Serial goes to stdout. QEMU exits when the guest powers off (ACPI S5,
 # status 0) or when the kernel panics (isa-debug-exit, status 3). KVM is used
 # with -enable-kvm only when /dev/kvm actually works; otherwise TCG.
+# Interactive (no -headless): serial and the QEMU monitor share this terminal
+# (Ctrl-A X quits, Ctrl-A C toggles the monitor, Ctrl-C goes to the guest).
+# -headless: serial only (tests; stdin is not read by the guest).
+# -log FILE: a copy of everything the guest writes to serial, in FILE.
+# -exit-status: exit with init's code, read from the serial log (-log, by
+#   default build/run.log): `[KERNEL] init exited with code N` gives N (a
+#   `ktest` run: 0 iff `[KTEST] P passed, 0 failed`); without that line
+#   (panic, triple fault, Ctrl-A X) QEMU's status, or 1 if that was 0.
+# -debug: halted at the first instruction, GDB server on :1234;
+#   -gdb-script FILE only changes the hint printed (default
+#   tools/debug/gdb-smp.gdb).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 smp=4 uefi=0 machine=pc mem=512M iso=$root/build/mellos.iso debug=0 kvm=0 icount=0 headless=0 cpu=max
+log="" exit_status=0 gdb_script=tools/debug/gdb-smp.gdb
 extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -30,7 +43,10 @@ while [ $# -gt 0 ]; do
         -icount) icount=1 ;;
         -cpu) cpu=$2; shift ;;
         -headless) headless=1 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -log) log=$2; shift ;;
+        -exit-status) exit_status=1 ;;
+        -gdb-script) gdb_script=$2; shift ;;
+        -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
         --) shift; extra+=("$@"); break ;;
         *) extra+=("$1") ;;
     esac
@@ -39,9 +55,26 @@ done
 
 [ -f "$iso" ] || { echo "no ISO at $iso: run 'make build' first" >&2; exit 1; }
 
-args=(-machine "$machine" -m "$mem" -smp "$smp" -cdrom "$iso" -boot d
-      -serial stdio -no-reboot
+if [ "$exit_status" = 1 ] && [ -z "$log" ]; then
+    log=$root/build/run.log
+fi
+args=(-machine "$machine" -m "$mem" -smp "$smp" -cdrom "$iso" -boot d -no-reboot
       -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+logopt=${log:+,logfile=${log//,/,,},logappend=off}
+if [ -n "$log" ]; then
+    mkdir -p "$(dirname "$log")"
+fi
+if [ "$headless" = 1 ] && [ -z "$log" ]; then
+    args+=(-serial stdio)
+elif [ "$headless" = 1 ]; then
+    args+=(-chardev "stdio,id=s0,signal=off$logopt" -serial chardev:s0)
+else
+    # Serial and monitor multiplexed on stdio (what -serial mon:stdio does),
+    # spelled out so the serial output can also go to a log file.
+    args+=(-chardev "stdio,id=s0,mux=on,signal=off$logopt" -serial chardev:s0
+           -mon chardev=s0,mode=readline)
+    echo "[qemu] Ctrl-A X quits QEMU; Ctrl-A C toggles the monitor${log:+ (serial log: $log)}" >&2
+fi
 if [ "$headless" = 1 ]; then
     args+=(-display none)
 elif [ -z "${DISPLAY:-}" ]; then
@@ -73,6 +106,33 @@ if [ "$uefi" = 1 ]; then
 fi
 if [ "$debug" = 1 ]; then
     args+=(-s -S)
-    echo "[qemu] waiting for GDB on :1234 — in another shell: gdb -x tools/debug/gdb-smp.gdb" >&2
+    echo "[qemu] waiting for GDB on :1234 — in another shell: gdb -x $gdb_script" >&2
 fi
-exec qemu-system-x86_64 "${args[@]}" "${extra[@]}"
+if [ "$exit_status" = 0 ]; then
+    exec qemu-system-x86_64 "${args[@]}" "${extra[@]}"
+fi
+
+# -exit-status: run QEMU, then turn the serial log into an exit status.
+rc=0
+qemu-system-x86_64 "${args[@]}" "${extra[@]}" || rc=$?
+serial=$(tr -d '\r' <"$log" 2>/dev/null || true)
+init_line=$(grep -aoE '\[KERNEL\] init exited with code -?[0-9]+' <<<"$serial" | tail -n 1 || true)
+ktest_line=$(grep -aoE '\[KTEST\] [0-9]+ passed, [0-9]+ failed' <<<"$serial" | tail -n 1 || true)
+if [ -n "$init_line" ]; then
+    code=${init_line##* }
+    status=$(( code & 255 ))
+    [ "$code" = 0 ] || [ "$status" != 0 ] || status=1
+    echo "[qemu] $init_line (QEMU exit status $rc); serial log: $log; exit status $status" >&2
+    exit "$status"
+elif [ -n "$ktest_line" ] && [ "$rc" = 0 ]; then
+    failed=$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$ktest_line")
+    status=$([ "$failed" = 0 ] && echo 0 || echo 1)
+    echo "[qemu] $ktest_line; serial log: $log; exit status $status" >&2
+    exit "$status"
+else
+    status=$([ "$rc" = 0 ] && echo 1 || echo "$rc")
+    why="QEMU exited with status $rc"
+    [ "$rc" != 3 ] || why="$why (kernel panic: isa-debug-exit)"
+    echo "[qemu] $why without '[KERNEL] init exited with code N'; serial log: $log; exit status $status" >&2
+    exit "$status"
+fi

@@ -34,8 +34,13 @@ after the run's last line (`init exited`, `[KTEST] N passed`) QEMU has
 30 s to power off.
 
 Output: one line `PASS NAME (12.3s)` or `FAIL NAME (12.3s): reason`,
-followed on failure by the last 60 lines of the serial log. Exit status 0
-on PASS, 1 on FAIL, 2 on a usage or setup error.
+followed on failure by the last 60 lines of the serial log and the path of
+the whole log. build/test/NAME.log always holds the complete serial output
+of the run, byte for byte (GRUB's and the firmware's escape codes
+included), after a `# ` header with the QEMU command line and followed by a
+`# ` trailer with QEMU's exit status and the verdict. Exit status 0 on
+PASS, 1 on FAIL, 2 on a usage or setup error. SIGTERM, SIGHUP or Ctrl-C
+stop QEMU (it runs in a session of its own) and make the run a FAIL.
 """
 
 import argparse
@@ -65,7 +70,9 @@ GRACE_SECONDS = 2.0  # after a fatal marker: let the report reach the log
 FAIL_GRACE_SECONDS = 60.0  # after a FAILED line: time left to finish
 END_GRACE_SECONDS = 30.0  # after the run's last line: time to power off
 TAIL_LINES = 60
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>]")
+# Terminal escapes: CSI (with the private `=`/`>`/`?` forms OVMF and GRUB
+# send, e.g. ESC[=3h), charset selection, keypad modes.
+ANSI = re.compile(r"\x1b\[[0-9;?=>]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>]")
 
 
 def parse_args(argv):
@@ -183,11 +190,22 @@ class Judge:
         return why
 
 
+class Interrupted(Exception):
+    """SIGTERM/SIGHUP (run_all.sh stopping its tests) or Ctrl-C."""
+
+
+def on_signal(signum, _frame):
+    raise Interrupted(signal.Signals(signum).name)
+
+
 def pump(stream, log, lines):
     """Reader thread: copies raw output to the log, queues cleaned lines."""
     for raw in iter(stream.readline, b""):
-        log.write(raw)
-        log.flush()
+        try:
+            log.write(raw)
+            log.flush()
+        except ValueError:  # the log was closed: the run is over
+            break
         text = ANSI.sub("", raw.decode("utf-8", "replace")).replace("\r", "")
         lines.put(text.rstrip("\n"))
     lines.put(None)
@@ -220,46 +238,60 @@ def run(args):
 
     start = time.monotonic()
     deadline = start + args.timeout
-    timed_out = False
     with open(log_path, "wb") as log:
         log.write(f"# {' '.join(cmd)}\n# cmdline: {args.cmdline}\n".encode())
+        log.flush()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-        lines = queue.Queue()
-        reader = threading.Thread(target=pump, args=(proc.stdout, log, lines), daemon=True)
-        reader.start()
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = not (judge.fatal_line or judge.end_line or judge.certain())
-                break
-            try:
-                line = lines.get(timeout=left)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            limit = judge.feed(line)
-            if limit is not None:
-                deadline = min(deadline, time.monotonic() + limit)
-        if judge.fatal_line and args.expect_panic and not timed_out:
-            rc = wait_exit(proc)  # the panic handler exits QEMU itself
-        elif timed_out or judge.fatal_line:
-            rc = proc.poll()  # it may have exited by itself (a panic: 3)
+        try:
+            why, rc, timed_out = follow(args, judge, proc, log, deadline)
+        except BaseException as e:
             stop(proc)
-        elif proc.poll() is None and time.monotonic() >= deadline:
-            stop(proc)  # the run ended but QEMU did not power off in time
-            rc = None
-        else:
-            rc = wait_exit(proc)
-        reader.join(timeout=5)
+            log.write(f"\n# interrupted ({e or type(e).__name__}): QEMU killed\n".encode())
+            raise
+        log.write(f"\n# QEMU exit status: {rc}; verdict: {'; '.join(why) or 'PASS'}\n".encode())
     seconds = time.monotonic() - start
+    return why, seconds, log_path
+
+
+def follow(args, judge, proc, log, deadline):
+    """Judges the serial output of a running QEMU until the verdict is in;
+    returns (reasons, QEMU's exit status, timed out)."""
+    timed_out = False
+    lines = queue.Queue()
+    reader = threading.Thread(target=pump, args=(proc.stdout, log, lines), daemon=True)
+    reader.start()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            timed_out = not (judge.fatal_line or judge.end_line or judge.certain())
+            break
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            continue
+        if line is None:
+            break
+        limit = judge.feed(line)
+        if limit is not None:
+            deadline = min(deadline, time.monotonic() + limit)
+    if judge.fatal_line and args.expect_panic and not timed_out:
+        rc = wait_exit(proc)  # the panic handler exits QEMU itself
+    elif timed_out or judge.fatal_line:
+        rc = proc.poll()  # it may have exited by itself (a panic: 3)
+        stop(proc)
+    elif proc.poll() is None and time.monotonic() >= deadline:
+        stop(proc)  # the run ended but QEMU did not power off in time
+        rc = None
+    else:
+        rc = wait_exit(proc)
+    reader.join(timeout=5)
     if args.expect_panic:
-        return panic_reasons(judge, rc, timed_out, args.timeout), seconds, log_path
+        return panic_reasons(judge, rc, timed_out, args.timeout), rc, timed_out
     why = judge.reasons(rc, timed_out, args.timeout)
     if rc is None and not (timed_out or judge.fatal_line):
         why.append("QEMU did not exit after the power-off line (ACPI power-off broken?)")
-    return why, seconds, log_path
+    return why, rc, timed_out
 
 
 def panic_reasons(judge, rc, timed_out, timeout):
@@ -293,21 +325,31 @@ def tail(path, n):
 
 def main(argv):
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under `| head`
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, on_signal)
     args = parse_args(argv)
     TEST_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = TEST_DIR / f"{args.name}.log"
+    start = time.monotonic()
     try:
         why, seconds, log_path = run(args)
+    except Interrupted as e:
+        why, seconds = [f"interrupted by {e}"], time.monotonic() - start
     except (RuntimeError, OSError) as e:
         print(f"FAIL {args.name} (0.0s): setup: {e}")
         return 2
     if not why:
         print(f"PASS {args.name} ({seconds:.1f}s)")
         return 0
+    rel = log_path.relative_to(ROOT)
     print(f"FAIL {args.name} ({seconds:.1f}s): {'; '.join(why)}")
-    print(f"---- last {TAIL_LINES} lines of {log_path.relative_to(ROOT)} ----")
-    for line in tail(log_path, TAIL_LINES):
-        print(f"  | {line}")
-    print("----")
+    if log_path.is_file():
+        print(f"---- last {TAIL_LINES} lines of {rel} ----")
+        for line in tail(log_path, TAIL_LINES):
+            print(f"  | {line}")
+        print(f"---- whole serial log: {rel}")
     return 1
 
 
