@@ -144,6 +144,10 @@ hadd unit-harness       'python3 -m unittest discover -s tools/testing -p test_q
 hadd unit-check-programs 'python3 -m unittest discover -s tools/testing -p test_check_programs.py'
 hadd unit-test-matrix   'python3 -m unittest discover -s tools/testing -p test_matrix_doc.py'
 hadd unit-bench-report  'python3 tools/bench/test_report.py'
+hadd unit-mkcpio        'python3 tools/initramfs/test_mkcpio.py'
+hadd unit-oracle-extract 'python3 tools/oracle/test_extract.py'
+hadd lint-layers        'python3 tools/layers.py --check'
+hadd lint-clippy        '(cd crates && cargo clippy --release --all-targets -- -D warnings) && (cd kernel && cargo clippy --release -- -D warnings) && (cd userspace && cargo clippy --release -- -D warnings)'
 
 if [ "$list" = 1 ]; then
     printf '%s\n' "${host_tests[@]}" "${tests[@]}"
