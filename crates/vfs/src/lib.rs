@@ -7,7 +7,10 @@
 //!   link counts and timestamps).
 //! * [`MountTable`]: which filesystem is mounted on which directory.
 //! * [`Resolver`] (in `path`): Linux path resolution over a mount table
-//!   (`resolve`, `resolve_parent`, `getcwd`).
+//!   (`resolve`, `resolve_parent`, `getcwd`), and on it whole path
+//!   operations with Linux's above-the-filesystem checks (`mkdir`,
+//!   `mknod`, `symlink`, `link`, `unlink`, `rmdir`, `rename`,
+//!   `open_create`).
 //! * [`unpack_cpio`]: fills a filesystem from an initramfs ("newc") image
 //!   as Linux's `init/initramfs.c` does.
 //! * The value types (`types`): [`Stat`], [`FileType`], [`DirEntry`],
@@ -45,12 +48,14 @@ extern crate alloc;
 pub mod cpio;
 mod fs;
 pub mod mount;
+mod ops;
 pub mod path;
 pub mod tmpfs;
 pub mod types;
 
 pub use cpio::{unpack_cpio, UnpackStats};
 pub use fs::{Filesystem, Result};
+pub use ops::CreateFlags;
 pub use mount::{FsId, Location, Mount, MountId, MountTable};
 pub use path::{Filesystems, Last, Parent, Resolver, Single};
 pub use tmpfs::Tmpfs;
