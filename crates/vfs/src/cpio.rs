@@ -34,8 +34,10 @@
 
 use crate::mount::{Location, MountTable};
 use crate::path::{Last, Parent, Resolver, Single};
-use crate::types::{makedev, Cred, SetAttr, Timespec, PATH_MAX, S_IFBLK, S_IFCHR, S_IFDIR,
-    S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK};
+use crate::types::{
+    makedev, Cred, SetAttr, Timespec, PATH_MAX, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK,
+    S_IFMT, S_IFREG, S_IFSOCK,
+};
 use crate::{Filesystem, Result};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -114,7 +116,12 @@ fn header_of(archive: &[u8], entry: &Entry) -> Header {
             .iter()
             .fold(0u32, |v, &d| v << 4 | (d as char).to_digit(16).unwrap_or(0))
     };
-    Header { devmajor: field(7), devminor: field(8), rdevmajor: field(9), rdevminor: field(10) }
+    Header {
+        devmajor: field(7),
+        devminor: field(8),
+        rdevmajor: field(9),
+        rdevminor: field(10),
+    }
 }
 
 struct Unpacker<'a> {
@@ -133,7 +140,11 @@ impl Unpacker<'_> {
     /// Runs `f` with a resolver over the single filesystem.
     fn with<R>(&mut self, f: impl FnOnce(&mut Resolver<'_, Single<'_>>) -> Result<R>) -> Result<R> {
         let mut single = Single(&mut *self.fs);
-        let mut resolver = Resolver { mounts: &self.mounts, fss: &mut single, root: self.root };
+        let mut resolver = Resolver {
+            mounts: &self.mounts,
+            fss: &mut single,
+            root: self.root,
+        };
         f(&mut resolver)
     }
 
@@ -170,7 +181,9 @@ impl Unpacker<'_> {
             let root = self.root;
             if let Ok(parent) = self.with(|r| r.resolve_parent(root, prefix)) {
                 if let Last::Normal(dir_name) = &parent.last {
-                    let _ = self.fs.mkdir(parent.dir.ino, dir_name, 0o755, Cred::ROOT, self.now);
+                    let _ = self
+                        .fs
+                        .mkdir(parent.dir.ino, dir_name, 0o755, Cred::ROOT, self.now);
                 }
             }
         }
@@ -211,8 +224,14 @@ impl Unpacker<'_> {
                     Err(Errno::ENOENT) => {
                         let parent = self.parent(name)?;
                         let file = parent.name_for_create()?;
-                        self.fs.create(parent.dir.ino, file, S_IFREG | (e.mode & 0o7777), 0,
-                            Cred::ROOT, now)?
+                        self.fs.create(
+                            parent.dir.ino,
+                            file,
+                            S_IFREG | (e.mode & 0o7777),
+                            0,
+                            Cred::ROOT,
+                            now,
+                        )?
                     }
                     Err(err) => return Err(err),
                 };
@@ -226,13 +245,24 @@ impl Unpacker<'_> {
             S_IFDIR => {
                 let parent = self.parent(name)?;
                 if let Last::Normal(dir_name) = &parent.last {
-                    match self.fs.mkdir(parent.dir.ino, dir_name, e.mode, Cred::ROOT, now) {
+                    match self
+                        .fs
+                        .mkdir(parent.dir.ino, dir_name, e.mode, Cred::ROOT, now)
+                    {
                         Ok(_) | Err(Errno::EEXIST) => {}
                         Err(err) => return Err(err),
                     }
                 }
                 let loc = self.lookup(name, true)?;
-                self.fs.setattr(loc.ino, &SetAttr { atime: None, mtime: None, ..attr }, now)?;
+                self.fs.setattr(
+                    loc.ino,
+                    &SetAttr {
+                        atime: None,
+                        mtime: None,
+                        ..attr
+                    },
+                    now,
+                )?;
                 self.dirs.push((name.to_vec(), e.mtime));
             }
             _ => {
@@ -243,7 +273,10 @@ impl Unpacker<'_> {
                 let rdev = makedev(h.rdevmajor & 0xfff, h.rdevminor & 0xf_ffff);
                 let parent = self.parent(name)?;
                 let node = parent.name_for_create()?;
-                let ino = match self.fs.create(parent.dir.ino, node, e.mode, rdev, Cred::ROOT, now) {
+                let ino = match self
+                    .fs
+                    .create(parent.dir.ino, node, e.mode, rdev, Cred::ROOT, now)
+                {
                     Ok(ino) => ino,
                     Err(Errno::EEXIST) => self.lookup(name, false)?.ino,
                     Err(err) => return Err(err),
@@ -262,22 +295,33 @@ impl Unpacker<'_> {
         let target = e.data.split(|&b| b == 0).next().unwrap_or_default();
         let parent = self.parent(name)?;
         let link = parent.name_for_create()?;
-        let ino = self.fs.symlink(parent.dir.ino, link, target, Cred::ROOT, self.now)?;
-        self.fs.setattr(ino, &SetAttr { mode: None, ..attr }, self.now)?;
+        let ino = self
+            .fs
+            .symlink(parent.dir.ino, link, target, Cred::ROOT, self.now)?;
+        self.fs
+            .setattr(ino, &SetAttr { mode: None, ..attr }, self.now)?;
         Ok(())
     }
 
     /// Linux's `clean_path`: removes what is at `name` if its file type
     /// differs from `mode`'s (always, for `mode` 0).
     fn clean_path(&mut self, name: &[u8], mode: u32) {
-        let Ok(loc) = self.lookup(name, false) else { return };
-        let Ok(stat) = self.fs.getattr(loc.ino) else { return };
+        let Ok(loc) = self.lookup(name, false) else {
+            return;
+        };
+        let Ok(stat) = self.fs.getattr(loc.ino) else {
+            return;
+        };
         if (stat.mode ^ mode) & S_IFMT == 0 {
             return;
         }
         let root = self.root;
-        let Ok(parent) = self.with(|r| r.resolve_parent(root, name)) else { return };
-        let Last::Normal(last) = &parent.last else { return };
+        let Ok(parent) = self.with(|r| r.resolve_parent(root, name)) else {
+            return;
+        };
+        let Last::Normal(last) = &parent.last else {
+            return;
+        };
         let _ = if stat.mode & S_IFMT == S_IFDIR {
             self.fs.rmdir(parent.dir.ino, last, self.now)
         } else {
@@ -309,7 +353,11 @@ impl Unpacker<'_> {
     fn set_times(&mut self, name: &[u8], mtime: u32, follow: bool) -> Result<()> {
         let loc = self.lookup(name, follow)?;
         let time = Some(Timespec::from_secs(mtime.into()));
-        let attr = SetAttr { atime: time, mtime: time, ..SetAttr::default() };
+        let attr = SetAttr {
+            atime: time,
+            mtime: time,
+            ..SetAttr::default()
+        };
         self.fs.setattr(loc.ino, &attr, self.now).map(|_| ())
     }
 }

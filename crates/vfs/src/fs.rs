@@ -52,18 +52,32 @@ pub trait Filesystem {
     /// permissions `mode & 0o7777`, linked as `dir/name`. `rdev` is kept for
     /// device nodes only. Errors: `EEXIST` (the name exists, including `.`
     /// and `..`), `ENOENT` (`dir` removed), `ENOTDIR`, `ENAMETOOLONG`.
-    fn create(&mut self, dir: Ino, name: &[u8], mode: u32, rdev: u64, cred: Cred, now: Timespec)
-        -> Result<Ino>;
+    fn create(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        mode: u32,
+        rdev: u64,
+        cred: Cred,
+        now: Timespec,
+    ) -> Result<Ino>;
 
     /// `mkdir`: a new, empty directory with permissions `mode & 0o1777`
     /// (set-ID bits are dropped, as `vfs_mkdir` does). Errors as `create`.
-    fn mkdir(&mut self, dir: Ino, name: &[u8], mode: u32, cred: Cred, now: Timespec) -> Result<Ino>;
+    fn mkdir(&mut self, dir: Ino, name: &[u8], mode: u32, cred: Cred, now: Timespec)
+        -> Result<Ino>;
 
     /// `symlink`: a new symbolic link to `target` (mode `0o777`). Errors as
     /// `create`, plus `ENOENT` for an empty target and `ENAMETOOLONG` for a
     /// target of 4096 bytes or more.
-    fn symlink(&mut self, dir: Ino, name: &[u8], target: &[u8], cred: Cred, now: Timespec)
-        -> Result<Ino>;
+    fn symlink(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        target: &[u8],
+        cred: Cred,
+        now: Timespec,
+    ) -> Result<Ino>;
 
     /// A name under which `ino` appears in directory `dir` (not `.` or
     /// `..`), for `getcwd`; changes no timestamps. `ENOENT` if none.
@@ -95,8 +109,14 @@ pub trait Filesystem {
     /// is an ancestor of the source, or a non-empty directory), `ENOTDIR`
     /// (directory over non-directory), `EISDIR` (non-directory over
     /// directory), `ENAMETOOLONG`.
-    fn rename(&mut self, old_dir: Ino, old_name: &[u8], new_dir: Ino, new_name: &[u8], now: Timespec)
-        -> Result<()>;
+    fn rename(
+        &mut self,
+        old_dir: Ino,
+        old_name: &[u8],
+        new_dir: Ino,
+        new_name: &[u8],
+        now: Timespec,
+    ) -> Result<()>;
 
     /// Reads from a regular file at `offset` into `buf`; returns the bytes
     /// read (0 at or past the end). Holes read as zeros. Updates atime by

@@ -60,18 +60,31 @@ pub struct MountTable {
 impl MountTable {
     /// A table whose root mount (id 0) shows directory `root` of `fs`.
     pub fn new(fs: FsId, root: Ino) -> Self {
-        let root = Mount { fs, root, mountpoint: None };
-        MountTable { mounts: alloc::vec![Some(root)], covers: BTreeMap::new() }
+        let root = Mount {
+            fs,
+            root,
+            mountpoint: None,
+        };
+        MountTable {
+            mounts: alloc::vec![Some(root)],
+            covers: BTreeMap::new(),
+        }
     }
 
     /// The root of the root mount: `/` for a process that has not chrooted.
     pub fn root(&self) -> Location {
-        Location { mount: 0, ino: self.mounts[0].map_or(0, |m| m.root) }
+        Location {
+            mount: 0,
+            ino: self.mounts[0].map_or(0, |m| m.root),
+        }
     }
 
     /// The live mount `id`.
     pub fn get(&self, id: MountId) -> Result<&Mount> {
-        self.mounts.get(id).and_then(Option::as_ref).ok_or(Errno::EINVAL)
+        self.mounts
+            .get(id)
+            .and_then(Option::as_ref)
+            .ok_or(Errno::EINVAL)
     }
 
     /// The filesystem a location lives on.
@@ -81,7 +94,10 @@ impl MountTable {
 
     /// The root location of mount `id`.
     pub fn mount_root(&self, id: MountId) -> Result<Location> {
-        Ok(Location { mount: id, ino: self.get(id)?.root })
+        Ok(Location {
+            mount: id,
+            ino: self.get(id)?.root,
+        })
     }
 
     /// The mount directly on `loc`, if any.
@@ -114,7 +130,11 @@ impl MountTable {
         self.get(at.mount)?;
         let at = self.cross_down(at);
         let id = self.mounts.len();
-        self.mounts.push(Some(Mount { fs, root, mountpoint: Some(at) }));
+        self.mounts.push(Some(Mount {
+            fs,
+            root,
+            mountpoint: Some(at),
+        }));
         self.covers.insert(at, id);
         Ok(id)
     }

@@ -32,7 +32,10 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
     /// The entry `dir/name` without crossing into a mount on it.
     fn entry(&mut self, dir: Location, name: &[u8]) -> Result<Location> {
         let ino = self.with_fs(dir, |fs| fs.lookup(dir.ino, name))?;
-        Ok(Location { mount: dir.mount, ino })
+        Ok(Location {
+            mount: dir.mount,
+            ino,
+        })
     }
 
     /// For calls that create a non-directory name (`filename_create`
@@ -49,37 +52,74 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
     }
 
     /// `mkdir(path, mode)`; returns the new directory.
-    pub fn mkdir(&mut self, start: Location, path: &[u8], mode: u32, cred: Cred, now: Timespec)
-        -> Result<Location> {
+    pub fn mkdir(
+        &mut self,
+        start: Location,
+        path: &[u8],
+        mode: u32,
+        cred: Cred,
+        now: Timespec,
+    ) -> Result<Location> {
         let p = self.resolve_parent(start, path)?;
         let name = p.name_for_create()?;
         let ino = self.with_fs(p.dir, |fs| fs.mkdir(p.dir.ino, name, mode, cred, now))?;
-        Ok(Location { mount: p.dir.mount, ino })
+        Ok(Location {
+            mount: p.dir.mount,
+            ino,
+        })
     }
 
     /// `mknod(path, mode, rdev)` (also makes regular files for type 0).
-    pub fn mknod(&mut self, start: Location, path: &[u8], mode: u32, rdev: u64, cred: Cred,
-        now: Timespec) -> Result<Location> {
+    pub fn mknod(
+        &mut self,
+        start: Location,
+        path: &[u8],
+        mode: u32,
+        rdev: u64,
+        cred: Cred,
+        now: Timespec,
+    ) -> Result<Location> {
         let p = self.resolve_parent(start, path)?;
         self.check_absent(&p)?;
         let name = p.name_for_create()?;
-        let ino = self.with_fs(p.dir, |fs| fs.create(p.dir.ino, name, mode, rdev, cred, now))?;
-        Ok(Location { mount: p.dir.mount, ino })
+        let ino = self.with_fs(p.dir, |fs| {
+            fs.create(p.dir.ino, name, mode, rdev, cred, now)
+        })?;
+        Ok(Location {
+            mount: p.dir.mount,
+            ino,
+        })
     }
 
     /// `symlink(target, path)`.
-    pub fn symlink(&mut self, target: &[u8], start: Location, path: &[u8], cred: Cred,
-        now: Timespec) -> Result<Location> {
+    pub fn symlink(
+        &mut self,
+        target: &[u8],
+        start: Location,
+        path: &[u8],
+        cred: Cred,
+        now: Timespec,
+    ) -> Result<Location> {
         let p = self.resolve_parent(start, path)?;
         self.check_absent(&p)?;
         let name = p.name_for_create()?;
         let ino = self.with_fs(p.dir, |fs| fs.symlink(p.dir.ino, name, target, cred, now))?;
-        Ok(Location { mount: p.dir.mount, ino })
+        Ok(Location {
+            mount: p.dir.mount,
+            ino,
+        })
     }
 
     /// `linkat(old, new, follow ? AT_SYMLINK_FOLLOW : 0)`.
-    pub fn link(&mut self, old_start: Location, old_path: &[u8], follow: bool, new_start: Location,
-        new_path: &[u8], now: Timespec) -> Result<()> {
+    pub fn link(
+        &mut self,
+        old_start: Location,
+        old_path: &[u8],
+        follow: bool,
+        new_start: Location,
+        new_path: &[u8],
+        now: Timespec,
+    ) -> Result<()> {
         let old = self.resolve(old_start, old_path, follow)?;
         let p = self.resolve_parent(new_start, new_path)?;
         self.check_absent(&p)?;
@@ -124,8 +164,14 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
 
     /// `rename(old, new)`. A mount point as either name is `EBUSY` (after
     /// the type checks; the subtree checks are then skipped).
-    pub fn rename(&mut self, old_start: Location, old_path: &[u8], new_start: Location,
-        new_path: &[u8], now: Timespec) -> Result<()> {
+    pub fn rename(
+        &mut self,
+        old_start: Location,
+        old_path: &[u8],
+        new_start: Location,
+        new_path: &[u8],
+        now: Timespec,
+    ) -> Result<()> {
         let op = self.resolve_parent(old_start, old_path)?;
         let np = self.resolve_parent(new_start, new_path)?;
         if op.dir.mount != np.dir.mount {
@@ -157,7 +203,9 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
             }
             return Err(Errno::EBUSY);
         }
-        self.with_fs(op.dir, |fs| fs.rename(op.dir.ino, old_name, np.dir.ino, new_name, now))
+        self.with_fs(op.dir, |fs| {
+            fs.rename(op.dir.ino, old_name, np.dir.ino, new_name, now)
+        })
     }
 
     /// The lookup-or-create step of `open(path, O_CREAT | ...)`: returns
@@ -165,8 +213,15 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
     /// permissions `mode`). An existing final symlink is followed (and a
     /// dangling one's target created) unless `excl` (`EEXIST`) or
     /// `nofollow` (`ELOOP`). `EISDIR` for a directory or a trailing slash.
-    pub fn open_create(&mut self, start: Location, path: &[u8], mode: u32, flags: CreateFlags,
-        cred: Cred, now: Timespec) -> Result<(Location, bool)> {
+    pub fn open_create(
+        &mut self,
+        start: Location,
+        path: &[u8],
+        mode: u32,
+        flags: CreateFlags,
+        cred: Cred,
+        now: Timespec,
+    ) -> Result<(Location, bool)> {
         let mut links = 0;
         let mut start = start;
         let mut path = path.to_vec();
@@ -174,7 +229,11 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
             let p = self.resolve_parent_counting(start, &path, &mut links)?;
             let Ok(name) = p.name_for_create() else {
                 // ".", ".." or "/": an existing directory.
-                return Err(if flags.excl { Errno::EEXIST } else { Errno::EISDIR });
+                return Err(if flags.excl {
+                    Errno::EEXIST
+                } else {
+                    Errno::EISDIR
+                });
             };
             if p.trailing_slash {
                 return Err(Errno::EISDIR);
@@ -185,7 +244,13 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
                     let mode = crate::types::S_IFREG | (mode & 0o7777);
                     let ino =
                         self.with_fs(p.dir, |fs| fs.create(p.dir.ino, name, mode, 0, cred, now))?;
-                    return Ok((Location { mount: p.dir.mount, ino }, true));
+                    return Ok((
+                        Location {
+                            mount: p.dir.mount,
+                            ino,
+                        },
+                        true,
+                    ));
                 }
                 Err(err) => return Err(err),
             };

@@ -38,8 +38,11 @@ use mello_abi::Errno;
 /// runs `f`, and releases the lock.
 pub trait Filesystems {
     /// Runs `f` on filesystem `fs` (`ENODEV` if there is none).
-    fn with_fs<R>(&mut self, fs: FsId, f: impl FnOnce(&mut dyn Filesystem) -> Result<R>)
-        -> Result<R>;
+    fn with_fs<R>(
+        &mut self,
+        fs: FsId,
+        f: impl FnOnce(&mut dyn Filesystem) -> Result<R>,
+    ) -> Result<R>;
 
     /// Called before looking anything up in directory `dir` (attributes
     /// `stat`): the place for the kernel's search-permission check
@@ -50,15 +53,21 @@ pub trait Filesystems {
 }
 
 impl Filesystems for [Box<dyn Filesystem>] {
-    fn with_fs<R>(&mut self, fs: FsId, f: impl FnOnce(&mut dyn Filesystem) -> Result<R>)
-        -> Result<R> {
+    fn with_fs<R>(
+        &mut self,
+        fs: FsId,
+        f: impl FnOnce(&mut dyn Filesystem) -> Result<R>,
+    ) -> Result<R> {
         f(self.get_mut(fs).ok_or(Errno::ENODEV)?.as_mut())
     }
 }
 
 impl Filesystems for Vec<Box<dyn Filesystem>> {
-    fn with_fs<R>(&mut self, fs: FsId, f: impl FnOnce(&mut dyn Filesystem) -> Result<R>)
-        -> Result<R> {
+    fn with_fs<R>(
+        &mut self,
+        fs: FsId,
+        f: impl FnOnce(&mut dyn Filesystem) -> Result<R>,
+    ) -> Result<R> {
         self.as_mut_slice().with_fs(fs, f)
     }
 }
@@ -68,8 +77,11 @@ impl Filesystems for Vec<Box<dyn Filesystem>> {
 pub struct Single<'a>(pub &'a mut dyn Filesystem);
 
 impl Filesystems for Single<'_> {
-    fn with_fs<R>(&mut self, _fs: FsId, f: impl FnOnce(&mut dyn Filesystem) -> Result<R>)
-        -> Result<R> {
+    fn with_fs<R>(
+        &mut self,
+        _fs: FsId,
+        f: impl FnOnce(&mut dyn Filesystem) -> Result<R>,
+    ) -> Result<R> {
         f(&mut *self.0)
     }
 }
@@ -157,8 +169,11 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
     }
 
     /// Runs `f` on the filesystem holding `loc`.
-    pub fn with_fs<R>(&mut self, loc: Location, f: impl FnOnce(&mut dyn Filesystem) -> Result<R>)
-        -> Result<R> {
+    pub fn with_fs<R>(
+        &mut self,
+        loc: Location,
+        f: impl FnOnce(&mut dyn Filesystem) -> Result<R>,
+    ) -> Result<R> {
         let fs = self.mounts.fs_of(loc)?;
         self.fss.with_fs(fs, f)
     }
@@ -177,8 +192,13 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
 
     /// [`resolve`](Self::resolve), adding to a symlink count kept by the
     /// caller across several steps of one operation (`open(O_CREAT)`).
-    pub(crate) fn resolve_counting(&mut self, start: Location, path: &[u8], follow: bool,
-        links: &mut usize) -> Result<Location> {
+    pub(crate) fn resolve_counting(
+        &mut self,
+        start: Location,
+        path: &[u8],
+        follow: bool,
+        links: &mut usize,
+    ) -> Result<Location> {
         match self.walk(start, path, Some(follow), links)? {
             Walked::At(loc) => Ok(loc),
             Walked::Parent(_) => unreachable!("walk returns At unless asked for a parent"),
@@ -192,8 +212,12 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
         self.resolve_parent_counting(start, path, &mut links)
     }
 
-    pub(crate) fn resolve_parent_counting(&mut self, start: Location, path: &[u8],
-        links: &mut usize) -> Result<Parent> {
+    pub(crate) fn resolve_parent_counting(
+        &mut self,
+        start: Location,
+        path: &[u8],
+        links: &mut usize,
+    ) -> Result<Parent> {
         match self.walk(start, path, None, links)? {
             Walked::Parent(parent) => Ok(parent),
             Walked::At(_) => unreachable!("walk returns Parent when asked for one"),
@@ -202,8 +226,13 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
 
     /// The walk behind both `resolve` (`follow` is `Some`) and
     /// `resolve_parent` (`follow` is `None`).
-    fn walk(&mut self, start: Location, path: &[u8], follow: Option<bool>, links: &mut usize)
-        -> Result<Walked> {
+    fn walk(
+        &mut self,
+        start: Location,
+        path: &[u8],
+        follow: Option<bool>,
+        links: &mut usize,
+    ) -> Result<Walked> {
         if path.is_empty() {
             return Err(Errno::ENOENT);
         }
@@ -225,10 +254,17 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
                 }
                 return Ok(match follow {
                     Some(_) => Walked::At(cur),
-                    None => Walked::Parent(Parent { dir: cur, last: Last::Root, trailing_slash: true }),
+                    None => Walked::Parent(Parent {
+                        dir: cur,
+                        last: Last::Root,
+                        trailing_slash: true,
+                    }),
                 });
             }
-            let end = buf[pos..].iter().position(|&b| b == b'/').map_or(buf.len(), |n| pos + n);
+            let end = buf[pos..]
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(buf.len(), |n| pos + n);
             let mut after = end;
             while buf.get(after) == Some(&b'/') {
                 after += 1;
@@ -253,7 +289,11 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
                         b".." => Last::DotDot,
                         name => Last::Normal(name.to_vec()),
                     };
-                    let parent = Parent { dir: cur, last, trailing_slash: trailing };
+                    let parent = Parent {
+                        dir: cur,
+                        last,
+                        trailing_slash: trailing,
+                    };
                     return Ok(Walked::Parent(parent));
                 }
             };
@@ -297,7 +337,10 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
     /// `dir/name` for an ordinary name, crossing into any mount on it.
     fn child(&mut self, dir: Location, name: &[u8]) -> Result<Location> {
         let ino: Ino = self.with_fs(dir, |fs| fs.lookup(dir.ino, name))?;
-        Ok(self.mounts.cross_down(Location { mount: dir.mount, ino }))
+        Ok(self.mounts.cross_down(Location {
+            mount: dir.mount,
+            ino,
+        }))
     }
 
     /// `dir/..`: stays at the process root; at a mount root, first climbs
@@ -315,50 +358,9 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
             }
         }
         let ino = self.with_fs(dir, |fs| fs.lookup(dir.ino, b".."))?;
-        Ok(self.mounts.cross_down(Location { mount: dir.mount, ino }))
-    }
-
-    /// The absolute path of directory `loc`, as `getcwd` reports it:
-    /// walks `..` up to the process root, through mount points. `ENOENT`
-    /// if the directory has been removed; prefixed with `(unreachable)` if
-    /// it is not below the process root (as Linux does).
-    pub fn getcwd(&mut self, loc: Location) -> Result<Vec<u8>> {
-        if self.stat(loc)?.nlink == 0 {
-            return Err(Errno::ENOENT);
-        }
-        let mut names: Vec<Vec<u8>> = Vec::new();
-        let mut cur = loc;
-        let mut reachable = true;
-        while cur != self.root {
-            let mount = self.mounts.get(cur.mount)?;
-            if cur.ino == mount.root {
-                match mount.mountpoint {
-                    Some(mountpoint) => {
-                        cur = mountpoint;
-                        continue;
-                    }
-                    None => {
-                        reachable = false;
-                        break;
-                    }
-                }
-            }
-            let ino = cur.ino;
-            let (parent, name) = self.with_fs(cur, |fs| {
-                let parent = fs.lookup(ino, b"..")?;
-                Ok((parent, fs.name_of(parent, ino)?))
-            })?;
-            names.push(name);
-            cur = Location { mount: cur.mount, ino: parent };
-        }
-        let mut path: Vec<u8> = if reachable { Vec::new() } else { b"(unreachable)".to_vec() };
-        for name in names.iter().rev() {
-            path.push(b'/');
-            path.extend_from_slice(name);
-        }
-        if names.is_empty() {
-            path.push(b'/');
-        }
-        Ok(path)
+        Ok(self.mounts.cross_down(Location {
+            mount: dir.mount,
+            ino,
+        }))
     }
 }

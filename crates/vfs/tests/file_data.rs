@@ -12,7 +12,9 @@ const P: u64 = PAGE_SIZE as u64;
 
 fn setup() -> (Tmpfs, Ino) {
     let mut fs = Tmpfs::new(1, 0o755, Cred::ROOT, t(1));
-    let f = fs.create(ROOT_INO, b"f", S_IFREG | 0o644, 0, Cred::ROOT, t(1)).unwrap();
+    let f = fs
+        .create(ROOT_INO, b"f", S_IFREG | 0o644, 0, Cred::ROOT, t(1))
+        .unwrap();
     (fs, f)
 }
 
@@ -80,7 +82,11 @@ fn truncate_down_frees_pages_and_zeroes_tail() {
     // Growing again shows zeros where the old data was cut off.
     fs.truncate(f, 3 * P, t(4)).unwrap();
     let st = fs.getattr(f).unwrap();
-    assert_eq!((st.size, st.blocks), (3 * P, 16), "growing allocates nothing");
+    assert_eq!(
+        (st.size, st.blocks),
+        (3 * P, 16),
+        "growing allocates nothing"
+    );
     let tail = read_at(&mut fs, f, P + 10, (2 * P - 10) as usize);
     assert!(tail.iter().all(|&b| b == 0));
     fs.truncate(f, 0, t(5)).unwrap();
@@ -114,7 +120,11 @@ fn size_limits() {
     let (mut fs, f) = setup();
     assert_eq!(fs.truncate(f, MAX_FILE_SIZE + 1, t(2)), Err(EFBIG));
     assert_eq!(fs.write(f, MAX_FILE_SIZE, b"x", t(2)), Err(EFBIG));
-    assert_eq!(fs.write(f, MAX_FILE_SIZE - 2, b"xyz", t(2)), Ok(2), "short write at the limit");
+    assert_eq!(
+        fs.write(f, MAX_FILE_SIZE - 2, b"xyz", t(2)),
+        Ok(2),
+        "short write at the limit"
+    );
     assert_eq!(fs.getattr(f).unwrap().size, MAX_FILE_SIZE);
 }
 

@@ -27,7 +27,13 @@ fn lookup_crosses_into_a_mount_and_dotdot_back_out() {
     assert!(w.mounts.is_mountpoint(covered));
     assert_eq!(w.mounts.covering(covered), Some(id));
     let mnt = w.lookup("/mnt").unwrap();
-    assert_eq!(mnt, Location { mount: id, ino: w.fss[fs].root() });
+    assert_eq!(
+        mnt,
+        Location {
+            mount: id,
+            ino: w.fss[fs].root()
+        }
+    );
     assert_eq!(w.stat("/mnt").unwrap().mode & 0o7777, 0o1777);
     assert_eq!(w.lookup("/mnt/hidden"), Err(ENOENT), "covered");
     w.mkdir("/mnt/sub").unwrap();
@@ -38,7 +44,10 @@ fn lookup_crosses_into_a_mount_and_dotdot_back_out() {
     assert_eq!(w.lookup("/mnt/sub/../.."), Ok(w.root()));
     assert_eq!(w.lookup("/mnt/../a/b"), w.lookup("/a/b"));
     assert_eq!(w.r().resolve(mnt, b"..", true), Ok(w.root()));
-    assert_eq!(w.r().resolve(mnt, b"../mnt/sub", true), w.lookup("/mnt/sub"));
+    assert_eq!(
+        w.r().resolve(mnt, b"../mnt/sub", true),
+        w.lookup("/mnt/sub")
+    );
     // The mounted filesystem's own root has ".." = itself at the fs level.
     let root_ino = w.fss[fs].root();
     assert_eq!(w.fss[fs].lookup(root_ino, b".."), Ok(root_ino));
@@ -51,10 +60,22 @@ fn symlinks_inside_a_mount() {
     w.mount("/mnt", fs);
     w.symlink("/a/b", "/mnt/abs").unwrap();
     w.symlink("../a", "/mnt/rel").unwrap();
-    assert_eq!(w.lookup("/mnt/abs"), w.lookup("/a/b"), "absolute: from the global root");
-    assert_eq!(w.lookup("/mnt/rel/b"), w.lookup("/a/b"), "relative `..` leaves the mount");
+    assert_eq!(
+        w.lookup("/mnt/abs"),
+        w.lookup("/a/b"),
+        "absolute: from the global root"
+    );
+    assert_eq!(
+        w.lookup("/mnt/rel/b"),
+        w.lookup("/a/b"),
+        "relative `..` leaves the mount"
+    );
     w.symlink("/mnt", "/a/tomnt").unwrap();
-    assert_eq!(w.lookup("/a/tomnt"), w.lookup("/mnt"), "crossing at the end of a link");
+    assert_eq!(
+        w.lookup("/a/tomnt"),
+        w.lookup("/mnt"),
+        "crossing at the end of a link"
+    );
 }
 
 #[test]
@@ -65,7 +86,11 @@ fn stacked_mounts_and_umount() {
     let m1 = w.mount("/mnt", first);
     w.write("/mnt/one", b"1");
     let m2 = w.mount("/mnt", second);
-    assert_eq!(w.lookup("/mnt").unwrap().mount, m2, "the newest mount is on top");
+    assert_eq!(
+        w.lookup("/mnt").unwrap().mount,
+        m2,
+        "the newest mount is on top"
+    );
     assert_eq!(w.lookup("/mnt/one"), Err(ENOENT));
     assert_eq!(w.lookup("/mnt/.."), Ok(w.root()), ".. climbs through both");
     assert_eq!(w.mounts.umount(m1).map(|_| ()), Err(EBUSY));
@@ -145,12 +170,27 @@ fn chrooted_resolver() {
     let jail = w.lookup("/jail").unwrap();
     let outside = w.lookup("/a/b").unwrap();
     let sub = w.lookup("/jail/sub").unwrap();
-    let mut r = Resolver { mounts: &w.mounts, fss: &mut w.fss, root: jail };
+    let mut r = Resolver {
+        mounts: &w.mounts,
+        fss: &mut w.fss,
+        root: jail,
+    };
     assert_eq!(r.resolve(sub, b"/", true), Ok(jail));
-    assert_eq!(r.resolve(sub, b"../../..", true), Ok(jail), "`..` stops at the root");
-    assert_eq!(r.resolve(jail, b"/sub/f", true).map(|l| l.ino), Ok(sub.ino + 1));
+    assert_eq!(
+        r.resolve(sub, b"../../..", true),
+        Ok(jail),
+        "`..` stops at the root"
+    );
+    assert_eq!(
+        r.resolve(jail, b"/sub/f", true).map(|l| l.ino),
+        Ok(sub.ino + 1)
+    );
     assert_eq!(r.getcwd(sub).unwrap(), b"/sub");
     assert_eq!(r.getcwd(jail).unwrap(), b"/");
     assert_eq!(r.getcwd(outside).unwrap(), b"(unreachable)/a/b");
-    assert_eq!(r.resolve(outside, b"../..", true), Ok(w.mounts.root()), "escapes, as on Linux");
+    assert_eq!(
+        r.resolve(outside, b"../..", true),
+        Ok(w.mounts.root()),
+        "escapes, as on Linux"
+    );
 }

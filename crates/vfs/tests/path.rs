@@ -33,7 +33,11 @@ fn absolute_relative_and_dots() {
     assert_eq!(w.r().resolve(a, b"b", true).unwrap().ino, b);
     assert_eq!(w.r().resolve(a, b"./b/.", true).unwrap().ino, b);
     assert_eq!(w.r().resolve(a, b"b/..", true).unwrap(), a);
-    assert_eq!(w.r().resolve(a, b"/a", true).unwrap(), a, "absolute ignores start");
+    assert_eq!(
+        w.r().resolve(a, b"/a", true).unwrap(),
+        a,
+        "absolute ignores start"
+    );
     assert_eq!(w.lookup("//a///b//").unwrap().ino, b);
     let root = w.root();
     assert_eq!(w.lookup("/..").unwrap(), root);
@@ -57,7 +61,11 @@ fn enoent_and_enotdir_where_linux_gives_them() {
     assert_eq!(w.lookup("/missing/"), Err(ENOENT));
     assert!(w.lookup("/a/").is_ok());
     let f = w.lookup("/f").unwrap();
-    assert_eq!(w.r().resolve(f, b"x", true), Err(ENOTDIR), "relative to a file");
+    assert_eq!(
+        w.r().resolve(f, b"x", true),
+        Err(ENOTDIR),
+        "relative to a file"
+    );
     assert_eq!(w.r().resolve(f, b"/a", true).map(|_| ()), Ok(()));
 }
 
@@ -99,7 +107,8 @@ fn forty_links_resolve_and_the_41st_is_eloop() {
     // /l0 -> f, /l1 -> l0, ... /l40 -> l39: following lN takes N+1 links.
     w.symlink("f", "/l0").unwrap();
     for i in 1..=40 {
-        w.symlink(&format!("l{}", i - 1), &format!("/l{i}")).unwrap();
+        w.symlink(&format!("l{}", i - 1), &format!("/l{i}"))
+            .unwrap();
     }
     let f = ino(&mut w, "/f");
     assert_eq!(ino(&mut w, "/l39"), f, "40 links");
@@ -109,7 +118,8 @@ fn forty_links_resolve_and_the_41st_is_eloop() {
     w.mkdir("/d").unwrap();
     w.symlink("d", "/m0").unwrap();
     for i in 1..=40 {
-        w.symlink(&format!("m{}", i - 1), &format!("/m{i}")).unwrap();
+        w.symlink(&format!("m{}", i - 1), &format!("/m{i}"))
+            .unwrap();
     }
     assert_eq!(w.lookup("/m39/."), w.lookup("/d"));
     assert_eq!(w.lookup("/m40/."), Err(ELOOP));
@@ -136,7 +146,11 @@ fn name_and_path_length_limits() {
     assert_eq!(w.lookup(&format!("/{long}")), Err(ENAMETOOLONG));
     assert_eq!(w.lookup(&format!("/{max}")), Err(ENOENT));
     assert_eq!(w.lookup(&format!("/{long}/x")), Err(ENAMETOOLONG));
-    assert_eq!(w.lookup(&format!("/missing/{long}")), Err(ENOENT), "earlier error first");
+    assert_eq!(
+        w.lookup(&format!("/missing/{long}")),
+        Err(ENOENT),
+        "earlier error first"
+    );
     assert_eq!(w.lookup(&format!("/f/{long}")), Err(ENOTDIR));
     assert_eq!(w.mkdir(&format!("/{long}")), Err(ENAMETOOLONG));
     w.mkdir(&format!("/{max}")).unwrap();

@@ -25,14 +25,28 @@ fn resolve_parent_splits_the_last_component() {
     let root = w.root();
     let tmp = w.lookup("/tmp").unwrap();
     let p = w.r().resolve_parent(root, b"/tmp/x").unwrap();
-    assert_eq!((p.dir, p.last, p.trailing_slash), (tmp, Last::Normal(b"x".to_vec()), false));
+    assert_eq!(
+        (p.dir, p.last, p.trailing_slash),
+        (tmp, Last::Normal(b"x".to_vec()), false)
+    );
     let p = w.r().resolve_parent(root, b"/dirlink//x//").unwrap();
-    assert_eq!((p.dir, p.trailing_slash), (tmp, true), "middle symlinks are followed");
+    assert_eq!(
+        (p.dir, p.trailing_slash),
+        (tmp, true),
+        "middle symlinks are followed"
+    );
     let p = w.r().resolve_parent(root, b"/dirlink").unwrap();
-    assert_eq!((p.dir, p.last), (root, Last::Normal(b"dirlink".to_vec())), "last is not");
+    assert_eq!(
+        (p.dir, p.last),
+        (root, Last::Normal(b"dirlink".to_vec())),
+        "last is not"
+    );
     assert_eq!(w.r().resolve_parent(root, b"/").unwrap().last, Last::Root);
     assert_eq!(w.r().resolve_parent(root, b"//").unwrap().dir, root);
-    assert_eq!(w.r().resolve_parent(root, b"/tmp/.").unwrap().last, Last::Dot);
+    assert_eq!(
+        w.r().resolve_parent(root, b"/tmp/.").unwrap().last,
+        Last::Dot
+    );
     let p = w.r().resolve_parent(root, b"/tmp/sub/..").unwrap();
     assert_eq!(p.last, Last::DotDot);
     assert_eq!(p.dir, w.lookup("/tmp/sub").unwrap());
@@ -50,7 +64,11 @@ fn mkdir_errors() {
     assert_eq!(w.mkdir("/tmp"), Err(EEXIST));
     assert_eq!(w.mkdir("/tmp/."), Err(EEXIST));
     assert_eq!(w.mkdir("/tmp/.."), Err(EEXIST));
-    assert_eq!(w.mkdir("/dirlink"), Err(EEXIST), "an existing symlink is not followed");
+    assert_eq!(
+        w.mkdir("/dirlink"),
+        Err(EEXIST),
+        "an existing symlink is not followed"
+    );
     assert_eq!(w.mkdir("/dangling"), Err(EEXIST));
     assert_eq!(w.mkdir("/missing/x"), Err(ENOENT));
     assert_eq!(w.mkdir("/file/x"), Err(ENOTDIR));
@@ -68,7 +86,11 @@ fn rmdir_errors() {
     assert_eq!(w.rmdir("/tmp"), Err(ENOTEMPTY));
     assert_eq!(w.rmdir("/file"), Err(ENOTDIR));
     assert_eq!(w.rmdir("/dirlink"), Err(ENOTDIR));
-    assert_eq!(w.rmdir("/dirlink/"), Err(ENOTDIR), "Linux does not follow it for rmdir");
+    assert_eq!(
+        w.rmdir("/dirlink/"),
+        Err(ENOTDIR),
+        "Linux does not follow it for rmdir"
+    );
     assert_eq!(w.rmdir("/missing"), Err(ENOENT));
     assert_eq!(w.rmdir("/tmp/sub/"), Ok(()));
     assert_eq!(w.lookup("/tmp/sub"), Err(ENOENT));
@@ -97,8 +119,16 @@ fn unlink_errors() {
 fn mknod_symlink_and_link_errors() {
     let mut w = world();
     let (root, now) = (w.root(), w.now);
-    assert_eq!(w.touch("/new/"), Err(ENOENT), "trailing slash on a new non-directory");
-    assert_eq!(w.touch("/file/"), Err(EEXIST), "filename_create: positive is EEXIST");
+    assert_eq!(
+        w.touch("/new/"),
+        Err(ENOENT),
+        "trailing slash on a new non-directory"
+    );
+    assert_eq!(
+        w.touch("/file/"),
+        Err(EEXIST),
+        "filename_create: positive is EEXIST"
+    );
     assert_eq!(w.touch("/tmp/"), Err(EEXIST));
     assert_eq!(w.touch("/tmp/."), Err(EEXIST));
     assert_eq!(w.symlink("x", "/file"), Err(EEXIST));
@@ -113,22 +143,36 @@ fn mknod_symlink_and_link_errors() {
     // linkat without AT_SYMLINK_FOLLOW links the symlink itself.
     w.link("/filelink", "/hard").unwrap();
     assert!(w.lstat("/hard").unwrap().is_symlink());
-    w.r().link(root, b"/filelink", true, root, b"/hard2", now).unwrap();
+    w.r()
+        .link(root, b"/filelink", true, root, b"/hard2", now)
+        .unwrap();
     assert_eq!(w.lstat("/hard2").unwrap().ino, w.stat("/file").unwrap().ino);
     assert_eq!(w.stat("/file").unwrap().nlink, 2);
 }
 
-fn open_create(w: &mut World, path: &str, flags: CreateFlags) -> Result<(u64, bool), mello_abi::Errno> {
+fn open_create(
+    w: &mut World,
+    path: &str,
+    flags: CreateFlags,
+) -> Result<(u64, bool), mello_abi::Errno> {
     let (root, now) = (w.root(), w.now);
-    w.r().open_create(root, path.as_bytes(), 0o640, flags, Cred::ROOT, now).map(|(l, c)| (l.ino, c))
+    w.r()
+        .open_create(root, path.as_bytes(), 0o640, flags, Cred::ROOT, now)
+        .map(|(l, c)| (l.ino, c))
 }
 
 #[test]
 fn open_create_cases() {
     let mut w = world();
     let plain = CreateFlags::default();
-    let excl = CreateFlags { excl: true, ..plain };
-    let nofollow = CreateFlags { nofollow: true, ..plain };
+    let excl = CreateFlags {
+        excl: true,
+        ..plain
+    };
+    let nofollow = CreateFlags {
+        nofollow: true,
+        ..plain
+    };
     let file = w.stat("/file").unwrap().ino;
     assert_eq!(open_create(&mut w, "/file", plain), Ok((file, false)));
     assert_eq!(open_create(&mut w, "/file", excl), Err(EEXIST));
@@ -164,5 +208,8 @@ fn stat_after_operations() {
     assert_eq!((st.size, st.nlink, st.blocks), (5, 1, 8));
     let st = w.lstat("/filelink").unwrap();
     assert_eq!((st.size, st.mode & 0o777), (5, 0o777));
-    assert_eq!(w.stat("/filelink").unwrap().ino, w.stat("/file").unwrap().ino);
+    assert_eq!(
+        w.stat("/filelink").unwrap().ino,
+        w.stat("/file").unwrap().ino
+    );
 }

@@ -57,7 +57,8 @@ fn deletions_during_listing_skip_nothing_and_repeat_nothing() {
     let c = Cred::ROOT;
     let names: Vec<String> = (0..50).map(|i| format!("file{i:02}")).collect();
     for name in &names {
-        fs.create(ROOT_INO, name.as_bytes(), S_IFREG | 0o644, 0, c, t(1)).unwrap();
+        fs.create(ROOT_INO, name.as_bytes(), S_IFREG | 0o644, 0, c, t(1))
+            .unwrap();
     }
     let mut seen = Vec::new();
     let mut removed = BTreeSet::new();
@@ -80,7 +81,15 @@ fn deletions_during_listing_skip_nothing_and_repeat_nothing() {
             }
         }
         if step % 5 == 0 {
-            fs.create(ROOT_INO, format!("new{step}").as_bytes(), S_IFREG, 0, c, t(3)).unwrap();
+            fs.create(
+                ROOT_INO,
+                format!("new{step}").as_bytes(),
+                S_IFREG,
+                0,
+                c,
+                t(3),
+            )
+            .unwrap();
         }
     }
     let unique: BTreeSet<_> = seen.iter().cloned().collect();
@@ -89,7 +98,10 @@ fn deletions_during_listing_skip_nothing_and_repeat_nothing() {
     for name in &names {
         assert_eq!(seen.contains(name), !removed.contains(name), "{name}");
     }
-    assert!(seen.iter().any(|n| n.starts_with("new")), "later additions show up");
+    assert!(
+        seen.iter().any(|n| n.starts_with("new")),
+        "later additions show up"
+    );
     assert_eq!(&seen[..2], [".", ".."]);
 }
 
@@ -107,7 +119,11 @@ fn removing_everything_then_continuing() {
     }
     assert_eq!(w.fs(root).readdir(root.ino, first.next, t(2)), Ok(None));
     w.touch("/d").unwrap();
-    let e = w.fs(root).readdir(root.ino, first.next, t(2)).unwrap().unwrap();
+    let e = w
+        .fs(root)
+        .readdir(root.ino, first.next, t(2))
+        .unwrap()
+        .unwrap();
     assert_eq!(e.name, b"d", "entries added later come after the cookie");
 }
 

@@ -102,7 +102,10 @@ fn moves_between_directories() {
     assert_eq!(w.stat("/full").unwrap().nlink, 3);
     assert_eq!(w.stat("/a").unwrap().size, 40);
     assert_eq!(w.stat("/full").unwrap().size, 80);
-    assert_eq!(w.stat("/full/sub/..").unwrap().ino, w.stat("/full").unwrap().ino);
+    assert_eq!(
+        w.stat("/full/sub/..").unwrap().ino,
+        w.stat("/full").unwrap().ino
+    );
     for dir in ["/a", "/full"] {
         let st = w.stat(dir).unwrap();
         assert_eq!((st.mtime, st.ctime), (t(9), t(9)), "{dir}");

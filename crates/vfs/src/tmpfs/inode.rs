@@ -11,9 +11,7 @@
 
 use super::dir::DirData;
 use super::file::FileData;
-use crate::types::{
-    relatime_due, Cred, FileType, Ino, Stat, Timespec, BLKSIZE, S_IFMT, S_ISGID,
-};
+use crate::types::{relatime_due, Cred, FileType, Ino, Stat, Timespec, BLKSIZE, S_IFMT, S_ISGID};
 use alloc::vec::Vec;
 
 /// tmpfs keeps a symlink target shorter than this (counting a NUL) in the
@@ -92,9 +90,16 @@ impl Inode {
     pub fn stat(&self, dev: u64, ino: Ino) -> Stat {
         let (size, blocks) = match &self.kind {
             Kind::File(data) => (data.size(), data.blocks()),
-            Kind::Dir(dir) => (2 * BOGO_DIRENT_SIZE + BOGO_DIRENT_SIZE * dir.len() as u64, 0),
+            Kind::Dir(dir) => (
+                2 * BOGO_DIRENT_SIZE + BOGO_DIRENT_SIZE * dir.len() as u64,
+                0,
+            ),
             Kind::Symlink(target) => {
-                let blocks = if target.len() + 1 > SHORT_SYMLINK_LEN { 8 } else { 0 };
+                let blocks = if target.len() + 1 > SHORT_SYMLINK_LEN {
+                    8
+                } else {
+                    0
+                };
                 (target.len() as u64, blocks)
             }
             Kind::Special => (0, 0),
@@ -125,7 +130,10 @@ pub(super) fn init_owner(cred: Cred, dir_mode: u32, dir_gid: u32, mode: u32) -> 
     if dir_mode & S_ISGID == 0 {
         return (cred, mode);
     }
-    let owner = Cred { uid: cred.uid, gid: dir_gid };
+    let owner = Cred {
+        uid: cred.uid,
+        gid: dir_gid,
+    };
     let is_dir = mode & S_IFMT == crate::types::S_IFDIR;
     (owner, if is_dir { mode | S_ISGID } else { mode })
 }

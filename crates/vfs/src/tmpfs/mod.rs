@@ -53,7 +53,11 @@ impl Tmpfs {
         root.nlink = 2;
         let mut inodes = BTreeMap::new();
         inodes.insert(ROOT_INO, root);
-        Tmpfs { dev, next_ino: ROOT_INO + 1, inodes }
+        Tmpfs {
+            dev,
+            next_ino: ROOT_INO + 1,
+            inodes,
+        }
     }
 
     /// How many inodes exist (linked, or unlinked but pinned).
@@ -166,8 +170,15 @@ impl Filesystem for Tmpfs {
         Ok(self.inode(ino)?.stat(self.dev, ino))
     }
 
-    fn create(&mut self, dir: Ino, name: &[u8], mode: u32, rdev: u64, cred: Cred, now: Timespec)
-        -> Result<Ino> {
+    fn create(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        mode: u32,
+        rdev: u64,
+        cred: Cred,
+        now: Timespec,
+    ) -> Result<Ino> {
         let (kind, rdev) = match FileType::from_mode(mode) {
             _ if mode & S_IFMT == 0 => (Kind::File(Default::default()), 0),
             Some(FileType::Regular) => (Kind::File(Default::default()), 0),
@@ -185,13 +196,26 @@ impl Filesystem for Tmpfs {
         Ok(ino)
     }
 
-    fn mkdir(&mut self, dir: Ino, name: &[u8], mode: u32, cred: Cred, now: Timespec) -> Result<Ino> {
+    fn mkdir(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        mode: u32,
+        cred: Cred,
+        now: Timespec,
+    ) -> Result<Ino> {
         let kind = Kind::Dir(DirData::new(dir));
         self.make_node(dir, name, S_IFDIR | (mode & 0o1777), cred, now, kind)
     }
 
-    fn symlink(&mut self, dir: Ino, name: &[u8], target: &[u8], cred: Cred, now: Timespec)
-        -> Result<Ino> {
+    fn symlink(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        target: &[u8],
+        cred: Cred,
+        now: Timespec,
+    ) -> Result<Ino> {
         if target.is_empty() {
             return Err(Errno::ENOENT);
         }
@@ -226,14 +250,22 @@ impl Filesystem for Tmpfs {
         self.remove(dir, name, true, now)
     }
 
-    fn rename(&mut self, old_dir: Ino, old_name: &[u8], new_dir: Ino, new_name: &[u8], now: Timespec)
-        -> Result<()> {
+    fn rename(
+        &mut self,
+        old_dir: Ino,
+        old_name: &[u8],
+        new_dir: Ino,
+        new_name: &[u8],
+        now: Timespec,
+    ) -> Result<()> {
         self.do_rename(old_dir, old_name, new_dir, new_name, now)
     }
 
     fn read(&mut self, ino: Ino, offset: u64, buf: &mut [u8], now: Timespec) -> Result<usize> {
         let inode = self.file_mut(ino)?;
-        let Kind::File(data) = &inode.kind else { unreachable!() };
+        let Kind::File(data) = &inode.kind else {
+            unreachable!()
+        };
         let n = data.read(offset, buf);
         inode.accessed(now);
         Ok(n)
@@ -241,7 +273,9 @@ impl Filesystem for Tmpfs {
 
     fn write(&mut self, ino: Ino, offset: u64, data: &[u8], now: Timespec) -> Result<usize> {
         let inode = self.file_mut(ino)?;
-        let Kind::File(file) = &mut inode.kind else { unreachable!() };
+        let Kind::File(file) = &mut inode.kind else {
+            unreachable!()
+        };
         let n = file.write(offset, data)?;
         if n > 0 {
             inode.modified(now);
@@ -251,7 +285,9 @@ impl Filesystem for Tmpfs {
 
     fn truncate(&mut self, ino: Ino, size: u64, now: Timespec) -> Result<()> {
         let inode = self.file_mut(ino)?;
-        let Kind::File(file) = &mut inode.kind else { unreachable!() };
+        let Kind::File(file) = &mut inode.kind else {
+            unreachable!()
+        };
         file.truncate(size)?;
         inode.modified(now);
         Ok(())

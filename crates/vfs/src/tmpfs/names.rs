@@ -46,8 +46,15 @@ impl Tmpfs {
     }
 
     /// Creates an inode of `mode` holding `kind` and links it as `dir/name`.
-    pub(super) fn make_node(&mut self, dir: Ino, name: &[u8], mode: u32, cred: Cred, now: Timespec,
-        kind: Kind) -> Result<Ino> {
+    pub(super) fn make_node(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        mode: u32,
+        cred: Cred,
+        now: Timespec,
+        kind: Kind,
+    ) -> Result<Ino> {
         self.check_new_name(dir, name)?;
         let parent = self.inode(dir)?;
         let (owner, mode) = init_owner(cred, parent.mode, parent.gid, mode);
@@ -85,8 +92,13 @@ impl Tmpfs {
     }
 
     /// `unlink` (`want_dir` false) or `rmdir` (`want_dir` true).
-    pub(super) fn remove(&mut self, dir: Ino, name: &[u8], want_dir: bool, now: Timespec)
-        -> Result<()> {
+    pub(super) fn remove(
+        &mut self,
+        dir: Ino,
+        name: &[u8],
+        want_dir: bool,
+        now: Timespec,
+    ) -> Result<()> {
         self.dir(dir)?;
         match (name, want_dir) {
             (b".", true) => return Err(Errno::EINVAL),
@@ -144,8 +156,14 @@ impl Tmpfs {
         }
     }
 
-    pub(super) fn do_rename(&mut self, old_dir: Ino, old_name: &[u8], new_dir: Ino,
-        new_name: &[u8], now: Timespec) -> Result<()> {
+    pub(super) fn do_rename(
+        &mut self,
+        old_dir: Ino,
+        old_name: &[u8],
+        new_dir: Ino,
+        new_name: &[u8],
+        now: Timespec,
+    ) -> Result<()> {
         self.dir(old_dir)?;
         self.dir(new_dir)?;
         if is_dot(old_name) || is_dot(new_name) {

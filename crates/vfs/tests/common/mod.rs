@@ -5,8 +5,7 @@
 
 use mello_abi::Errno;
 use vfs::{
-    Cred, Filesystem, FsId, Location, MountId, MountTable, Resolver, Stat, Timespec, Tmpfs,
-    S_IFREG,
+    Cred, Filesystem, FsId, Location, MountId, MountTable, Resolver, Stat, Timespec, Tmpfs, S_IFREG,
 };
 
 pub fn t(sec: i64) -> Timespec {
@@ -26,7 +25,11 @@ impl World {
     pub fn new() -> Self {
         let root = Tmpfs::new(1, 0o755, Cred::ROOT, t(1));
         let ino = root.root();
-        World { fss: vec![Box::new(root)], mounts: MountTable::new(0, ino), now: t(1) }
+        World {
+            fss: vec![Box::new(root)],
+            mounts: MountTable::new(0, ino),
+            now: t(1),
+        }
     }
 
     pub fn r(&mut self) -> Resolver<'_, Fss> {
@@ -63,17 +66,20 @@ impl World {
 
     pub fn mkdir(&mut self, path: &str) -> Result<Location, Errno> {
         let (root, now) = (self.root(), self.now);
-        self.r().mkdir(root, path.as_bytes(), 0o755, Cred::ROOT, now)
+        self.r()
+            .mkdir(root, path.as_bytes(), 0o755, Cred::ROOT, now)
     }
 
     pub fn touch(&mut self, path: &str) -> Result<Location, Errno> {
         let (root, now) = (self.root(), self.now);
-        self.r().mknod(root, path.as_bytes(), S_IFREG | 0o644, 0, Cred::ROOT, now)
+        self.r()
+            .mknod(root, path.as_bytes(), S_IFREG | 0o644, 0, Cred::ROOT, now)
     }
 
     pub fn symlink(&mut self, target: &str, path: &str) -> Result<Location, Errno> {
         let (root, now) = (self.root(), self.now);
-        self.r().symlink(target.as_bytes(), root, path.as_bytes(), Cred::ROOT, now)
+        self.r()
+            .symlink(target.as_bytes(), root, path.as_bytes(), Cred::ROOT, now)
     }
 
     pub fn unlink(&mut self, path: &str) -> Result<(), Errno> {
@@ -88,20 +94,24 @@ impl World {
 
     pub fn rename(&mut self, old: &str, new: &str) -> Result<(), Errno> {
         let (root, now) = (self.root(), self.now);
-        self.r().rename(root, old.as_bytes(), root, new.as_bytes(), now)
+        self.r()
+            .rename(root, old.as_bytes(), root, new.as_bytes(), now)
     }
 
     pub fn link(&mut self, old: &str, new: &str) -> Result<(), Errno> {
         let (root, now) = (self.root(), self.now);
-        self.r().link(root, old.as_bytes(), false, root, new.as_bytes(), now)
+        self.r()
+            .link(root, old.as_bytes(), false, root, new.as_bytes(), now)
     }
 
     /// Creates (or opens) `path` and writes `data` at offset 0.
     pub fn write(&mut self, path: &str, data: &[u8]) -> Location {
         let (root, now) = (self.root(), self.now);
         let flags = vfs::CreateFlags::default();
-        let (loc, _) =
-            self.r().open_create(root, path.as_bytes(), 0o644, flags, Cred::ROOT, now).unwrap();
+        let (loc, _) = self
+            .r()
+            .open_create(root, path.as_bytes(), 0o644, flags, Cred::ROOT, now)
+            .unwrap();
         assert_eq!(self.fs(loc).write(loc.ino, 0, data, now), Ok(data.len()));
         loc
     }
@@ -134,7 +144,12 @@ impl World {
     /// Adds a fresh tmpfs (root mode 01777); returns its id.
     pub fn add_tmpfs(&mut self) -> FsId {
         let id = self.fss.len();
-        self.fss.push(Box::new(Tmpfs::new(id as u64 + 1, 0o1777, Cred::ROOT, self.now)));
+        self.fss.push(Box::new(Tmpfs::new(
+            id as u64 + 1,
+            0o1777,
+            Cred::ROOT,
+            self.now,
+        )));
         id
     }
 
