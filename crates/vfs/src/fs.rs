@@ -120,7 +120,8 @@ pub trait Filesystem {
 
     /// Reads from a regular file at `offset` into `buf`; returns the bytes
     /// read (0 at or past the end). Holes read as zeros. Updates atime by
-    /// the `relatime` rule. `EISDIR` for a directory, `EINVAL` otherwise.
+    /// the `relatime` rule (not for an empty `buf`, as Linux). `EISDIR` for
+    /// a directory, `EINVAL` otherwise.
     fn read(&mut self, ino: Ino, offset: u64, buf: &mut [u8], now: Timespec) -> Result<usize>;
 
     /// Writes `data` to a regular file at `offset`, extending it (a gap

@@ -257,7 +257,7 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
                     None => Walked::Parent(Parent {
                         dir: cur,
                         last: Last::Root,
-                        trailing_slash: true,
+                        trailing_slash: false,
                     }),
                 });
             }

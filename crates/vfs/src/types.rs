@@ -211,5 +211,5 @@ pub const fn minor(dev: u64) -> u32 {
 /// `now` updates its atime (atime not newer than mtime or ctime, or more
 /// than a day old).
 pub fn relatime_due(atime: Timespec, mtime: Timespec, ctime: Timespec, now: Timespec) -> bool {
-    atime <= mtime || atime <= ctime || now.sec - atime.sec >= 24 * 60 * 60
+    atime <= mtime || atime <= ctime || now.sec.saturating_sub(atime.sec) >= 24 * 60 * 60
 }

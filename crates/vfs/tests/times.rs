@@ -156,6 +156,12 @@ fn reads_follow_relatime() {
         .unwrap();
     fs.write(f, 0, b"x", t(10)).unwrap();
     let mut buf = [0; 1];
+    fs.read(f, 0, &mut [], t(15)).unwrap();
+    assert_eq!(
+        times(&mut fs, f),
+        (10, 10, 10),
+        "an empty read touches nothing"
+    );
     fs.read(f, 0, &mut buf, t(20)).unwrap();
     assert_eq!(times(&mut fs, f), (20, 10, 10), "atime <= mtime: updated");
     fs.read(f, 0, &mut buf, t(30)).unwrap();
