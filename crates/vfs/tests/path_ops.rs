@@ -213,3 +213,41 @@ fn stat_after_operations() {
         w.stat("/file").unwrap().ino
     );
 }
+
+#[test]
+fn creating_in_a_removed_directory_is_enoent() {
+    let mut w = world();
+    let sub = w.lookup("/tmp/sub").unwrap();
+    w.fs(sub).pin(sub.ino).unwrap(); // someone's cwd
+    w.rmdir("/tmp/sub").unwrap();
+    let now = w.now;
+    let flags = CreateFlags::default();
+    let r = w.r().open_create(sub, b"x", 0o644, flags, Cred::ROOT, now);
+    assert_eq!(r.map(|_| ()), Err(ENOENT));
+    assert_eq!(
+        w.r().mkdir(sub, b"d", 0o755, Cred::ROOT, now).map(|_| ()),
+        Err(ENOENT)
+    );
+    assert_eq!(w.r().resolve(sub, b".", true), Ok(sub));
+    assert_eq!(w.ls("/tmp").unwrap(), [".", ".."]);
+    w.fs(sub).unpin(sub.ino).unwrap();
+    assert_eq!(w.r().stat(sub).map(|_| ()), Err(ENOENT));
+}
+
+#[test]
+fn unknown_filesystem_and_mount_ids() {
+    let mut w = world();
+    let bogus = vfs::Location { mount: 0, ino: 1 };
+    assert_eq!(
+        vfs::Filesystems::with_fs(&mut w.fss, 5, |_| Ok(())),
+        Err(ENODEV)
+    );
+    assert_eq!(
+        w.r().stat(vfs::Location { mount: 9, ..bogus }).map(|_| ()),
+        Err(EINVAL)
+    );
+    assert_eq!(
+        w.mounts.mount(vfs::Location { mount: 9, ino: 1 }, 0, 1),
+        Err(EINVAL)
+    );
+}
