@@ -93,7 +93,7 @@
 extern crate alloc;
 
 pub mod cpio;
-mod cwd;
+mod crossing;
 mod fs;
 pub mod mount;
 mod ops;

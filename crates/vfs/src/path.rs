@@ -27,7 +27,7 @@
 //! [`Filesystems::with_fs`], one call and one filesystem lock at a time.
 
 use crate::mount::{FsId, Location, MountTable};
-use crate::types::{Ino, Stat, MAXSYMLINKS, NAME_MAX, PATH_MAX};
+use crate::types::{Stat, MAXSYMLINKS, NAME_MAX, PATH_MAX};
 use crate::{Filesystem, Result};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -332,35 +332,5 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
                 return Ok(Walked::At(cur));
             }
         }
-    }
-
-    /// `dir/name` for an ordinary name, crossing into any mount on it.
-    fn child(&mut self, dir: Location, name: &[u8]) -> Result<Location> {
-        let ino: Ino = self.with_fs(dir, |fs| fs.lookup(dir.ino, name))?;
-        Ok(self.mounts.cross_down(Location {
-            mount: dir.mount,
-            ino,
-        }))
-    }
-
-    /// `dir/..`: stays at the process root; at a mount root, first climbs
-    /// to the mount point (repeatedly); then into anything mounted on the
-    /// parent, as Linux's `handle_dots` does.
-    pub(crate) fn dotdot(&mut self, mut dir: Location) -> Result<Location> {
-        loop {
-            if dir == self.root {
-                return Ok(dir);
-            }
-            let mount = self.mounts.get(dir.mount)?;
-            match mount.mountpoint {
-                Some(mountpoint) if dir.ino == mount.root => dir = mountpoint,
-                _ => break,
-            }
-        }
-        let ino = self.with_fs(dir, |fs| fs.lookup(dir.ino, b".."))?;
-        Ok(self.mounts.cross_down(Location {
-            mount: dir.mount,
-            ino,
-        }))
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Inodes live in a map keyed by inode number (the root is 1; numbers are
 //! handed out in increasing order and never reused). Directories list
-//! entries in creation order with stable cookies ([`dir`]); file data is
-//! kept in sparse 4 KiB pages ([`file`]). Sizes, block counts, link counts
+//! entries in creation order with stable cookies (`dir.rs`); file data is
+//! kept in sparse 4 KiB pages (`file.rs`). Sizes, block counts, link counts
 //! and timestamps follow Linux tmpfs: a directory's size is 40 + 20 per
 //! entry, its link count 2 + subdirectories; a short symlink (under 128
 //! bytes with its NUL) uses no blocks, a longer one a page.
