@@ -24,8 +24,10 @@
 //!   `find | cpio` always list parents first, so this only changes the
 //!   outcome for archives Linux would partly drop.
 //!
-//! Entries that cannot be made (e.g. a file over a non-empty directory)
-//! are skipped and counted in [`UnpackStats::failed`], as Linux ignores
+//! Entries that cannot be made (e.g. a file over a non-empty directory),
+//! and those Linux's `do_header` ignores (a name of `PATH_MAX` bytes or
+//! more, a symlink target over `PATH_MAX`, a directory or device entry
+//! carrying data, an unknown file type) are skipped and counted in [`UnpackStats::failed`], as Linux ignores
 //! them. A malformed archive gives `EINVAL` after unpacking what precedes
 //! the damage. Unpacking ends at `TRAILER!!!`. New inodes get ctime `now`.
 //!
@@ -204,7 +206,10 @@ impl Unpacker<'_> {
         let now = self.now;
         match e.mode & S_IFMT {
             S_IFLNK => return self.symlink(e, name, attr),
-            S_IFREG | S_IFDIR | S_IFCHR | S_IFBLK | S_IFIFO | S_IFSOCK => {}
+            S_IFREG => {}
+            // Linux's do_header only reads the name of other entries
+            // without data; those with data are skipped.
+            S_IFDIR | S_IFCHR | S_IFBLK | S_IFIFO | S_IFSOCK if e.data.is_empty() => {}
             _ => return Err(Errno::EINVAL),
         }
         self.clean_path(name, e.mode);
