@@ -91,14 +91,14 @@ pub trait Filesystem {
     /// `create` errors for `dir` and `name`.
     fn link(&mut self, ino: Ino, dir: Ino, name: &[u8], now: Timespec) -> Result<()>;
 
-    /// `unlink`: removes the non-directory `dir/name`. Errors: `EISDIR`
-    /// (it is a directory, as Linux reports), `ENOENT`, `ENOTDIR`,
-    /// `ENAMETOOLONG`.
+    /// `unlink`: removes the non-directory `dir/name` (the inode is freed
+    /// at its last link and pin). Errors: `EISDIR` (a directory, or `.` /
+    /// `..`, as Linux reports), `ENOENT`, `ENOTDIR`, `ENAMETOOLONG`.
     fn unlink(&mut self, dir: Ino, name: &[u8], now: Timespec) -> Result<()>;
 
-    /// `rmdir`: removes the empty directory `dir/name`. Errors: `ENOTDIR`
-    /// (it is not a directory), `ENOTEMPTY`, `EINVAL` (`.`), `ENOTEMPTY`
-    /// (`..`), `ENOENT`, `ENAMETOOLONG`.
+    /// `rmdir`: removes the empty directory `dir/name`; it is freed once
+    /// unpinned. Errors: `ENOTDIR` (not a directory), `ENOTEMPTY` (not
+    /// empty, or `..`), `EINVAL` (`.`), `ENOENT`, `ENAMETOOLONG`.
     fn rmdir(&mut self, dir: Ino, name: &[u8], now: Timespec) -> Result<()>;
 
     /// `rename`, with Linux semantics: an existing target is replaced
