@@ -6,6 +6,7 @@
 //! reserved at boot and never change, so file contents are `'static`.
 
 use crate::bootinfo::BootInfo;
+use alloc::vec::Vec;
 use cpio_newc::Archive;
 
 /// The archive, published once at boot.
@@ -31,4 +32,18 @@ fn bytes() -> &'static [u8] {
 /// The contents of the regular file at `path`.
 pub fn lookup(path: &str) -> Option<&'static [u8]> {
     Archive::new(bytes()).find(path).map(|e| e.data)
+}
+
+/// The names of the files directly inside directory `dir` ("/bin"), sorted.
+pub fn list_dir(dir: &str) -> Vec<&'static str> {
+    let dir = cpio_newc::normalize(dir);
+    let mut names: Vec<&'static str> = Archive::new(bytes())
+        .iter()
+        .filter_map(|e| {
+            let (parent, name) = cpio_newc::normalize(e.ok()?.name).rsplit_once('/')?;
+            (parent == dir && !name.is_empty()).then_some(name)
+        })
+        .collect();
+    names.sort_unstable();
+    names
 }

@@ -46,13 +46,18 @@ pub fn current_pid() -> Option<Pid> {
 }
 
 /// Start `path` from the ramdisk as PID 1 (with `extra` arguments).
+///
+/// A name without a slash (`init=forkloop`) is looked up in `/bin`. If init
+/// cannot start, the log says why and lists what `/bin` holds.
 pub fn spawn_init(path: &str, extra: &[&str], boot: &crate::bootinfo::BootInfo) {
     initrd::init(boot);
-    crate::klog!("INIT", "Loading init process from {}", path);
-    let mut argv: Vec<&str> = alloc::vec![path];
+    let full = if path.contains('/') { String::from(path) } else { alloc::format!("/bin/{path}") };
+    crate::klog!("INIT", "Loading init process from {}", full);
+    let mut argv: Vec<&str> = alloc::vec![&full];
     argv.extend_from_slice(extra);
-    if let Err(e) = spawn_as(path, &argv, true) {
-        crate::klog!("INIT", "cannot start {}: {:?}", path, e);
+    if let Err(e) = spawn_as(&full, &argv, true) {
+        crate::klog!("INIT", "cannot start {}: {} ({})", full, e.name(), e.message());
+        crate::klog!("INIT", "programs in /bin: {}", initrd::list_dir("/bin").join(" "));
         crate::klog!("KERNEL", "init exited with code 127");
         crate::arch::acpi::poweroff();
     }
