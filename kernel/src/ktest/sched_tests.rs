@@ -45,6 +45,7 @@ pub const TESTS: &[Test] = &[
     ("7.2 sleep/wake: sleep(n) returns after >= n ticks, not early, not late", sleep_wake),
     ("7.2 sleep/wake: concurrent sleepers wake in deadline order", sleepers_in_order),
     ("7.3 syscall integration: sleep, write, yield, errors from a task", syscalls_from_task),
+    ("pollee: 32 waiters over all CPUs hand a turn back and forth (no lost wake-up)", pollee_wakeups),
 ];
 
 
@@ -345,3 +346,50 @@ fn syscalls_from_task() -> Result<(), String> {
     Ok(())
 }
 
+
+/// Proves: `pollee::wait_until` loses no wake-up. 16 pairs of tasks spread
+/// over every CPU hand a turn back and forth 50 times each through two
+/// pollees; a notify racing with a waiter's second attempt must still wake
+/// it, or the pair stalls. A stall is told apart from slowness (16 vCPUs on
+/// a loaded 2-core host): the stuck pairs' turns must not move for 40 more
+/// ticks.
+fn pollee_wakeups() -> Result<(), String> {
+    use crate::sched::pollee::{wait_until as pollee_wait, Pollee};
+    use mello_abi::Errno;
+    const PAIRS: usize = 16;
+    const ROUNDS: u64 = 50;
+    struct Pair {
+        turn: AtomicU64,
+        ping: Pollee,
+        pong: Pollee,
+    }
+    let done = Arc::new(AtomicUsize::new(0));
+    let pairs: Vec<Arc<Pair>> = (0..PAIRS).map(|_| Arc::new(Pair { turn: AtomicU64::new(0), ping: Pollee::new(), pong: Pollee::new() })).collect();
+    for p in &pairs {
+        for side in 0..2u64 {
+            let (p, done) = (p.clone(), done.clone());
+            spawn("pollee-pair", Priority::Normal, move || {
+                for round in 0..ROUNDS {
+                    let mine = 2 * round + side;
+                    let (wait_on, wake) = if side == 0 { (&p.ping, &p.pong) } else { (&p.pong, &p.ping) };
+                    let r = pollee_wait(&[wait_on], || if p.turn.load(Acquire) == mine { Ok(()) } else { Err(Errno::EAGAIN) });
+                    if r.is_err() {
+                        return;
+                    }
+                    p.turn.store(mine + 1, Release);
+                    wake.notify();
+                }
+                done.fetch_add(1, Release);
+            })?;
+        }
+    }
+    let turns = || -> Vec<u64> { pairs.iter().map(|p| p.turn.load(Acquire)).collect() };
+    let mut before = turns();
+    while wait_until(200, "every pair to finish", || done.load(Acquire) == 2 * PAIRS).is_err() {
+        let now = turns();
+        let stalled = now.iter().zip(&before).filter(|(n, b)| n == b && **n < 2 * ROUNDS).count();
+        kassert!(stalled == 0, "{stalled} pairs made no progress in 200 ticks (lost wake-up): turns {now:?}");
+        before = now;
+    }
+    Ok(())
+}

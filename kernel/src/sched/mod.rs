@@ -20,6 +20,7 @@
 
 pub mod context;
 mod runq;
+pub mod pollee;
 pub mod sleep;
 pub mod task;
 mod task_data;
