@@ -5,7 +5,8 @@
 #      mello runtime's host tests (userspace/libmello), the harness's own
 #      verdict tests (tools/testing/test_qemu_test.py), the benchmark
 #      report's tests, the program checker's tests
-#      (tools/testing/test_check_programs.py) and the check that
+#      (tools/testing/test_check_programs.py), qemu.sh's command lines and
+#      `make run` exit status (tools/testing/test_qemu_sh.py) and the check that
 #      tools/testing/README.md lists exactly the tests defined here
 #      (tools/testing/test_matrix_doc.py);
 #   2. the QEMU matrix, through tools/testing/qemu_test.py (one harness),
@@ -142,6 +143,7 @@ hadd unit-crates        'cd crates && cargo test'
 hadd unit-userspace     'cd userspace && cargo test -p mello --target "$(rustc -vV | sed -n "s/^host: //p")"'
 hadd unit-harness       'python3 -m unittest discover -s tools/testing -p test_qemu_test.py'
 hadd unit-check-programs 'python3 -m unittest discover -s tools/testing -p test_check_programs.py'
+hadd unit-qemu-sh       'python3 -m unittest discover -s tools/testing -p test_qemu_sh.py'
 hadd unit-test-matrix   'python3 -m unittest discover -s tools/testing -p test_matrix_doc.py'
 hadd unit-bench-report  'python3 tools/bench/test_report.py'
 
