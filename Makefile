@@ -3,7 +3,7 @@
 # variable the user may set).
 #
 #   make build      kernel, user programs, ramdisk and ISO (build/)
-#   make run        boot it in QEMU on this terminal; exits with init's code
+#   make run        boot it in QEMU on this terminal; fails unless init exits 0
 #   make test       host unit tests + QEMU integration tests
 #   make debug      QEMU waiting for GDB (PROG=NAME: a user program's symbols too)
 #   make help       everything else
@@ -65,7 +65,7 @@ initrd: userspace ## the ramdisk, every user program as /bin/NAME (build/initrd.
 iso: kernel initrd ## the bootable BIOS+UEFI ISO with CMDLINE (build/mellos.iso)
 	@tools/mkiso.sh $(BUILD)/mellos.iso "$(CMDLINE)"
 
-run: build ## boot in QEMU (SMP, CMDLINE); serial here and in build/run.log; exits with init's code
+run: build ## boot in QEMU (SMP, CMDLINE), serial here and in build/run.log; fails (Error N) unless init exits 0
 	@tools/qemu/qemu.sh -smp $(SMP) -log $(BUILD)/run.log -exit-status
 
 debug: build ## QEMU halted, GDB server on :1234 (SMP; PROG=NAME loads its symbols)
