@@ -185,12 +185,15 @@ host_test() {
 }
 
 # A QEMU test in the background: its report lands in build/test/NAME.out.
-# The command runs in a session of its own (setsid), so that stopping it
-# (interrupted) reaches all of it, not only its parent.
+# The command runs in a session of its own (setsid, so $child is its
+# session and process group id), so that stopping it (interrupted) reaches
+# all of it, not only its parent.
 start_test() {
     local name=$1
     (
-        trap 'kill -TERM -- "-$child" 2>/dev/null; wait "$child"; exit 143' TERM
+        # pkill -s: what left the process group but not the session (GNU
+        # timeout, as in linux/run.sh, moves itself and QEMU to a group of its own).
+        trap 'kill -TERM -- "-$child" 2>/dev/null; pkill -TERM -s "$child" 2>/dev/null; wait "$child"; exit 143' TERM
         t0=$SECONDS
         setsid bash -c "${cmds[$name]}" >"$out/$name.out" 2>&1 </dev/null &
         child=$!
