@@ -94,6 +94,16 @@ impl BootInfo {
     pub fn initrd(&self) -> Option<Range<u64>> {
         self.modules().first().cloned()
     }
+
+    /// The initial ramdisk's bytes, read in place through the direct map
+    /// (empty without a module).
+    pub fn initrd_bytes(&self) -> &'static [u8] {
+        let Some(r) = self.initrd() else { return &[] };
+        // SAFETY: module frames are reserved from the frame allocator at
+        // boot (`mm::init`) and never handed out or written, and the direct
+        // map covers them for the kernel's lifetime.
+        unsafe { core::slice::from_raw_parts(phys_to_virt(r.start) as *const u8, (r.end - r.start) as usize) }
+    }
 }
 
 /// Read GRUB's boot information at physical address `mbi_phys`.
@@ -119,7 +129,7 @@ pub fn parse(magic: u32, mbi_phys: usize) -> BootInfo {
 
     let areas = mbi.memory_map_tag().expect("boot loader gave no memory map");
     for area in areas.memory_areas().iter().take(MAX_REGIONS) {
-        let kind = match MemoryAreaType::from(area.typ()) {
+        let kind = match area.typ() {
             MemoryAreaType::Available => RegionKind::Available,
             MemoryAreaType::AcpiAvailable => RegionKind::AcpiReclaimable,
             MemoryAreaType::ReservedHibernate => RegionKind::AcpiNvs,

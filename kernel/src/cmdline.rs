@@ -1,8 +1,19 @@
-//! The kernel command line: `init=PATH`, `ktest` (or `ktest=GROUP,...` to
-//! run only some test groups), and `-- ARGS...` (extra arguments for init).
-//! Anything else is logged and ignored.
+//! The kernel command line, as the rest of the kernel uses it.
+//!
+//! The parsing (every option of the README's "Kernel command line", the
+//! standalone `--` rule, last-one-wins repeats) lives in the host-tested
+//! `mello-cmdline` crate; this adapter applies the kernel's defaults
+//! (`init` is [`DEFAULT_INIT`]) and logs each word it ignores: unknown or
+//! malformed options, and the options the kernel does not act on yet
+//! (`abi=`, `root=`, `net=`, `loglevel=`, `norandmaps`).
+//!
+//! Invariant: every string in [`Options`] borrows from the boot command
+//! line; nothing here panics on any input.
+
+#![forbid(unsafe_code)]
 
 use crate::config::DEFAULT_INIT;
+use mello_cmdline::{Cmdline, Opt, Problem};
 
 pub struct Options<'a> {
     /// First user program (PID 1).
@@ -11,26 +22,29 @@ pub struct Options<'a> {
     pub ktest: bool,
     /// Test groups to run (`ktest=MM,SCHED`); empty means all.
     pub ktest_only: &'a str,
-    /// Words after `--`, passed to init as argv[1..].
+    /// Words after a standalone `--`, passed to init as argv[1..].
     pub init_args: &'a str,
 }
 
 pub fn parse(cmdline: &str) -> Options<'_> {
-    let (kernel, init_args) = match cmdline.split_once("--") {
-        Some((k, rest)) => (k, rest.trim()),
-        None => (cmdline, ""),
-    };
-    let mut opts = Options { init: DEFAULT_INIT, ktest: false, ktest_only: "", init_args };
-    for word in kernel.split_ascii_whitespace() {
-        match word.split_once('=') {
-            Some(("init", path)) if !path.is_empty() => opts.init = path,
-            Some(("ktest", groups)) => {
-                opts.ktest = true;
-                opts.ktest_only = groups;
+    let c = Cmdline::parse(cmdline);
+    for problem in c.problems() {
+        match problem {
+            Problem::Unknown(word) => crate::klog!("KERNEL", "ignoring unknown option '{}'", word),
+            Problem::Malformed { word, reason } => {
+                crate::klog!("KERNEL", "ignoring malformed option '{}': {}", word, reason)
             }
-            None if word == "ktest" => opts.ktest = true,
-            _ => crate::klog!("KERNEL", "ignoring unknown option '{}'", word),
         }
     }
-    opts
+    for opt in c.options() {
+        if !matches!(opt, Opt::Init(_) | Opt::Ktest(_)) {
+            crate::klog!("KERNEL", "ignoring option '{}': not supported yet", opt);
+        }
+    }
+    Options {
+        init: c.init.unwrap_or(DEFAULT_INIT),
+        ktest: c.ktest.is_some(),
+        ktest_only: c.ktest.unwrap_or(""),
+        init_args: c.init_args,
+    }
 }

@@ -1,5 +1,7 @@
 //! Kernel configuration constants (compile-time).
 
+#![forbid(unsafe_code)]
+
 /// Most CPUs the kernel starts; more are reported and left parked.
 pub const MAX_CPUS: usize = 16;
 

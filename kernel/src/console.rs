@@ -8,9 +8,10 @@
 //! framebuffer the console switches itself off and costs one atomic load
 //! per line.
 //!
-//! Text goes into a shadow grid (`vt::Screen`: cells, cursor, UTF-8 and
-//! ANSI-colour decoding, a ring of rows so scrolling costs O(columns)); the
-//! grid records which rows changed and by how many rows it scrolled. A
+//! Text goes into a shadow grid (`vt::Screen`, the painter around the
+//! host-tested `mello-vt` terminal: cells, cursor, UTF-8 and ANSI-colour
+//! decoding, a ring of rows so scrolling costs O(columns)); the grid
+//! records which rows changed and by how many rows it scrolled. A
 //! flush brings the screen up to date in small steps: one bulk pixel copy
 //! for the accumulated scroll, then a few changed rows per step. Drawing
 //! is bounded by one screenful per flush however much text arrived, and a
@@ -60,6 +61,9 @@ const ROWS_PER_STEP: usize = 4;
 /// Bytes of log kept from before `init`.
 const EARLY_BYTES: usize = 4096;
 
+// The early buffer is inline on purpose: it lives in a static before the
+// heap exists, and the static's size is the same whichever variant it holds.
+#[allow(clippy::large_enum_variant)]
 enum State {
     /// Before `init`: log text is kept to be replayed.
     Early { buf: [u8; EARLY_BYTES], len: usize },

@@ -4,6 +4,8 @@
 //! into [`Errno`] through the `From` impls here, so every mapping decision
 //! is visible in this file.
 
+#![forbid(unsafe_code)]
+
 use crate::mm::paging::MapError;
 use crate::mm::pmm::OutOfMemory;
 pub use mello_abi::Errno;

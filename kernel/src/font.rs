@@ -11,6 +11,8 @@
 //! `?`). Control characters have no glyph. Everything here is immutable
 //! data: no locking needed.
 
+#![forbid(unsafe_code)]
+
 use font8x8::legacy::{BASIC_LEGACY, BLOCK_LEGACY, BOX_LEGACY, GREEK_LEGACY, LATIN_LEGACY};
 
 /// Glyph width and height in pixels.

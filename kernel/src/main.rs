@@ -7,6 +7,8 @@
 //! and finally becomes this CPU's idle task.
 #![no_std]
 #![no_main]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 extern crate alloc;
 
@@ -26,6 +28,7 @@ mod metrics;
 mod mm;
 mod panic;
 mod sched;
+mod selftest;
 mod serial;
 mod symbols;
 mod sync;
@@ -55,6 +58,7 @@ pub extern "C" fn kernel_main(magic: u32, mbi_phys: usize) -> ! {
     sched::init();
     smp::start_aps(&platform);
     sys::init();
+    user::init();
     apic::start_timer();
 
     if opts.ktest {

@@ -1,6 +1,8 @@
 //! Kernel metrics: the spec's `KernelMetrics`, lock-free atomic counters
 //! any CPU may bump or read.
 
+#![forbid(unsafe_code)]
+
 use core::sync::atomic::{AtomicUsize, Ordering};
 use mello_abi::nr;
 
@@ -43,10 +45,10 @@ pub fn print() {
         get(&m.timer_ticks), get(&m.sleep_count), get(&m.wake_count));
     crate::klog!("METRICS", "IPC sends: {}, receives: {}, queue full: {}",
         get(&m.ipc_sends), get(&m.ipc_recvs), get(&m.ipc_queue_full));
-    for (i, name) in nr::NAMES.iter().enumerate() {
-        let n = get(&m.syscall_count[i]);
+    for (i, count) in m.syscall_count.iter().enumerate() {
+        let n = get(count);
         if n > 0 {
-            crate::klog!("METRICS", "{}: {}", name, n);
+            crate::klog!("METRICS", "{}: {}", nr::name(i).unwrap_or("?"), n);
         }
     }
 }

@@ -50,7 +50,7 @@ fn panic(info: &PanicInfo) -> ! {
 pub fn backtrace_from(mut rbp: u64) {
     crate::serial_println!("[PANIC] backtrace:");
     for depth in 0..32 {
-        if rbp == 0 || rbp % 8 != 0 || rbp < crate::mm::layout::HHDM_BASE {
+        if rbp == 0 || !rbp.is_multiple_of(8) || rbp < crate::mm::layout::HHDM_BASE {
             break;
         }
         // SAFETY: kernel stacks are mapped and frame-pointer chained; the

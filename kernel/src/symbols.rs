@@ -112,7 +112,7 @@ fn raw_tables(elf: &ElfSymbols) -> Option<(&'static [u8], &'static [u8])> {
     let plausible = elf.entsize as usize == SYM_SIZE
         && elf.symtab.start != 0
         && elf.strtab.start != 0
-        && sym_len % SYM_SIZE == 0
+        && sym_len.is_multiple_of(SYM_SIZE)
         && sym_len <= 64 << 20
         && str_len <= 64 << 20
         && elf.symtab.end <= 1 << 40

@@ -133,6 +133,11 @@ add crash-smp4      "$(q crash-smp4 --cmdline 'ktest=CRASH' --smp 4 --expect-pan
     --expect '^\[FAULT\] RIP=0x[0-9a-f]+ ' \
     --expect '^\[PANIC\] =+ KERNEL PANIC on CPU [0-9]+ =+$' \
     --expect 'kernel::ktest::crash_tests::write_unmapped' --timeout 120)"
+add init-byname-smp1 "$(q init-byname-smp1 --cmdline 'init=forkloop' --smp 1 --expect '^\[INIT\] Loading init process from /bin/forkloop$' \
+    --expect '^\[FORKLOOP\] 1000 rounds, 0 errors$' --timeout 150)"
+add init-missing-smp1 "$(q init-missing-smp1 --cmdline 'init=nosuch' --smp 1 --done '\[KERNEL\] init exited with code 127' \
+    --expect '^\[INIT\] cannot start /bin/nosuch: ENOENT \(No such file or directory\)$' \
+    --expect '^\[INIT\] programs in /bin: .*\binit\b.*\btrue\b' --timeout 120)"
 add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --expect '^\[FORKLOOP\] 1000 rounds, 0 errors$' --timeout 150)"
 
 # Host tests: name | command (run from the repository root).
@@ -146,6 +151,10 @@ hadd unit-check-programs 'python3 -m unittest discover -s tools/testing -p test_
 hadd unit-qemu-sh       'python3 -m unittest discover -s tools/testing -p test_qemu_sh.py'
 hadd unit-test-matrix   'python3 -m unittest discover -s tools/testing -p test_matrix_doc.py'
 hadd unit-bench-report  'python3 tools/bench/test_report.py'
+hadd unit-mkcpio        'python3 tools/initramfs/test_mkcpio.py'
+hadd unit-oracle-extract 'python3 tools/oracle/test_extract.py'
+hadd lint-layers        'python3 tools/layers.py --check'
+hadd lint-clippy        '(cd crates && cargo clippy --release --all-targets -- -D warnings) && (cd kernel && cargo clippy --release -- -D warnings) && (cd userspace && cargo clippy --release -- -D warnings)'
 
 if [ "$list" = 1 ]; then
     printf '%s\n' "${host_tests[@]}" "${tests[@]}"

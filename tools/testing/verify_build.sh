@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build everything and check the outputs other tools rely on exist and are
-# what they claim to be (DESIGN.md "build outputs").
+# what they claim to be (README "Quick start": build/kernel.elf, build/initrd.cpio, build/mellos.iso).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"

@@ -7,27 +7,83 @@
 //! identical semantics. A result `>= 0` is success; a negative result is
 //! `-errno` using Linux's errno numbers.
 #![no_std]
+pub mod termios;
 
-/// System-call numbers.
+/// The native system calls, one row each: `number => CONSTANT, handler, argument count;`.
+///
+/// This list is the only place a native call is defined. It expands a
+/// caller's macro with the rows, so every consumer derives what it needs
+/// from the same text: [`nr`] (the numbers and names, below), the kernel's
+/// dispatch `match` (`kernel/src/sys/table.rs`) and the user wrappers (which
+/// use `nr`). The handler is a function of that name in the kernel's
+/// `sys::handlers`. Adding a call is one row here plus its handler.
+#[macro_export]
+macro_rules! native_syscalls {
+    ($callback:ident) => {
+        $callback! {
+            0 => WRITE, sys_write, 3;
+            1 => EXIT, sys_exit, 1;
+            2 => SLEEP, sys_sleep, 1;
+            3 => IPC_SEND, sys_ipc_send, 3;
+            4 => IPC_RECV, sys_ipc_recv, 3;
+            5 => GETPID, sys_getpid, 0;
+            6 => YIELD, sys_yield, 0;
+            7 => FORK, sys_fork, 0;
+            8 => WAIT, sys_wait, 2;
+            9 => EXEC, sys_exec, 2;
+        }
+    };
+}
+
+/// Derive the number constants, `COUNT`, `name` and `arg_count` of a
+/// syscall table from its rows (see [`native_syscalls`]).
+#[macro_export]
+macro_rules! syscall_numbers {
+    ($($num:literal => $name:ident, $handler:ident, $argc:literal;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($handler), "` (", stringify!($argc), " arguments)")]
+            pub const $name: usize = $num;
+        )*
+        /// One more than the highest number in the table.
+        pub const COUNT: usize = {
+            let mut max = 0;
+            $(if $num + 1 > max { max = $num + 1; })*
+            max
+        };
+        /// The call's name (`"SYS_WRITE"`), or `None` for an unused number.
+        pub const fn name(number: usize) -> Option<&'static str> {
+            match number {
+                $($num => Some(concat!("SYS_", stringify!($name))),)*
+                _ => None,
+            }
+        }
+        /// How many argument registers the call reads.
+        pub const fn arg_count(number: usize) -> Option<usize> {
+            match number {
+                $($num => Some($argc),)*
+                _ => None,
+            }
+        }
+        // Two rows with one number would make `name`'s match unreachable-
+        // armed; this makes a duplicate a compile error instead.
+        const _: () = {
+            let nums = [$($num),*];
+            let mut i = 0;
+            while i < nums.len() {
+                let mut j = i + 1;
+                while j < nums.len() {
+                    assert!(nums[i] != nums[j], "two syscall rows share a number");
+                    j += 1;
+                }
+                i += 1;
+            }
+        };
+    };
+}
+
+/// Native system-call numbers, derived from [`native_syscalls`].
 pub mod nr {
-    pub const WRITE: usize = 0;
-    pub const EXIT: usize = 1;
-    pub const SLEEP: usize = 2;
-    pub const IPC_SEND: usize = 3;
-    pub const IPC_RECV: usize = 4;
-    pub const GETPID: usize = 5;
-    pub const YIELD: usize = 6;
-    pub const FORK: usize = 7;
-    pub const WAIT: usize = 8;
-    pub const EXEC: usize = 9;
-    /// Number of system calls; valid numbers are `0..COUNT`.
-    pub const COUNT: usize = 10;
-
-    /// Human-readable names, indexed by number.
-    pub const NAMES: [&str; COUNT] = [
-        "SYS_WRITE", "SYS_EXIT", "SYS_SLEEP", "SYS_IPC_SEND", "SYS_IPC_RECV",
-        "SYS_GETPID", "SYS_YIELD", "SYS_FORK", "SYS_WAIT", "SYS_EXEC",
-    ];
+    native_syscalls!(syscall_numbers);
 }
 
 /// Error numbers: Linux's values and messages (`strerror` in glibc), the
@@ -212,6 +268,15 @@ mod tests {
         assert!(Errno::ALL.windows(2).all(|w| (w[0] as i32) < (w[1] as i32)), "list in numeric order");
         assert_eq!(Errno::from_ret(-41), Err(Errno::EINVAL), "41 is unused in Linux");
         assert_eq!(Errno::from_ret(5), Ok(5));
+    }
+
+    #[test]
+    fn native_table() {
+        assert_eq!((nr::WRITE, nr::EXEC, nr::COUNT), (0, 9, 10));
+        assert_eq!(nr::name(nr::FORK), Some("SYS_FORK"));
+        assert_eq!(nr::name(nr::COUNT), None);
+        assert_eq!(nr::arg_count(nr::WAIT), Some(2));
+        assert!((0..nr::COUNT).all(|n| nr::name(n).is_some()), "native numbers are dense");
     }
 
     #[test]

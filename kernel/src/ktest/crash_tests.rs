@@ -10,10 +10,6 @@ pub const TESTS: &[Test] = &[("crash: kernel write to an unmapped address", writ
 
 #[inline(never)]
 fn write_unmapped() -> Result<(), String> {
-    // An address in the kernel half that nothing maps (below the stacks).
-    let bad = crate::mm::layout::KSTACK_BASE - 0x20_0000;
-    crate::klog!("KTEST", "writing to {:#x}: the kernel must report a page fault and stop", bad);
-    // SAFETY: deliberately unsound: this write must fault.
-    unsafe { core::ptr::write_volatile(bad as *mut u64, 0xDEAD) };
+    crate::mm::selftest::write_unmapped_kernel_address();
     Err(String::from("the write to an unmapped address did not fault"))
 }

@@ -92,8 +92,7 @@ impl Drop for Gate {
 pub(super) const TSC_PER_TICK_MAX: u64 = 6_000_000_000 / SCHED_HZ;
 
 pub(super) fn tsc() -> u64 {
-    // SAFETY: rdtsc has no side effects.
-    unsafe { core::arch::x86_64::_rdtsc() }
+    crate::arch::cpu::rdtsc()
 }
 
 /// TSC cycles since `start` (0 if this CPU's TSC is behind the one that read `start`).

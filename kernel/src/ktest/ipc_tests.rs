@@ -1,5 +1,5 @@
 //! IPC tests: spec Tests 7.4 and 7.5, and the port contract of the spec
-//! and DESIGN.md: 16-message queues (a 17th send gives `EAGAIN`), blocking
+//! and the README ABI: 16-message queues (a 17th send gives `EAGAIN`), blocking
 //! receive with FIFO wake order, messages of at most 4096 bytes, ports
 //! 0–255 (`EINVAL` otherwise). Truncating a long message to the user's
 //! buffer is the system-call layer's job (`sys::handlers`); here the kernel

@@ -7,11 +7,12 @@
 //! and powers the machine off. The test harness (tools/testing) requires
 //! that final line with `0 failed`, and the power-off.
 
+#![forbid(unsafe_code)]
+
 mod crash_tests;
 mod helpers;
 mod ipc_tests;
 mod irq_tests;
-mod mm_tests;
 mod preempt_tests;
 mod sched_tests;
 mod smp_stress_tests;
@@ -19,19 +20,7 @@ mod smp_tests;
 mod user_tests;
 
 use alloc::string::String;
-
-/// A test: name and body.
-pub type Test = (&'static str, fn() -> Result<(), String>);
-
-/// Fail a test with a formatted message unless `cond` holds.
-#[macro_export]
-macro_rules! kassert {
-    ($cond:expr, $($msg:tt)*) => {
-        if !$cond {
-            return Err(alloc::format!("{} ({}:{})", alloc::format!($($msg)*), file!(), line!()));
-        }
-    };
-}
+pub use crate::selftest::Test;
 
 /// Start the suite in its own kernel task. `only`, if not empty, limits
 /// it to the groups whose names it lists (`ktest=SCHED,IPC`).
@@ -43,7 +32,7 @@ pub fn spawn_suite(boot: &crate::bootinfo::BootInfo, only: &str) {
 
 fn run_all(only: &str) {
     let groups: &[(&str, &[Test])] = &[
-        ("MM", mm_tests::TESTS),
+        ("MM", crate::mm::selftest::TESTS),
         ("SCHED", sched_tests::TESTS),
         ("PREEMPT", preempt_tests::TESTS),
         ("IPC", ipc_tests::TESTS),

@@ -24,6 +24,7 @@ pub const TESTS: &[Test] = &[
     ("preemption: a spinning task does not starve its CPU", spinner_is_preempted),
     ("preemption: equal-priority spinners share one CPU (time slices)", time_slicing),
     ("preempt_disable/enable: nestable, switch deferred to the last enable", preempt_nesting),
+    ("a task switched to can be preempted before its first instruction", preempted_at_first_instruction),
     ("task exit frees its kernel stack (100 tasks)", exit_frees_stack),
 ];
 
@@ -126,6 +127,14 @@ impl Slices {
 /// to our CPU does not run, we stay on this CPU); the inner enable does not
 /// switch; the outer one switches at once (the queued task has run when it
 /// returns).
+///
+/// The witness is High priority: the switch at the last enable is what the
+/// design promises, not that the task switched to runs its first
+/// instruction before we are back. A tick pending at that moment (a vCPU
+/// descheduled by the host mid-switch) preempts a Normal witness as it
+/// enables interrupts in `first_run`, and round robin gives the CPU back
+/// to us first: that was the intermittent "had not run ... (usize::MAX)"
+/// failure, reproduced on purpose by `preempted_at_first_instruction`.
 fn preempt_nesting() -> Result<(), String> {
     need_timer()?;
     let ran = Arc::new(AtomicUsize::new(usize::MAX));
@@ -137,7 +146,7 @@ fn preempt_nesting() -> Result<(), String> {
     let cpu = percpu::cpu_id();
     let me = percpu::cpu(cpu);
     let r = ran.clone();
-    let spawned = spawn_on(cpu, "preempt-witness", Priority::Normal, move || r.store(percpu::cpu_id(), Release));
+    let spawned = spawn_on(cpu, "preempt-witness", Priority::High, move || r.store(percpu::cpu_id(), Release));
     let depth2 = me.preempt_count();
     let (t0, s, sw0) = (now(), tsc(), switches_of(cpu));
     while spawned.is_ok() && now() < t0 + 3 && since(s) < 10 * TSC_PER_TICK_MAX {}
@@ -163,6 +172,44 @@ fn preempt_nesting() -> Result<(), String> {
     kassert!(ran_nested == usize::MAX && ran_inner == usize::MAX, "the queued task ran while preemption was disabled");
     kassert!(resched_pending && still_pending, "need_resched not set while a task waited (the tick should set it)");
     kassert!(ran_outer == cpu, "the queued task had not run on CPU {cpu} when the last preempt_enable returned ({ran_outer})");
+    Ok(())
+}
+
+/// Proves the cause of the old `preempt_nesting` flake, deterministically:
+/// an interrupt pending when we switch to a new task is taken as that task
+/// enables interrupts, before its first instruction, and (the task being
+/// preemptible) the scheduler may pick us again: a Normal witness, behind
+/// which we are queued at the same level, has not run when our switch
+/// returns; a High one has. The pending interrupt is a reschedule IPI to
+/// ourselves, sent with interrupts off.
+fn preempted_at_first_instruction() -> Result<(), String> {
+    need_timer()?;
+    let cpu = irq::without(percpu::cpu_id);
+    let mut seen = [usize::MAX; 2];
+    for (i, prio) in [Priority::Normal, Priority::High].into_iter().enumerate() {
+        // The prober is pinned (never stolen) and Normal, as the ktest task is.
+        let out = Arc::new([AtomicUsize::new(0), AtomicUsize::new(usize::MAX), AtomicUsize::new(0)]);
+        let (ran, o) = (Arc::new(AtomicUsize::new(usize::MAX)), out.clone());
+        let r = ran.clone();
+        spawn_on(cpu, "preempt-prober", Priority::Normal, move || {
+            let switches = irq::without(|| {
+                let sw0 = percpu::cpu(cpu).stats.context_switches.load(Relaxed);
+                let w = spawn_on(cpu, "preempt-witness", prio, move || r.store(percpu::cpu_id(), Release));
+                crate::arch::apic::send_ipi(cpu, crate::arch::apic::RESCHEDULE_IPI);
+                sched::schedule();
+                o[1].store(ran.load(Acquire), Release);
+                w.map(|_| percpu::cpu(cpu).stats.context_switches.load(Relaxed) - sw0)
+            });
+            o[0].store(switches.unwrap_or(0) as usize, Release);
+            o[2].store(1, Release);
+        })?;
+        wait_until(20, "the prober to finish", || out[2].load(Acquire) == 1)?;
+        let switches = out[0].load(Acquire);
+        kassert!(switches >= 2, "CPU {cpu}: {switches} switches around schedule(), want >= 2 (to the witness and back)");
+        seen[i] = out[1].load(Acquire);
+    }
+    kassert!(seen[0] == usize::MAX, "a Normal witness ran before the prober was back ({}): the IPI did not preempt it", seen[0]);
+    kassert!(seen[1] == cpu, "a High witness had not run when the prober was back ({})", seen[1]);
     Ok(())
 }
 

@@ -54,14 +54,13 @@ static IRQ_COUNTER: IrqSpinLock<u64> = IrqSpinLock::new(LockLevel::Device, "ktes
 
 /// A deliberately racy read-modify-write: without the lock, updates get lost.
 fn racy_increment(v: &mut u64) {
-    // SAFETY: `v` is a valid, exclusive reference (the lock is held).
-    let old = unsafe { core::ptr::read_volatile(v) };
+    // black_box: the compiler may not fuse the read and the write.
+    let old = core::hint::black_box(*v);
     // Widen the race window (no `pause`: under TCG it exits to QEMU's main loop).
     for i in 0..8u64 {
         core::hint::black_box(i);
     }
-    // SAFETY: as above.
-    unsafe { core::ptr::write_volatile(v, old + 1) };
+    *v = core::hint::black_box(old + 1);
 }
 
 /// One locked increment; returns whether the lock's promise held inside

@@ -28,9 +28,7 @@ fn run(path: &str, argv: &[&str], max_ticks: u64) -> Result<i32, String> {
 }
 
 fn kernel_cpl0() -> Result<(), String> {
-    let cs: u16;
-    // SAFETY: reading CS has no side effects.
-    unsafe { core::arch::asm!("mov {0:x}, cs", out(reg) cs, options(nomem, nostack)) };
+    let cs = crate::arch::cpu::read_cs();
     kassert!(cs & 3 == 0, "kernel CS {cs:#x} is not ring 0");
     Ok(())
 }

@@ -28,6 +28,12 @@ static KERNEL_PT: IrqSpinLock<()> = IrqSpinLock::new(LockLevel::KernelPageTable,
 const HUGE: u64 = 2 << 20;
 const RW_NX: PteFlags = PteFlags::WRITABLE.union(PteFlags::NO_EXECUTE).union(PteFlags::GLOBAL);
 
+/// Switch the current task to the kernel's own tables (before its address
+/// space is freed).
+pub fn activate_kernel() {
+    crate::sched::set_current_root(kernel_pml4());
+}
+
 /// Physical address of the kernel PML4 (what kernel-only tasks run on).
 pub fn kernel_pml4() -> u64 {
     KERNEL_PML4.load(Ordering::Relaxed)
@@ -87,7 +93,7 @@ fn map_direct(root: u64, start: u64, end: u64) {
         // SAFETY: `root` is the (not yet live, or locked) kernel hierarchy; the
         // direct map aliases RAM as data only (NX).
         let result = unsafe {
-            if pa % HUGE == 0 && pa + HUGE <= end {
+            if pa.is_multiple_of(HUGE) && pa + HUGE <= end {
                 paging::map_huge(root, va, pa, RW_NX)
             } else {
                 paging::map(root, va, pa, RW_NX)
@@ -97,7 +103,7 @@ fn map_direct(root: u64, start: u64, end: u64) {
             Ok(()) | Err(MapError::AlreadyMapped) | Err(MapError::HugePage) => {}
             Err(MapError::OutOfMemory) => panic!("out of memory building the direct map"),
         }
-        pa += if pa % HUGE == 0 && pa + HUGE <= end { HUGE } else { PAGE_SIZE };
+        pa += if pa.is_multiple_of(HUGE) && pa + HUGE <= end { HUGE } else { PAGE_SIZE };
     }
 }
 

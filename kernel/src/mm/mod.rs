@@ -5,6 +5,8 @@
 //! kernel's own page tables (replacing the boot tables), the heap, then the
 //! frames above 4 GiB.
 
+pub mod addr;
+pub mod address_space;
 pub mod fault;
 pub mod heap;
 pub mod kernel_space;
@@ -12,7 +14,11 @@ pub mod kstack;
 pub mod layout;
 pub mod paging;
 pub mod pmm;
+pub mod selftest;
 pub mod tlb;
+pub mod uaccess;
+
+pub use address_space::{AddressSpace, USER_RW};
 
 use crate::bootinfo::BootInfo;
 use crate::linker_addr;

@@ -16,6 +16,11 @@ pub fn flush_local(va: u64) {
     cpu::invlpg(va);
 }
 
+/// Invalidate every non-global entry on this CPU (reloads CR3).
+pub fn flush_all_local() {
+    cpu::flush_tlb_local();
+}
+
 /// Invalidate `[start, end)` on every CPU (kernel mappings).
 pub fn flush_kernel_range(start: u64, end: u64) {
     cpu::invlpg_range(start, end);

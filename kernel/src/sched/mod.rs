@@ -22,6 +22,7 @@ pub mod context;
 mod runq;
 pub mod sleep;
 pub mod task;
+mod task_data;
 pub mod wait;
 
 use crate::arch::{irq, percpu, trap::TrapFrame};
@@ -34,6 +35,7 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use task::{Task, TaskState};
 
 pub use task::{Priority, TaskId};
+pub use task_data::TaskData;
 
 /// The task a CPU just switched away from, until `finish_switch` releases it.
 static SWITCHED_FROM: [AtomicPtr<Task>; MAX_CPUS] = [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
@@ -135,6 +137,40 @@ pub fn spawn_task(name: &'static str, body: impl FnOnce() + Send + 'static, prio
     let id = task.id;
     runq::enqueue(task, runq::least_loaded_cpu());
     Ok(id)
+}
+
+/// Run `f` on the current user task's saved user registers (the trap frame
+/// of this entry into the kernel: a system call or a fault). Changing it
+/// changes where and how the task resumes in user mode.
+pub fn with_user_frame<R>(f: impl FnOnce(&mut TrapFrame) -> R) -> R {
+    with_current(|t| {
+        assert!(t.is_user(), "with_user_frame from a kernel task");
+        // SAFETY: we are that task, running in the kernel; the frame at the
+        // top of our kernel stack belongs to this entry and nobody else
+        // touches it until we return to user mode.
+        f(unsafe { t.user_frame() })
+    })
+}
+
+/// Save the current task's FPU state and return a copy (for `fork`).
+pub fn current_fpu_copy() -> alloc::boxed::Box<task::FxArea> {
+    with_current(|t| {
+        t.save_fpu_now();
+        t.fpu_copy()
+    })
+}
+
+/// Load address space `root` for the current task from now on (also on
+/// every later switch to it).
+///
+/// `root` must be a PML4 whose kernel half is the kernel's, as every
+/// `mm::AddressSpace` and the kernel tables are; the address-space type
+/// keeps that invariant, so this is only called through it.
+pub(crate) fn set_current_root(root: u64) {
+    with_current(|t| t.cr3.store(root, Ordering::Relaxed));
+    // SAFETY: the caller's contract: `root` maps the kernel half exactly as
+    // every other root does, so the kernel keeps running after the switch.
+    unsafe { crate::arch::cpu::write_cr3(root) };
 }
 
 /// Make a new (user) task runnable.
@@ -254,7 +290,7 @@ fn trace_switch(cpu: usize, n: u64, next: &Task) {
 /// Load `next`'s address space, kernel stack and FPU state.
 fn switch_mm_and_fpu(cpu: usize, prev: &Task, next: &Task) {
     let cr3 = next.cr3.load(Ordering::Relaxed);
-    if crate::arch::cpu::read_cr3() != cr3 || next.user.is_some() {
+    if crate::arch::cpu::read_cr3() != cr3 || next.is_user() {
         // SAFETY: every address space shares the kernel half, so the kernel
         // keeps running after the switch. User tasks always reload CR3 so no
         // stale user TLB entries survive a migration.
@@ -267,11 +303,11 @@ fn switch_mm_and_fpu(cpu: usize, prev: &Task, next: &Task) {
     }
     if let Some(fx) = &prev.fx {
         // SAFETY: prev is running on this CPU; its area is ours to write.
-        unsafe { context::fxsave(&mut **fx.get()) };
+        unsafe { context::fxsave(&mut *fx.get()) };
     }
     if let Some(fx) = &next.fx {
         // SAFETY: next's on_cpu is ours; its area holds a saved state.
-        unsafe { context::fxrstor(&**fx.get()) };
+        unsafe { context::fxrstor(&*fx.get()) };
     }
 }
 
@@ -314,7 +350,7 @@ pub fn timer_tick() {
     METRICS.timer_ticks.fetch_add(1, Ordering::Relaxed);
     if me.cpu_id == 0 {
         let now = sleep::tick();
-        if now % runq::BALANCE_TICKS == 0 {
+        if now.is_multiple_of(runq::BALANCE_TICKS) {
             runq::balance();
         }
     }

@@ -8,6 +8,8 @@
 //! `sleep(n)` returns after at least `n` full ticks: the deadline is
 //! `now + n + 1`, because the current tick has already partly elapsed.
 
+#![forbid(unsafe_code)]
+
 use super::task::{Task, TaskState};
 use crate::metrics::METRICS;
 use crate::sync::{IrqSpinLock, LockLevel};

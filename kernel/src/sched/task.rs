@@ -1,10 +1,11 @@
 //! Task Control Blocks.
 //!
 //! A [`Task`] is a kernel thread of execution: its own kernel stack (with a
-//! guard page), saved context, state and priority. A user process's thread
-//! is a task whose `user` field links to its process and whose address
-//! space (`cr3`) is the process's; kernel tasks run on the kernel page
-//! tables.
+//! guard page), saved context, state and priority. The scheduler knows
+//! nothing of processes or IPC: a service attaches its own state through
+//! the opaque [`TaskData`] slot (the user layer puts the process there). A
+//! user task also has an FPU area and runs on its own address space
+//! (`cr3`); kernel tasks run on the kernel page tables.
 //!
 //! States follow the spec's machine: Ready → Running → (Ready | Sleeping |
 //! Blocked | Terminated). `state` is an atomic: a sleeper or blocked task is
@@ -16,7 +17,7 @@
 use super::context;
 use crate::mm::kstack::KernelStack;
 use crate::mm::pmm::OutOfMemory;
-use crate::sync::{IrqSpinLock, LockLevel};
+use super::task_data::TaskData;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
@@ -85,10 +86,8 @@ pub struct Task {
     kstack: Option<KernelStack>,
     /// User FPU/SSE state (user tasks only), saved/restored on switches.
     pub(super) fx: Option<UnsafeCell<Box<FxArea>>>,
-    /// The process this task runs for, if it is a user task.
-    pub user: Option<Arc<crate::user::Process>>,
-    /// A message handed to this task while it waits on an IPC port.
-    pub inbox: IrqSpinLock<Option<crate::sys::port::Message>>,
+    /// What a service attached to this task (for user tasks: the process).
+    pub data: TaskData,
     /// Body of a kernel task, taken when it first runs.
     pub(super) entry: UnsafeCell<Option<Box<dyn FnOnce() + Send>>>,
 }
@@ -108,21 +107,21 @@ impl Task {
         pinned: Option<usize>,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<Arc<Task>, OutOfMemory> {
-        let mut task = Self::build(name, priority, None, None, Some(body), crate::mm::kernel_space::kernel_pml4())?;
+        let mut task = Self::build(name, priority, None, TaskData::none(), Some(body), crate::mm::kernel_space::kernel_pml4())?;
         Arc::get_mut(&mut task).expect("new task is unshared").pinned = pinned;
         Ok(task)
     }
 
-    /// A user task for `process` that enters ring 3 through `frame` (copied
-    /// to the top of its kernel stack), with address space `cr3`.
+    /// A user task carrying `data` that enters ring 3 through `frame`
+    /// (copied to the top of its kernel stack), with address space `cr3`.
     pub fn new_user(
         name: &'static str,
-        process: Arc<crate::user::Process>,
+        data: TaskData,
         frame: &crate::arch::trap::TrapFrame,
         fx: Box<FxArea>,
         cr3: u64,
     ) -> Result<Arc<Task>, OutOfMemory> {
-        let task = Self::build(name, Priority::Normal, Some(fx), Some(process), None, cr3)?;
+        let task = Self::build(name, Priority::Normal, Some(fx), data, None, cr3)?;
         let top = task.kernel_stack_top();
         // SAFETY: the task is new and unshared: we own its stack and context.
         unsafe { context::prepare_user(&mut *task.saved_rsp.get(), top, frame) };
@@ -133,7 +132,7 @@ impl Task {
         name: &'static str,
         priority: Priority,
         fx: Option<Box<FxArea>>,
-        user: Option<Arc<crate::user::Process>>,
+        data: TaskData,
         body: Option<Box<dyn FnOnce() + Send>>,
         cr3: u64,
     ) -> Result<Arc<Task>, OutOfMemory> {
@@ -153,8 +152,7 @@ impl Task {
             saved_rsp: UnsafeCell::new(rsp),
             kstack: Some(stack),
             fx: fx.map(UnsafeCell::new),
-            user,
-            inbox: IrqSpinLock::new(LockLevel::WaitQueue, "ipc-inbox", None),
+            data,
             entry: UnsafeCell::new(body),
         }))
     }
@@ -174,8 +172,7 @@ impl Task {
             saved_rsp: UnsafeCell::new(0),
             kstack: None,
             fx: None,
-            user: None,
-            inbox: IrqSpinLock::new(LockLevel::WaitQueue, "ipc-inbox", None),
+            data: TaskData::none(),
             entry: UnsafeCell::new(None),
         })
     }
@@ -202,6 +199,11 @@ impl Task {
         self.kstack.as_ref().map_or(0, |s| s.top())
     }
 
+    /// Whether this task runs user code (it has an FPU area to switch).
+    pub fn is_user(&self) -> bool {
+        self.fx.is_some()
+    }
+
     /// The trap frame at the top of a user task's kernel stack: the user
     /// registers saved at its last entry into the kernel.
     ///
@@ -209,7 +211,7 @@ impl Task {
     /// Only the task itself (running, in the kernel) may use this, since the
     /// frame belongs to its current kernel entry.
     #[allow(clippy::mut_from_ref)]
-    pub unsafe fn user_frame(&self) -> &mut crate::arch::trap::TrapFrame {
+    pub(super) unsafe fn user_frame(&self) -> &mut crate::arch::trap::TrapFrame {
         let top = self.kernel_stack_top();
         let frame = top - core::mem::size_of::<crate::arch::trap::TrapFrame>() as u64;
         // SAFETY: every entry from ring 3 pushes its frame at the very top of
@@ -223,7 +225,7 @@ impl Task {
     pub fn save_fpu_now(&self) {
         if let Some(fx) = &self.fx {
             // SAFETY: the caller is the running task, so nobody else touches its area.
-            unsafe { context::fxsave(&mut **fx.get()) };
+            unsafe { context::fxsave(&mut *fx.get()) };
         }
     }
 

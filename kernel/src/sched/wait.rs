@@ -14,6 +14,8 @@
 //! between steps 1 and 2 finds it Blocked and makes it Ready; `block` then
 //! simply switches to another task and the woken task runs again soon.
 
+#![forbid(unsafe_code)]
+
 use super::task::{Task, TaskState};
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;

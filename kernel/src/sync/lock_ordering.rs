@@ -7,6 +7,10 @@
 //!
 //! With debug assertions on, each CPU records how many locks of each level
 //! it holds; an out-of-order acquisition panics naming both locks' levels.
+//! The rule itself is the host-tested `lockorder` crate ([`Record`]); this
+//! file keeps the levels and the per-CPU storage (one `Cell<u8>` count per
+//! level in the per-CPU area), loading the record from it and storing it
+//! back around each check.
 //!
 //! An interrupt handler is a separate context: it can only have interrupted
 //! code that holds plain `SpinLock`s (an `IrqSpinLock` holder has interrupts
@@ -17,6 +21,7 @@
 //! off or preemption disabled, by its own CPU.
 
 use crate::arch::percpu;
+use core::cell::Cell;
 
 /// Lock levels, outermost (taken first) to innermost (taken last).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -49,6 +54,28 @@ pub enum LockLevel {
 /// Number of levels.
 pub const LEVELS: usize = LockLevel::Console as usize + 1;
 
+/// The rule's record for the kernel's levels.
+pub type Record = lockorder::Held<LockLevel, LEVELS>;
+
+impl lockorder::Level for LockLevel {
+    fn rank(self) -> usize {
+        self as usize
+    }
+    fn from_rank(rank: usize) -> Option<LockLevel> {
+        LEVEL_NAMES.get(rank).copied()
+    }
+}
+
+fn load(cells: &[Cell<u8>; LEVELS]) -> Record {
+    Record::from_counts(cells.each_ref().map(Cell::get))
+}
+
+fn store(cells: &[Cell<u8>; LEVELS], record: Record) {
+    for (cell, count) in cells.iter().zip(record.counts()) {
+        cell.set(count);
+    }
+}
+
 /// Record that this CPU is about to take a lock of `level` named `name`.
 #[inline]
 pub fn will_acquire(level: LockLevel, name: &'static str) {
@@ -56,20 +83,16 @@ pub fn will_acquire(level: LockLevel, name: &'static str) {
         return;
     }
     let Some(cpu) = percpu::try_this_cpu() else { return };
-    let held = cpu.held_locks();
-    for higher in (level as usize)..LEVELS {
-        if held[higher].get() > 0 {
-            panic!(
-                "lock order violation: taking '{}' ({:?}) while holding a {:?} lock \
-                 (last taken: '{}')",
-                name,
-                level,
-                LEVEL_NAMES[higher],
-                cpu.last_lock_name()
-            );
-        }
+    let mut record = load(cpu.held_locks());
+    if let Err(inversion) = record.acquire(level) {
+        panic!(
+            "lock order violation: '{}': {} (last taken: '{}')",
+            name,
+            inversion,
+            cpu.last_lock_name()
+        );
     }
-    held[level as usize].set(held[level as usize].get() + 1);
+    store(cpu.held_locks(), record);
     cpu.set_last_lock_name(name);
 }
 
@@ -80,33 +103,34 @@ pub fn released(level: LockLevel) {
         return;
     }
     let Some(cpu) = percpu::try_this_cpu() else { return };
-    let slot = &cpu.held_locks()[level as usize];
-    debug_assert!(slot.get() > 0, "releasing a {level:?} lock that is not held");
-    slot.set(slot.get().saturating_sub(1));
+    let mut record = load(cpu.held_locks());
+    if let Err(not_held) = record.release(level) {
+        panic!("lock order record: {}", not_held);
+    }
+    store(cpu.held_locks(), record);
 }
 
 /// Whether this CPU holds any lock (always false without debug assertions).
 pub fn holds_any() -> bool {
     cfg!(debug_assertions)
-        && percpu::try_this_cpu().is_some_and(|cpu| cpu.held_locks().iter().any(|h| h.get() > 0))
+        && percpu::try_this_cpu().is_some_and(|cpu| load(cpu.held_locks()).holds_any())
 }
 
 /// The lock record of the code an interrupt handler interrupted, put aside
 /// for the handler's duration.
 pub struct InterruptScope {
-    saved: [u8; LEVELS],
+    saved: Record,
 }
 
 impl InterruptScope {
     /// Enter interrupt context on this CPU (interrupts are off).
     #[inline]
     pub fn enter() -> Self {
-        let mut saved = [0; LEVELS];
+        let mut saved = Record::new();
         if cfg!(debug_assertions) {
             if let Some(cpu) = percpu::try_this_cpu() {
-                for (s, held) in saved.iter_mut().zip(cpu.held_locks()) {
-                    *s = held.replace(0);
-                }
+                saved = load(cpu.held_locks());
+                store(cpu.held_locks(), Record::new());
             }
         }
         InterruptScope { saved }
@@ -118,10 +142,9 @@ impl Drop for InterruptScope {
     fn drop(&mut self) {
         if cfg!(debug_assertions) {
             if let Some(cpu) = percpu::try_this_cpu() {
-                for (s, held) in self.saved.iter().zip(cpu.held_locks()) {
-                    debug_assert_eq!(held.get(), 0, "an interrupt handler returned holding a lock");
-                    held.set(*s);
-                }
+                let handler = load(cpu.held_locks());
+                debug_assert!(!handler.holds_any(), "an interrupt handler returned holding {:?}", handler);
+                store(cpu.held_locks(), self.saved);
             }
         }
     }

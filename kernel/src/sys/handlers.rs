@@ -1,7 +1,8 @@
-//! The ten system-call handlers. Each validates its arguments (user
+//! The native system-call handlers, one function per row of
+//! `mello_abi::native_syscalls!`. Each validates its arguments (user
 //! pointers through `user::uaccess`) and returns `SysResult`.
 
-use super::{port, Args};
+use super::{port, ArgRegs, Args};
 use crate::error::{Errno, SysResult};
 use crate::user::{self, uaccess::{self, UserSlice}};
 use alloc::vec::Vec;

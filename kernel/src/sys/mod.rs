@@ -3,58 +3,51 @@
 //! Both entry paths (`syscall` and `int 0x80`) arrive in [`dispatch`] with
 //! the user's registers in a trap frame: number in `rax`, arguments in
 //! `rdi, rsi, rdx, r10, r8, r9`, result back in `rax` (negative errno on
-//! failure). One table maps numbers to handlers; the numbers come from the
-//! shared `mello-abi` crate.
+//! failure). The table (`table.rs`) is generated from the rows of `mello-abi`'s
+//! `native_syscalls!`: number, name, handler and argument count, written once.
+
+#![forbid(unsafe_code)]
 
 pub mod handlers;
 pub mod port;
+mod table;
 
 use crate::arch::trap::TrapFrame;
-use crate::error::{encode, Errno, SysResult};
+use crate::error::{encode, Errno};
 use crate::metrics::METRICS;
 use core::sync::atomic::Ordering;
 use mello_abi::nr;
 
-/// The arguments of one system call: a view of the caller's saved
-/// registers (`rdi, rsi, rdx, r10, r8, r9`), read without copying.
-#[repr(transparent)]
-pub struct Args(TrapFrame);
+/// The arguments of one system call (the framework's view of the saved
+/// registers, read without copying).
+pub type Args = crate::arch::trap::SyscallArgs;
 
-impl Args {
-    fn of(frame: &TrapFrame) -> &Args {
-        // SAFETY: `Args` is a transparent wrapper around `TrapFrame`.
-        unsafe { &*(frame as *const TrapFrame as *const Args) }
-    }
-    pub fn a0(&self) -> usize {
-        self.0.rdi as usize
-    }
-    pub fn a1(&self) -> usize {
-        self.0.rsi as usize
-    }
-    pub fn a2(&self) -> usize {
-        self.0.rdx as usize
-    }
+/// Argument accessors by position, as the handlers use them.
+pub trait ArgRegs {
+    fn a0(&self) -> usize;
+    fn a1(&self) -> usize;
+    fn a2(&self) -> usize;
 }
 
-type Handler = fn(&Args) -> SysResult;
-
-/// The dispatch table, indexed by system-call number.
-static TABLE: [Handler; nr::COUNT] = [
-    handlers::sys_write,    // 0
-    handlers::sys_exit,     // 1
-    handlers::sys_sleep,    // 2
-    handlers::sys_ipc_send, // 3
-    handlers::sys_ipc_recv, // 4
-    handlers::sys_getpid,   // 5
-    handlers::sys_yield,    // 6
-    handlers::sys_fork,     // 7
-    handlers::sys_wait,     // 8
-    handlers::sys_exec,     // 9
-];
+impl ArgRegs for Args {
+    #[inline(always)]
+    fn a0(&self) -> usize {
+        self.get(0) as usize
+    }
+    #[inline(always)]
+    fn a1(&self) -> usize {
+        self.get(1) as usize
+    }
+    #[inline(always)]
+    fn a2(&self) -> usize {
+        self.get(2) as usize
+    }
+}
 
 /// Install the `int 0x80` entry and bring up the IPC subsystem (ports are
 /// static; nothing to allocate).
 pub fn init() {
+    crate::arch::syscall::set_dispatcher(dispatch);
     crate::arch::trap::register(crate::arch::idt::VECTOR_SYSCALL, int80);
     crate::klog!("IPC", "Initializing IPC subsystem... ({} ports, {}-message queues)",
         mello_abi::limits::NUM_PORTS, mello_abi::limits::PORT_QUEUE_LEN);
@@ -71,12 +64,12 @@ fn int80(frame: &mut TrapFrame) {
 /// Run the system call described by `frame` and store its result in `rax`.
 pub fn dispatch(frame: &mut TrapFrame) {
     let number = frame.rax as usize;
-    let result = match TABLE.get(number) {
-        Some(handler) => {
+    crate::kdebug!("SYSCALL", "[cpu{} pid={} rip={:#x}] {} ({})", crate::arch::percpu::cpu_id(),
+        crate::user::current_pid().unwrap_or(0), frame.rip, nr::name(number).unwrap_or("?"), number);
+    let result = match table::native(number, Args::of(frame)) {
+        Some(result) => {
             METRICS.syscall_count[number].fetch_add(1, Ordering::Relaxed);
-            crate::kdebug!("SYSCALL", "[cpu{} pid={} rip={:#x}] {} ({})", crate::arch::percpu::cpu_id(),
-                crate::user::current_pid().unwrap_or(0), frame.rip, nr::NAMES[number], number);
-            handler(Args::of(frame))
+            result
         }
         None => Err(Errno::ENOSYS),
     };

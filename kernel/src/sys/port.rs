@@ -12,14 +12,14 @@
 //! `BUDGET` bytes, so user programs cannot exhaust the heap (a send over
 //! budget gives `ENOMEM`).
 //!
-//! Locking: each port has its own lock (level `Port`); a waiting task's
-//! inbox (level `WaitQueue`) is filled under the port lock and emptied by
-//! the receiver after its wake-up.
+//! Locking: each port has its own lock (level `Port`), which guards its
+//! queue, its waiters and the messages delivered to woken waiters; a woken
+//! receiver takes the lock again to collect its message.
 
 use crate::error::{no_memory, Errno};
 use crate::metrics::METRICS;
 use crate::sched;
-use crate::sched::task::{Task, TaskState};
+use crate::sched::task::{Task, TaskId, TaskState};
 use crate::sync::{IrqSpinLock, LockLevel};
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -72,11 +72,16 @@ impl Message {
 
 struct Port {
     queue: VecDeque<Message>,
+    /// Blocked receivers, longest-waiting first.
     waiters: VecDeque<Arc<Task>>,
+    /// Messages handed to woken receivers that have not collected them yet.
+    /// A receiver reserves its entry's room before it blocks, so a sender
+    /// never allocates here.
+    delivered: VecDeque<(TaskId, Message)>,
 }
 
-static PORTS: [IrqSpinLock<Port>; NUM_PORTS] =
-    [const { IrqSpinLock::new(LockLevel::Port, "ipc-port", Port { queue: VecDeque::new(), waiters: VecDeque::new() }) }; NUM_PORTS];
+const EMPTY: Port = Port { queue: VecDeque::new(), waiters: VecDeque::new(), delivered: VecDeque::new() };
+static PORTS: [IrqSpinLock<Port>; NUM_PORTS] = [const { IrqSpinLock::new(LockLevel::Port, "ipc-port", EMPTY) }; NUM_PORTS];
 
 fn port(id: usize) -> Result<&'static IrqSpinLock<Port>, Errno> {
     PORTS.get(id).ok_or(Errno::EINVAL)
@@ -90,7 +95,7 @@ pub fn send_msg(id: usize, msg: Message) -> Result<(), Errno> {
     let mut p = port(id)?.lock();
     METRICS.ipc_sends.fetch_add(1, Ordering::Relaxed);
     if let Some(task) = p.waiters.pop_front() {
-        *task.inbox.lock() = Some(msg);
+        p.delivered.push_back((task.id, msg));
         sched::wake(&task);
         return Ok(());
     }
@@ -110,23 +115,29 @@ pub fn send_msg(id: usize, msg: Message) -> Result<(), Errno> {
 
 /// Take the next message from port `id`, blocking until there is one.
 pub fn recv_msg(id: usize) -> Result<Message, Errno> {
+    let port = port(id)?;
     let me = {
-        let mut p = port(id)?.lock();
+        let mut p = port.lock();
         METRICS.ipc_recvs.fetch_add(1, Ordering::Relaxed);
         if let Some(msg) = p.queue.pop_front() {
             QUEUED_BYTES.fetch_sub(msg.heap_len(), Ordering::Relaxed);
             return Ok(msg);
         }
+        // Room for us in both lists: the sender must not allocate.
         p.waiters.try_reserve(1).map_err(no_memory)?;
+        // Every waiter, us included, may be delivered to before anyone collects.
+        let room = p.waiters.len() + 1;
+        p.delivered.try_reserve(room).map_err(no_memory)?;
         let me = sched::current();
         me.set_state(TaskState::Blocked);
         p.waiters.push_back(me.clone());
-        me
+        me.id
     };
     sched::wait::block();
-    // Only `send_msg` wakes a port waiter, and it fills the inbox first.
-    let msg = me.inbox.lock().take().expect("IPC receiver woken without a message");
-    Ok(msg)
+    // Only `send_msg` wakes a port waiter, and it delivers to us first.
+    let mut p = port.lock();
+    let at = p.delivered.iter().position(|(t, _)| *t == me).expect("IPC receiver woken without a message");
+    Ok(p.delivered.remove(at).expect("found").1)
 }
 
 /// `send_msg` for a byte vector (kernel callers).

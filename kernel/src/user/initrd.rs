@@ -6,38 +6,44 @@
 //! reserved at boot and never change, so file contents are `'static`.
 
 use crate::bootinfo::BootInfo;
-use crate::mm::layout::phys_to_virt;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use alloc::vec::Vec;
 use cpio_newc::Archive;
 
-static BASE: AtomicUsize = AtomicUsize::new(0);
-static LEN: AtomicUsize = AtomicUsize::new(0);
+/// The archive, published once at boot.
+static ARCHIVE: spin::Once<&'static [u8]> = spin::Once::new();
 
 /// Remember where the ramdisk is; log its size and file count.
 pub fn init(boot: &BootInfo) {
-    let Some(range) = boot.initrd() else {
+    if boot.initrd().is_none() {
         crate::klog!("INITRD", "no ramdisk module: exec will find no programs");
         return;
-    };
-    BASE.store(phys_to_virt(range.start) as usize, Ordering::Relaxed);
-    LEN.store((range.end - range.start) as usize, Ordering::Release);
-    match Archive::new(bytes()).validate() {
-        Ok(n) => crate::klog!("INITRD", "{} KiB, {} entries", LEN.load(Ordering::Relaxed) / 1024, n),
+    }
+    let bytes = *ARCHIVE.call_once(|| boot.initrd_bytes());
+    match Archive::new(bytes).validate() {
+        Ok(n) => crate::klog!("INITRD", "{} KiB, {} entries", bytes.len() / 1024, n),
         Err(e) => crate::klog!("INITRD", "malformed ramdisk: {:?}", e),
     }
 }
 
 fn bytes() -> &'static [u8] {
-    let len = LEN.load(Ordering::Acquire);
-    if len == 0 {
-        return &[];
-    }
-    // SAFETY: the module's frames are reserved from the PMM and mapped by
-    // the direct map for the kernel's lifetime; nothing writes them.
-    unsafe { core::slice::from_raw_parts(BASE.load(Ordering::Relaxed) as *const u8, len) }
+    ARCHIVE.get().copied().unwrap_or(&[])
 }
 
 /// The contents of the regular file at `path`.
 pub fn lookup(path: &str) -> Option<&'static [u8]> {
     Archive::new(bytes()).find(path).map(|e| e.data)
+}
+
+/// The names of the files directly inside directory `dir` ("/bin"), sorted.
+pub fn list_dir(dir: &str) -> Vec<&'static str> {
+    let dir = cpio_newc::normalize(dir);
+    let mut names: Vec<&'static str> = Archive::new(bytes())
+        .iter()
+        .filter_map(|e| {
+            let (parent, name) = cpio_newc::normalize(e.ok()?.name).rsplit_once('/')?;
+            (parent == dir && !name.is_empty()).then_some(name)
+        })
+        .collect();
+    names.sort_unstable();
+    names
 }

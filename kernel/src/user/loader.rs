@@ -17,7 +17,8 @@
 //! space in only when everything succeeded, so a failed exec leaves the
 //! old program intact.
 
-use super::vm::{AddressSpace, USER_RW};
+use crate::mm::addr::VirtAddr;
+use crate::mm::{AddressSpace, USER_RW};
 use crate::config::USER_STACK_SIZE;
 use crate::error::{elf_error, no_memory, Errno};
 use crate::mm::layout::PAGE_SIZE;
@@ -62,18 +63,19 @@ fn map_segments(space: &mut AddressSpace, elf: &[u8], plan: &LoadPlan) -> Result
         let file_end = (seg.vaddr + seg.file_size).next_multiple_of(PAGE_SIZE).max(pages.start);
         let lazy_from = if seg.writable && !seg.executable { file_end.min(pages.end) } else { pages.end };
         if pages.start < lazy_from {
-            space.add_region(pages.start..lazy_from, false)?;
+            space.add_region(VirtAddr::new(pages.start)..VirtAddr::new(lazy_from), false)?;
         }
         if lazy_from < pages.end {
-            space.add_region(lazy_from..pages.end, true)?;
+            space.add_region(VirtAddr::new(lazy_from)..VirtAddr::new(pages.end), true)?;
         }
+        let mut cursor = space.cursor();
         for page in (pages.start..lazy_from).step_by(PAGE_SIZE as usize) {
-            space.map_new_page(page, USER_RW)?;
+            cursor.map_new(VirtAddr::new(page), USER_RW)?;
         }
-        space.write_bytes(seg.vaddr, &elf[seg.file_range()])?;
+        space.write_bytes(VirtAddr::new(seg.vaddr), &elf[seg.file_range()])?;
     }
     for reloc in elfload::relocations(elf, plan).map_err(elf_error)? {
-        space.write_bytes(reloc.addr, &reloc.value.to_le_bytes())?;
+        space.write_bytes(VirtAddr::new(reloc.addr), &reloc.value.to_le_bytes())?;
     }
     for seg in plan.segments() {
         let mut flags = PteFlags::empty();
@@ -83,8 +85,9 @@ fn map_segments(space: &mut AddressSpace, elf: &[u8], plan: &LoadPlan) -> Result
         if !seg.executable {
             flags |= PteFlags::NO_EXECUTE;
         }
+        let mut cursor = space.cursor();
         for page in seg.page_range().step_by(PAGE_SIZE as usize) {
-            space.protect(page, flags);
+            cursor.protect(VirtAddr::new(page), flags);
         }
     }
     Ok(())
@@ -94,7 +97,7 @@ fn map_segments(space: &mut AddressSpace, elf: &[u8], plan: &LoadPlan) -> Result
 /// argc/argv/envp/auxv at its top; returns the initial RSP.
 fn build_stack(space: &mut AddressSpace, argv: &[Vec<u8>]) -> Result<u64, Errno> {
     let bottom = USER_STACK_TOP - USER_STACK_SIZE as u64;
-    space.add_region(bottom..USER_STACK_TOP, true)?;
+    space.add_region(VirtAddr::new(bottom)..VirtAddr::new(USER_STACK_TOP), true)?;
     // Strings at the very top, then the pointer block below, 16-aligned.
     let strings_len: u64 = argv.iter().map(|a| a.len() as u64 + 1).sum();
     let strings_at = (USER_STACK_TOP - strings_len) & !15;
@@ -103,11 +106,12 @@ fn build_stack(space: &mut AddressSpace, argv: &[Vec<u8>]) -> Result<u64, Errno>
     if sp < bottom + PAGE_SIZE {
         return Err(Errno::E2BIG);
     }
+    let mut cursor = space.cursor();
     for page in (sp & !(PAGE_SIZE - 1)..USER_STACK_TOP).step_by(PAGE_SIZE as usize) {
-        space.map_new_page(page, USER_RW)?;
+        cursor.map_new(VirtAddr::new(page), USER_RW)?;
     }
     let mut block: Vec<u8> = Vec::new();
-    block.try_reserve((words * 8) as usize).map_err(no_memory)?;
+    block.try_reserve(words * 8).map_err(no_memory)?;
     block.extend_from_slice(&(argv.len() as u64).to_le_bytes());
     let mut at = strings_at;
     for arg in argv {
@@ -117,11 +121,11 @@ fn build_stack(space: &mut AddressSpace, argv: &[Vec<u8>]) -> Result<u64, Errno>
     for _ in 0..4 {
         block.extend_from_slice(&0u64.to_le_bytes()); // argv NULL, envp NULL, AT_NULL, 0
     }
-    space.write_bytes(sp, &block)?;
+    space.write_bytes(VirtAddr::new(sp), &block)?;
     let mut at = strings_at;
     for arg in argv {
-        space.write_bytes(at, arg)?;
-        space.write_bytes(at + arg.len() as u64, &[0])?;
+        space.write_bytes(VirtAddr::new(at), arg)?;
+        space.write_bytes(VirtAddr::new(at + arg.len() as u64), &[0])?;
         at += arg.len() as u64 + 1;
     }
     debug_assert!(USER_STACK_TOP <= USER_END as u64);

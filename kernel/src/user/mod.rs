@@ -2,46 +2,62 @@
 //!
 //! * [`spawn_init`] loads the first program from the ramdisk as PID 1.
 //! * [`fork`], [`exec`], [`exit_current`] and [`wait`] implement the
-//!   system calls of the same names (DESIGN.md's ABI).
-//! * [`handle_user_fault`] resolves copy-on-write faults; any other user
-//!   fault kills only the faulting process (see `arch::exceptions`).
+//!   system calls of the same names (the README's ABI).
+//! * [`init`] registers the user layer's two fault hooks with the
+//!   framework: page faults on user addresses are resolved in the current
+//!   process's address space (copy-on-write, lazy pages); any other user
+//!   exception kills only the faulting process (`128 + signal`).
 //!
 //! When PID 1 exits the kernel prints `[KERNEL] init exited with code N`
 //! and powers the machine off.
 
+#![forbid(unsafe_code)]
+
 pub mod initrd;
 pub mod loader;
 pub mod process;
-pub mod uaccess;
-pub mod vm;
+pub use crate::mm::uaccess;
 
+use crate::arch::exceptions::UserFault;
 use crate::arch::trap::TrapFrame;
 use crate::error::{Errno, SysResult};
-use crate::sched::{self, task::Task};
+use crate::mm::fault::PageFault;
+use crate::sched::{self, task::Task, TaskData};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 pub use process::{Pid, Process, INIT_PID};
 
+/// Register the user layer's fault hooks with the framework.
+pub fn init() {
+    crate::mm::fault::set_user_handler(resolve_user_page_fault);
+    crate::arch::exceptions::set_user_fault_hook(kill_on_fault);
+}
+
 /// The current task's process, if it is a user task.
 pub fn current_process() -> Option<Arc<Process>> {
-    sched::with_current(|t| t.user.clone())
+    sched::with_current(|t| t.data.get_arc::<Process>())
 }
 
 /// Pid of the current process, if any.
 #[inline]
 pub fn current_pid() -> Option<Pid> {
-    sched::with_current(|t| t.user.as_ref().map(|p| p.pid))
+    sched::with_current(|t| t.data.get::<Process>().map(|p| p.pid))
 }
 
 /// Start `path` from the ramdisk as PID 1 (with `extra` arguments).
+///
+/// A name without a slash (`init=forkloop`) is looked up in `/bin`. If init
+/// cannot start, the log says why and lists what `/bin` holds.
 pub fn spawn_init(path: &str, extra: &[&str], boot: &crate::bootinfo::BootInfo) {
     initrd::init(boot);
-    crate::klog!("INIT", "Loading init process from {}", path);
-    let mut argv: Vec<&str> = alloc::vec![path];
+    let full = if path.contains('/') { String::from(path) } else { alloc::format!("/bin/{path}") };
+    crate::klog!("INIT", "Loading init process from {}", full);
+    let mut argv: Vec<&str> = alloc::vec![&full];
     argv.extend_from_slice(extra);
-    if let Err(e) = spawn_as(path, &argv, true) {
-        crate::klog!("INIT", "cannot start {}: {:?}", path, e);
+    if let Err(e) = spawn_as(&full, &argv, true) {
+        crate::klog!("INIT", "cannot start {}: {} ({})", full, e.name(), e.message());
+        crate::klog!("INIT", "programs in /bin: {}", initrd::list_dir("/bin").join(" "));
         crate::klog!("KERNEL", "init exited with code 127");
         crate::arch::acpi::poweroff();
     }
@@ -61,7 +77,7 @@ fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Er
     let proc = process::create(None, path, image.space, is_init)?;
     let frame = TrapFrame::new_user(entry, sp);
     let name = if is_init { "init" } else { "user" };
-    match Task::new_user(name, proc.clone(), &frame, sched::task::FxArea::new_default(), proc.root()) {
+    match Task::new_user(name, TaskData::new(proc.clone()), &frame, sched::task::FxArea::new_default(), proc.root()) {
         Ok(task) => sched::start(task),
         Err(e) => {
             process::make_zombie(&proc, 0);
@@ -79,21 +95,16 @@ pub fn fork() -> SysResult {
         let mut guard = parent.space.lock();
         let space = guard.as_mut().ok_or(Errno::EINVAL)?.fork_cow()?;
         // The parent's writable pages just became read-only: flush them.
-        // SAFETY: reloading the current CR3 only flushes the TLB.
-        unsafe { crate::arch::cpu::write_cr3(crate::arch::cpu::read_cr3()) };
+        crate::mm::tlb::flush_all_local();
         space
     };
     let name = parent.name.lock().clone();
     let child = process::create(Some(parent.pid), &name, space, false)?;
-    let (frame, fx) = sched::with_current(|t| {
-        t.save_fpu_now();
-        // SAFETY: we are the running task; its trap frame is this syscall's.
-        let mut frame = unsafe { *t.user_frame() };
-        frame.rax = 0;
-        (frame, t.fpu_copy())
-    });
+    let mut frame = sched::with_user_frame(|f| *f);
+    frame.rax = 0;
+    let fx = sched::current_fpu_copy();
     let root = child.root();
-    match Task::new_user("user", child.clone(), &frame, fx, root) {
+    match Task::new_user("user", TaskData::new(child.clone()), &frame, fx, root) {
         Ok(task) => sched::start(task),
         Err(e) => {
             // Undo: the child never ran; reap it silently.
@@ -110,16 +121,9 @@ pub fn exec(path: &str, argv: &[Vec<u8>]) -> SysResult {
     let proc = current_process().ok_or(Errno::EINVAL)?;
     let elf = initrd::lookup(path).ok_or(Errno::ENOENT)?;
     let image = loader::load(elf, argv)?;
-    let root = image.space.root();
+    image.space.activate();
     let old = proc.space.lock().replace(image.space);
-    sched::with_current(|t| {
-        t.cr3.store(root, core::sync::atomic::Ordering::Relaxed);
-        // SAFETY: the new space shares the kernel half; we run in the kernel.
-        unsafe { crate::arch::cpu::write_cr3(root) };
-        // SAFETY: we are the running task; the frame is this syscall's.
-        let frame = unsafe { t.user_frame() };
-        *frame = TrapFrame::new_user(image.entry, image.stack_pointer);
-    });
+    sched::with_user_frame(|f| *f = TrapFrame::new_user(image.entry, image.stack_pointer));
     drop(old); // no CPU has the old space loaded any more
     *proc.name.lock() = String::from(path);
     Ok(0)
@@ -132,12 +136,7 @@ pub fn exit_current(status: i32) -> ! {
         panic!("exit_current from a kernel task");
     };
     // Leave the address space before freeing it.
-    sched::with_current(|t| {
-        let kernel = crate::mm::kernel_space::kernel_pml4();
-        t.cr3.store(kernel, core::sync::atomic::Ordering::Relaxed);
-        // SAFETY: the kernel page tables map the kernel exactly as ours do.
-        unsafe { crate::arch::cpu::write_cr3(kernel) };
-    });
+    crate::mm::kernel_space::activate_kernel();
     drop(proc.space.lock().take());
     if proc.pid == INIT_PID {
         crate::klog!("KERNEL", "init exited with code {}", status);
@@ -164,16 +163,14 @@ pub fn wait(pid: isize, status_ptr: usize) -> SysResult {
 }
 
 /// Page fault on a user address: resolve copy-on-write writes and first
-/// touches of the stack.
-pub fn handle_user_fault(addr: u64, error: u64) -> bool {
-    use crate::arch::exceptions::pf;
-    if error & (pf::RESERVED | pf::INSTRUCTION) != 0 {
+/// touches of lazy regions (the stack) in the current process's space.
+fn resolve_user_page_fault(fault: &PageFault) -> bool {
+    if fault.reserved || fault.instruction {
         return false;
     }
     let Some(proc) = current_process() else { return false };
     let mut space = proc.space.lock();
-    let (write, present) = (error & pf::WRITE != 0, error & pf::PRESENT != 0);
-    match space.as_mut().map(|s| s.resolve_fault(addr, write, present)) {
+    match space.as_mut().map(|s| s.resolve_fault(fault)) {
         Some(Ok(resolved)) => resolved,
         Some(Err(_)) => {
             crate::klog!("FAULT", "pid {}: out of memory resolving a page fault", proc.pid);
@@ -183,3 +180,19 @@ pub fn handle_user_fault(addr: u64, error: u64) -> bool {
     }
 }
 
+/// An unresolved exception in user mode: log one line and kill the process
+/// with `128 + signal`.
+fn kill_on_fault(_frame: &mut TrapFrame, fault: &UserFault) {
+    let status = mello_abi::signal::killed_status(fault.signal);
+    crate::klog!(
+        "FAULT",
+        "pid {} killed: {} at rip={:#x} (addr={:#x}, err={:#x}) -> status {}",
+        current_pid().unwrap_or(0),
+        fault.name,
+        fault.rip,
+        fault.addr,
+        fault.error,
+        status
+    );
+    exit_current(status);
+}

@@ -1,8 +1,8 @@
 //! Processes: the process table, fork, exit and wait.
 //!
 //! A [`Process`] owns a pid, an address space and its place in the process
-//! tree. Each process runs exactly one task (`sched::task::Task` with
-//! `user` pointing back here); the task's kernel stack holds its user
+//! tree. Each process runs exactly one task (`sched::task::Task` whose
+//! data slot points back here); the task's kernel stack holds its user
 //! registers while it is in the kernel.
 //!
 //! States (the spec's): a live process is Running (its task is Ready,
@@ -17,7 +17,7 @@
 //! the page tables. `exit` and `wait` take `TABLE` first, so a child's exit
 //! and its parent's wait never race.
 
-use super::vm::AddressSpace;
+use crate::mm::AddressSpace;
 use crate::error::Errno;
 use crate::sched::wait::WaitQueue;
 use crate::sync::{IrqSpinLock, LockLevel, SpinLock};
@@ -67,7 +67,7 @@ static TABLE: IrqSpinLock<Table> = IrqSpinLock::new(
 impl Process {
     /// The process's page-table root (for a task's CR3).
     pub fn root(&self) -> u64 {
-        self.space.lock().as_ref().map_or(crate::mm::kernel_space::kernel_pml4(), |s| s.root())
+        self.space.lock().as_ref().map_or(crate::mm::kernel_space::kernel_pml4(), |s| s.root().as_u64())
     }
 }
 

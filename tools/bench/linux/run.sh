@@ -90,17 +90,10 @@ fi
 mapfile -t ops <"$repo/tools/bench/ops.txt"
 
 # ---------------------------------------------------------------- install
-apt_updated=0
-apt_install() {
-    [ "$(id -u)" = 0 ] || die "missing $*; install it (apt-get install $*) or run as root"
-    echo "run.sh: installing $* ..." >&2
-    if [ "$apt_updated" = 0 ]; then
-        DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || die "apt-get update failed"
-        apt_updated=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2 \
-        || die "apt-get install $* failed"
-}
+# linux_apt_install, linux_find_kernel, linux_pvh_image (shared with the
+# Linux oracle, tools/oracle/run_linux.sh).
+. "$repo/tools/oracle/linux-kernel.sh"
+apt_install() { linux_apt_install "$@"; }
 
 need=()
 command -v gcc >/dev/null || need+=(gcc)
@@ -112,17 +105,8 @@ command -v python3 >/dev/null || need+=(python3)
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 [ ${#need[@]} = 0 ] || apt_install "${need[@]}"
 
-if [ -n "${BENCH_KERNEL:-}" ]; then
-    kernel=$BENCH_KERNEL
-    [ -r "$kernel" ] || die "BENCH_KERNEL=$kernel is not readable"
-else
-    if ! compgen -G '/boot/vmlinuz-*' >/dev/null; then
-        apt_install linux-image-amd64
-    fi
-    kernel=$(printf '%s\n' /boot/vmlinuz-* | sort -V | tail -n 1)
-    [ -n "$kernel" ] || die "no /boot/vmlinuz-* even after installing linux-image-amd64"
-    [ -r "$kernel" ] || die "$kernel is not readable"
-fi
+linux_find_kernel "${BENCH_KERNEL:-}"
+kernel=$linux_kernel
 
 # ---------------------------------------------------------------- build
 bdir=$out/linux-build
@@ -138,29 +122,10 @@ gcc -O2 -static -nostdlib -fno-stack-protector -fno-pie -no-pie \
 
 boot_image=$kernel
 if [ "$boot" = pvh ]; then
-    # Uncompressed ELF vmlinux from the bzImage; QEMU enters it through the
-    # XEN_ELFNOTE_PHYS32_ENTRY (PVH) note.  Cached per kernel file.
-    boot_image=$bdir/vmlinux-$(basename "$kernel")
-    if [ ! -s "$boot_image" ] || [ "$boot_image" -ot "$kernel" ]; then
-        python3 - "$kernel" "$boot_image.tmp" <<'EOF' || die "cannot extract vmlinux from $kernel"
-import gzip, lzma, sys
-data = open(sys.argv[1], "rb").read()
-for magic, unpack in ((b"\xfd7zXZ\x00", lambda b: lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(b)),
-                      (b"\x1f\x8b\x08\x00", lambda b: gzip.GzipFile(fileobj=__import__("io").BytesIO(b)).read())):
-    i = data.find(magic)
-    while i >= 0:
-        try:
-            out = unpack(data[i:])
-        except Exception:
-            out = b""
-        if out[:4] == b"\x7fELF":
-            open(sys.argv[2], "wb").write(out)
-            sys.exit(0)
-        i = data.find(magic, i + 1)
-sys.exit("no xz- or gzip-compressed ELF payload found (extract-vmlinux needed)")
-EOF
-        mv "$boot_image.tmp" "$boot_image"
-    fi
+    # Uncompressed ELF vmlinux from the bzImage, entered through its PVH
+    # note.  Cached per kernel file.
+    linux_pvh_image "$kernel" "$bdir"
+    boot_image=$linux_boot_image
 fi
 
 # ---------------------------------------------------------------- run

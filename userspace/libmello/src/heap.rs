@@ -78,8 +78,8 @@ impl FreeList {
                 let avail = (*block).size;
                 let payload = round_up(start + HEADER, align);
                 let need = payload.and_then(|p| (p - start).checked_add(size));
-                if let (Some(payload), Some(mut need)) = (payload, need) {
-                    if need <= avail {
+                if let (Some(payload), Some(mut need)) = (payload, need)
+                    && need <= avail {
                         if avail - need >= MIN_BLOCK {
                             let rest = (start + need) as *mut FreeBlock;
                             rest.write(FreeBlock { size: avail - need, next: (*block).next });
@@ -91,7 +91,6 @@ impl FreeList {
                         ((payload - HEADER) as *mut Header).write(Header { start, size: need });
                         return payload as *mut u8;
                     }
-                }
                 link = &mut (*block).next;
             }
         }

@@ -5,7 +5,7 @@
 //! * [`entry!`] names the program's `main(args: Args) -> i32`; the runtime's
 //!   `_start` (see `start.rs`) reads the System V initial stack, calls it and
 //!   passes its result to [`exit`];
-//! * [`sys`]: safe wrappers for the ten system calls, each returning
+//! * [`sys`]: safe wrappers for the native system calls, each returning
 //!   `Result<usize, Errno>` (re-exported at the crate root), and [`raw`]: the
 //!   bare `syscall` / `int 0x80` instructions for tests that pass bad
 //!   arguments on purpose;

@@ -1,4 +1,4 @@
-//! Safe wrappers for the ten MelloOS system calls (numbers and errno values
+//! Safe wrappers for the native MelloOS system calls (numbers and errno values
 //! from `mello-abi`). Each returns `Ok(value)` for a result `>= 0` and
 //! `Err(errno)` otherwise; all use the `syscall` instruction.
 

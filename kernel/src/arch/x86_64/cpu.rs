@@ -136,6 +136,21 @@ pub unsafe fn write_cr3(pml4_phys: u64) {
     unsafe { asm!("mov cr3, {}", in(reg) pml4_phys, options(nostack, preserves_flags)) };
 }
 
+/// The code segment selector (its low two bits are the current ring).
+pub fn read_cs() -> u16 {
+    let cs: u16;
+    // SAFETY: reading CS has no side effects.
+    unsafe { core::arch::asm!("mov {0:x}, cs", out(reg) cs, options(nomem, nostack, preserves_flags)) };
+    cs
+}
+
+/// Flush this CPU's non-global TLB entries by reloading CR3.
+pub fn flush_tlb_local() {
+    // SAFETY: reloading the current CR3 changes no mapping; it only drops
+    // cached translations.
+    unsafe { write_cr3(read_cr3()) };
+}
+
 /// Invalidate the TLB entry for one page on this CPU.
 pub fn invlpg(addr: u64) {
     // SAFETY: invalidating a TLB entry is always safe.

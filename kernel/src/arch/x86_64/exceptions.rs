@@ -1,9 +1,11 @@
 //! CPU exceptions (vectors 0–31).
 //!
 //! * From ring 3: a page fault may be a copy-on-write or other resolvable
-//!   fault (`mm::fault`); anything else kills only the faulting process with
-//!   `128 + signal` (SIGSEGV, SIGILL or SIGFPE, Linux's numbers) and logs one
-//!   line. The kernel keeps running.
+//!   fault (`mm::fault`); anything else is handed, as a decoded
+//!   [`UserFault`] naming its signal (SIGSEGV, SIGILL or SIGFPE, Linux's
+//!   numbers), to the hook the user layer registered
+//!   ([`set_user_fault_hook`]): it kills or signals only the faulting
+//!   process. The kernel keeps running.
 //! * From ring 0: a fault inside the user-copy routine on a user address is
 //!   first offered to `mm::fault` (copy-on-write), then turned into
 //!   `-EFAULT` by the exception fixup. Anything else is a kernel bug: a full
@@ -12,6 +14,8 @@
 
 use super::trap::TrapFrame;
 use super::{cpu, usercopy};
+use crate::mm::fault::PageFault;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use mello_abi::signal::{SIGFPE, SIGILL, SIGSEGV};
 
 const NAMES: [&str; 32] = [
@@ -45,6 +49,31 @@ fn signal_for(vector: u64) -> i32 {
     }
 }
 
+/// An exception raised by user code that the kernel could not resolve.
+#[derive(Clone, Copy, Debug)]
+pub struct UserFault {
+    /// The exception's name ("Page Fault").
+    pub name: &'static str,
+    /// The signal Linux sends for it.
+    pub signal: i32,
+    pub rip: u64,
+    /// CR2 for a page fault, else 0.
+    pub addr: u64,
+    pub error: u64,
+}
+
+/// What the user layer does with an unresolved user exception: kill or
+/// signal the current process. It may return (to resume the task at a
+/// changed frame) or not return at all.
+pub type UserFaultHook = fn(&mut TrapFrame, &UserFault);
+
+static USER_FAULT_HOOK: AtomicUsize = AtomicUsize::new(0);
+
+/// Register the user layer's fault hook (once, at boot).
+pub fn set_user_fault_hook(hook: UserFaultHook) {
+    USER_FAULT_HOOK.store(hook as usize, Ordering::Release);
+}
+
 pub fn handle(frame: &mut TrapFrame) {
     if frame.vector == NMI {
         crate::panic::on_nmi(frame);
@@ -53,26 +82,27 @@ pub fn handle(frame: &mut TrapFrame) {
     // Read once, first: a fault while handling this one would overwrite it.
     let addr = if frame.vector == PAGE_FAULT { cpu::read_cr2() } else { 0 };
     if frame.vector == PAGE_FAULT {
-        if crate::mm::fault::handle_page_fault(addr, frame.error) {
+        if crate::mm::fault::handle_page_fault(&PageFault::decode(addr, frame.error)) {
             return;
         }
-        if !frame.from_user() && usercopy::fixup(frame) {
+        if !frame.is_user_mode() && usercopy::fixup(frame) {
             return;
         }
     }
-    if frame.from_user() {
-        let sig = signal_for(frame.vector);
-        crate::klog!(
-            "FAULT",
-            "pid {} killed: {} at rip={:#x} (addr={:#x}, err={:#x}) -> status {}",
-            crate::user::current_pid().unwrap_or(0),
-            NAMES[frame.vector as usize],
-            frame.rip,
+    let hook = USER_FAULT_HOOK.load(Ordering::Acquire);
+    if frame.is_user_mode() && hook != 0 {
+        let fault = UserFault {
+            name: NAMES[frame.vector as usize & 31],
+            signal: signal_for(frame.vector),
+            rip: frame.rip,
             addr,
-            frame.error,
-            mello_abi::signal::killed_status(sig)
-        );
-        crate::user::exit_current(mello_abi::signal::killed_status(sig));
+            error: frame.error,
+        };
+        // SAFETY: only `set_user_fault_hook` stores a non-zero value here,
+        // and it stores a `UserFaultHook`.
+        let hook: UserFaultHook = unsafe { core::mem::transmute::<usize, UserFaultHook>(hook) };
+        hook(frame, &fault);
+        return;
     }
     kernel_fault(frame, addr);
 }
@@ -106,7 +136,7 @@ fn kernel_fault(frame: &TrapFrame, addr: u64) -> ! {
 /// Print all registers of a frame.
 pub fn dump(f: &TrapFrame) {
     crate::serial_println!("[FAULT] RIP={:#018x} CS={:#06x} RFLAGS={:#010x}", f.rip, f.cs, f.rflags);
-    if !f.from_user() {
+    if !f.is_user_mode() {
         crate::serial_println!("[FAULT] at {}", crate::symbols::Addr(f.rip));
     }
     crate::serial_println!("[FAULT] RSP={:#018x} SS={:#06x}", f.rsp, f.ss);

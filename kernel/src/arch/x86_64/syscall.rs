@@ -17,6 +17,7 @@ use super::gdt::{KERNEL_CS, USER_CS, USER_DS};
 use super::percpu::{OFF_KERNEL_RSP, OFF_USER_RSP};
 use super::trap::{restore_regs, save_regs, TrapFrame, VECTOR_SYSCALL_INSN};
 use core::arch::global_asm;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 global_asm!(
     r#"
@@ -69,8 +70,32 @@ extern "C" {
     fn syscall_entry();
 }
 
+/// The system-call layer's entry, registered at boot ([`set_dispatcher`]);
+/// until then every call fails with ENOSYS.
+static DISPATCHER: AtomicPtr<()> = AtomicPtr::new(enosys as *mut ());
+
+fn enosys(frame: &mut TrapFrame) {
+    frame.rax = mello_abi::Errno::ENOSYS.as_ret() as u64;
+}
+
+/// Route every system call (`syscall`, and `int 0x80` through the trap
+/// table) to `dispatch`, which runs it and stores the result in `rax`.
+pub fn set_dispatcher(dispatch: super::trap::Handler) {
+    DISPATCHER.store(dispatch as *mut (), Ordering::Release);
+}
+
+/// Run the registered dispatcher on `frame` (both entry paths come here).
+#[inline(always)]
+pub fn dispatch(frame: &mut TrapFrame) {
+    let d = DISPATCHER.load(Ordering::Acquire);
+    // SAFETY: DISPATCHER only ever holds a `Handler` (`enosys`, or what
+    // `set_dispatcher` stored).
+    let d: super::trap::Handler = unsafe { core::mem::transmute::<*mut (), super::trap::Handler>(d) };
+    d(frame);
+}
+
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
-    crate::sys::dispatch(frame);
+    dispatch(frame);
     crate::sched::on_trap_exit(frame);
 }
 

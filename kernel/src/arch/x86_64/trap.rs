@@ -52,7 +52,7 @@ pub const VECTOR_SYSCALL_INSN: u64 = 0x100;
 
 impl TrapFrame {
     /// Whether the CPU was running user code when this frame was saved.
-    pub fn from_user(&self) -> bool {
+    pub fn is_user_mode(&self) -> bool {
         self.cs & 3 == 3
     }
 
@@ -175,6 +175,26 @@ pub fn trap_return_address() -> u64 {
 
 /// A handler for a device interrupt or IPI vector.
 pub type Handler = fn(&mut TrapFrame);
+
+/// A system call's argument registers: a read-only view of the trap
+/// frame the call entered with (`rdi, rsi, rdx, r10, r8, r9`).
+#[repr(transparent)]
+pub struct SyscallArgs(TrapFrame);
+
+impl SyscallArgs {
+    /// The arguments of the call that `frame` entered the kernel with.
+    #[inline(always)]
+    pub fn of(frame: &TrapFrame) -> &SyscallArgs {
+        // SAFETY: `SyscallArgs` is `repr(transparent)` over `TrapFrame`.
+        unsafe { &*(frame as *const TrapFrame as *const SyscallArgs) }
+    }
+    /// Argument `i` (0..6), as the raw register value.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> u64 {
+        let f = &self.0;
+        [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9][i]
+    }
+}
 
 static HANDLERS: [AtomicUsize; 256] = [const { AtomicUsize::new(0) }; 256];
 

@@ -27,7 +27,7 @@ mello::entry!(main);
 
 /// Prints one result line.
 pub fn report(name: &str, n: u64, total: u64) {
-    let per_op = if n == 0 { 0 } else { (total + n / 2) / n };
+    let per_op = (total + n / 2).checked_div(n).unwrap_or(0);
     println!("[BENCH] name={} n={} total={} per_op={}", name, n, total, per_op);
 }
 

@@ -13,7 +13,7 @@ mello::entry!(main);
 
 fn main(args: Args) -> i32 {
     let stack = args.stack_layout();
-    let problem = if stack.sp % 16 != 0 {
+    let problem = if !stack.sp.is_multiple_of(16) {
         Some("rsp not 16-byte aligned at _start")
     } else if !stack.argv_terminated {
         Some("argv[argc] is not NULL")

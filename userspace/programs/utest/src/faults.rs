@@ -1,5 +1,5 @@
 //! Faulting user code: each child does one forbidden thing and must be
-//! killed, with `wait` reporting `128 + signal` (DESIGN.md): page faults
+//! killed, with `wait` reporting `128 + signal` (the README ABI): page faults
 //! and general-protection faults → SIGSEGV (139), invalid opcode → SIGILL
 //! (132), divide error → SIGFPE (136). The faulting instructions are
 //! inline assembly, so the compiler cannot turn them into anything else.

@@ -38,7 +38,7 @@ pub fn fork_chain() -> TestResult {
         match status {
             101..=149 => format!("process at depth {} saw a wrong exit status", status - 100),
             151..=199 => format!("process at depth {} could not fork or wait", status - 150),
-            _ => format!("expected 1"),
+            _ => alloc::string::String::from("expected 1"),
         }
     );
     Ok(())

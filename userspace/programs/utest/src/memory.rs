@@ -1,5 +1,5 @@
 //! User-pointer validation: `write` and `ipc_send` with buffers the kernel
-//! must refuse. The contract (DESIGN.md): a null, kernel, non-canonical,
+//! must refuse. The contract (the README ABI): a null, kernel, non-canonical,
 //! unmapped, partly unmapped, wrapping or over-long buffer gives `-EFAULT`,
 //! never a kernel fault and never a leak of kernel memory.
 //!

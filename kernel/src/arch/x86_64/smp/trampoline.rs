@@ -44,7 +44,7 @@ pub struct ApBootData {
 
 // Written in AT&T syntax: LLVM's Intel-syntax parser rejects label
 // differences in memory operands, and mis-assembles `.code32` far jumps
-// (see DESIGN.md).
+// (`push imm; push label; retf` gets a 16-bit relocation that fails to link).
 core::arch::global_asm!(
     r#"
     .pushsection .rodata.ap_trampoline, "a"

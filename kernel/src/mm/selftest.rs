@@ -1,7 +1,9 @@
-//! Memory-management tests: frame allocator, paging, heap, and the
-//! kernel's own page permissions (W^X).
+//! Memory-management self-tests (ktest group `MM`): frame allocator,
+//! paging, heap, and the kernel's own page permissions (W^X). They live in
+//! the framework because they poke at its raw memory; `ktest` runs them.
+//! Also the deliberate kernel fault that `ktest=CRASH` uses.
 
-use super::Test;
+use crate::selftest::Test;
 use crate::kassert;
 use crate::linker_addr;
 use crate::mm::{heap, kernel_space, layout::*, paging::PteFlags, pmm};
@@ -147,4 +149,16 @@ fn kernel_not_user() -> Result<(), String> {
     let pml4 = unsafe { crate::mm::paging::table_at(kernel_space::kernel_pml4()) };
     kassert!(pml4[KERNEL_PML4_FIRST..].iter().all(|e| !e.flags().contains(PteFlags::USER)), "kernel PML4 entry with USER");
     Ok(())
+}
+
+/// Write to a kernel-half address that nothing maps: the kernel must
+/// report a page fault and stop (`ktest=CRASH`).
+#[inline(never)]
+pub fn write_unmapped_kernel_address() {
+    // An address in the kernel half that nothing maps (below the stacks).
+    let bad = KSTACK_BASE - 0x20_0000;
+    crate::klog!("KTEST", "writing to {:#x}: the kernel must report a page fault and stop", bad);
+    // SAFETY: deliberately unsound: this write must fault, and the fault
+    // handler panics before anything runs on.
+    unsafe { core::ptr::write_volatile(bad as *mut u64, 0xDEAD) };
 }

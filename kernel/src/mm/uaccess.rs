@@ -13,7 +13,7 @@
 //! copy-on-write fault inside takes that lock).
 
 use crate::arch::usercopy;
-use crate::error::{no_memory, Errno};
+use mello_abi::Errno;
 use alloc::vec::Vec;
 use mello_abi::limits::{USER_END, USER_START};
 
@@ -50,7 +50,7 @@ impl UserSlice {
     /// Copy the whole range into a new vector.
     pub fn read_vec(&self) -> Result<Vec<u8>, Errno> {
         let mut v = Vec::new();
-        v.try_reserve_exact(self.len).map_err(no_memory)?;
+        v.try_reserve_exact(self.len).map_err(|_| Errno::ENOMEM)?;
         v.resize(self.len, 0);
         self.read_into(&mut v)?;
         Ok(v)
@@ -100,7 +100,7 @@ pub fn read_cstr(addr: usize, max: usize, too_long: Errno) -> Result<Vec<u8>, Er
         if out.len() + n >= max {
             return Err(too_long);
         }
-        out.try_reserve(n).map_err(no_memory)?;
+        out.try_reserve(n).map_err(|_| Errno::ENOMEM)?;
         out.extend_from_slice(&chunk[..n]);
         pos += n;
     }
