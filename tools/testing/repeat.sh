@@ -16,7 +16,8 @@
 # run also keeps every log of that run there (NAME.log: the whole serial
 # log, NAME.out: the report, NAME.full: a host test's or script's whole
 # output); -keep-all keeps them for passing runs too. At the end: a table
-# (each test, passes out of the runs it was in), the failing runs' log
+# (each test, passes out of the runs it was in, its slowest run: compare
+# with its --timeout in run_all.sh), the failing runs' log
 # directories, and exit status 1 if any run failed (0 otherwise).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,7 +37,7 @@ done
 [[ $load =~ ^[0-9]+$ ]] || { echo "repeat.sh: LOAD must be a number (got '$load')" >&2; exit 2; }
 
 # pass[NAME], runs[NAME]: NAME's passes and runs; order: names as first seen.
-declare -A pass runs
+declare -A pass runs slowest
 order=() failing=() done_runs=0
 
 out=build/test/repeat
@@ -104,11 +105,11 @@ keep_logs() {
 table() {
     local name mark r
     echo
-    printf '%-24s %s\n' test passes
+    printf '%-24s %-8s %7s\n' test passes slowest
     for name in "${order[@]}"; do
         mark=""
         [ "${pass[$name]}" = "${runs[$name]}" ] || mark="  <-- failed $((runs[$name] - pass[$name])) time(s)"
-        printf '%-24s %d/%d%s\n' "$name" "${pass[$name]}" "${runs[$name]}" "$mark"
+        printf '%-24s %-8s %7s%s\n' "$name" "${pass[$name]}/${runs[$name]}" "${slowest[$name]}s" "$mark"
     done
     echo
     if [ "${#failing[@]}" = 0 ]; then
@@ -140,9 +141,12 @@ for ((r = 1; r <= n; r++)); do
     results=$(grep -aE '^(PASS|FAIL) [^ ]+ ' "$dir/run_all.txt" | awk '{print $1, $2}')
     while read -r verdict name; do
         [ -n "$name" ] || continue
-        if [ -z "${runs[$name]:-}" ]; then order+=("$name"); runs[$name]=0; pass[$name]=0; fi
+        if [ -z "${runs[$name]:-}" ]; then order+=("$name"); runs[$name]=0; pass[$name]=0; slowest[$name]=0; fi
         runs[$name]=$((runs[$name] + 1))
         [ "$verdict" = PASS ] && pass[$name]=$((pass[$name] + 1))
+        # "PASS name (12.3s)": the slowest run, whole seconds
+        secs=$(grep -aoE "^(PASS|FAIL) $name \([0-9]+" "$dir/run_all.txt" | head -n 1 | sed 's/.*(//')
+        [ -z "$secs" ] || [ "$secs" -le "${slowest[$name]}" ] || slowest[$name]=$secs
     done <<<"$results"
     done_runs=$r
     summary=$(grep -a '^Summary:' "$dir/run_all.txt" | tail -n 1)
