@@ -27,7 +27,7 @@ PROFILE_DIR := $(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
 KERNEL_ELF := kernel/target/x86_64-unknown-none/$(PROFILE_DIR)/kernel
 USER_BIN := userspace/target/x86_64-unknown-none/release
 
-.PHONY: all build kernel userspace check-programs initrd iso run test unit-test \
+.PHONY: all build kernel userspace check-programs initrd iso run test unit-test doc \
 	test-repeat bench debug new-program help clean deps
 
 all: build ## same as build
@@ -99,6 +99,10 @@ bench: build ## MelloOS vs Linux in instructions per operation (build/bench/repo
 
 new-program: ## create userspace/programs/NAME, a program built as /bin/NAME
 	@tools/new-program.sh "$(NAME)"
+
+doc: ## API docs of the kernel and the crates (warnings fail); open kernel/target/x86_64-unknown-none/doc/kernel/index.html
+	cd kernel && RUSTDOCFLAGS='-D warnings' cargo doc --no-deps --document-private-items
+	cd crates && RUSTDOCFLAGS='-D warnings' cargo doc --no-deps
 
 clean: ## remove build/ and every cargo target directory
 	rm -rf $(BUILD)

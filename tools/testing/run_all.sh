@@ -154,6 +154,7 @@ hadd unit-bench-report  'python3 tools/bench/test_report.py'
 hadd unit-mkcpio        'python3 tools/initramfs/test_mkcpio.py'
 hadd unit-oracle-extract 'python3 tools/oracle/test_extract.py'
 hadd lint-layers        'python3 tools/layers.py --check'
+hadd lint-doc           'make -s doc'
 hadd lint-clippy        '(cd crates && cargo clippy --release --all-targets -- -D warnings) && (cd kernel && cargo clippy --release -- -D warnings) && (cd userspace && cargo clippy --release -- -D warnings)'
 
 if [ "$list" = 1 ]; then
