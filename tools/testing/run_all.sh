@@ -138,6 +138,10 @@ add init-byname-smp1 "$(q init-byname-smp1 --cmdline 'init=forkloop' --smp 1 --e
 add init-missing-smp1 "$(q init-missing-smp1 --cmdline 'init=nosuch' --smp 1 --done '\[KERNEL\] init exited with code 127' \
     --expect '^\[INIT\] cannot start /bin/nosuch: ENOENT \(No such file or directory\)$' \
     --expect '^\[INIT\] programs in /bin: .*\binit\b.*\btrue\b' --timeout 120)"
+add lockup-smp2     "$(q lockup-smp2 --cmdline 'ktest=LOCKUP' --smp 2 --expect-watchdog --done '^\[KTEST\] 1 passed, 0 failed$' \
+    --expect '^\[WATCHDOG\] CPU 1 took no timer tick for 20 s' \
+    --expect '^\[WATCHDOG\] CPU 1: no timer tick for 20 s; interrupted at 0x[0-9a-f]+ <kernel::ktest::lockup_tests::spin_irqs_off' \
+    --expect '^\[WATCHDOG\]   #0 ' --timeout 180)"
 add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --expect '^\[FORKLOOP\] 1000 rounds, 0 errors$' --timeout 150)"
 
 # Host tests: name | command (run from the repository root).

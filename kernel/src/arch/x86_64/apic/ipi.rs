@@ -81,6 +81,14 @@ pub fn send_ipi(cpu_id: usize, vector: u8) {
     }
 }
 
+/// Send a non-maskable interrupt to CPU `cpu` (the lockup watchdog's
+/// report request). Ignored if that CPU is not up.
+pub fn send_nmi(cpu: usize) {
+    if let Some(apic) = apic_id_of(cpu) {
+        irq::without(|| lapic::send_icr(apic, ICR_NMI | ICR_ASSERT));
+    }
+}
+
 /// Stop every other CPU with an NMI (panic path: no locks, no waiting).
 /// Each one halts in `panic::on_nmi`.
 pub fn stop_other_cpus() {
