@@ -104,7 +104,7 @@ pub fn stop_other_cpus() {
 }
 
 /// Invalidate `[start, end)` on this CPU (all of it if the range is big).
-fn flush_local(start: u64, end: u64) {
+pub fn flush_local(start: u64, end: u64) {
     if end.saturating_sub(start) / 4096 > FULL_FLUSH_PAGES {
         // SAFETY: toggling CR4.PGE flushes the whole TLB, global entries
         // included; the bit is restored at once.
