@@ -108,7 +108,6 @@ impl PipeEnd {
             Ok(copied)
         };
         if nonblock {
-            let attempt = attempt;
             attempt()
         } else {
             pollee::wait_until(&[&self.pipe.pollee], attempt)
@@ -121,7 +120,7 @@ impl PipeEnd {
             return Ok(0);
         }
         let mut written = 0;
-        let attempt = || {
+        let mut attempt = || {
             let mut st = self.pipe.state.lock();
             if st.readers == 0 {
                 // SIGPIPE hook: when signals exist, send SIGPIPE to the
@@ -144,7 +143,6 @@ impl PipeEnd {
             if written < len { Err(Errno::EAGAIN) } else { Ok(written) }
         };
         if nonblock {
-            let mut attempt = attempt;
             match attempt() {
                 Err(Errno::EAGAIN) if written > 0 => Ok(written),
                 other => other,

@@ -26,9 +26,24 @@ fn me() -> Result<Arc<Process>, Errno> {
     user::current_process().ok_or(Errno::EINVAL)
 }
 
-/// The open file behind descriptor `fd` of the calling process.
+/// The open file behind descriptor `fd` of the calling process. A kernel
+/// task (the in-kernel tests) has no process: its fds 1 and 2 are the
+/// console, as a process's are, and it has no others.
 pub fn file_of(fd: usize) -> Result<Arc<OpenFile>, Errno> {
-    me()?.files.lock().fds.get(fd)
+    match user::current_process() {
+        Some(proc) => proc.files.lock().fds.get(fd),
+        None if fd == 1 || fd == 2 => kernel_console(),
+        None => Err(Errno::EBADF),
+    }
+}
+
+/// `/dev/console`, opened once for kernel tasks.
+fn kernel_console() -> Result<Arc<OpenFile>, Errno> {
+    static CONSOLE: spin::Once<Option<Arc<OpenFile>>> = spin::Once::new();
+    CONSOLE
+        .call_once(|| open::open(crate::fs::mounts::root(), b"/dev/console", O_WRONLY, 0).ok())
+        .clone()
+        .ok_or(Errno::EBADF)
 }
 
 fn cwd() -> Result<Location, Errno> {
