@@ -4,6 +4,8 @@
 # names them) lands in /bin/NAME, from userspace/target/x86_64-unknown-none/release/.
 # Only those: a stale binary of a removed or renamed program is left out.
 # Fails, saying which and why, if a program's binary was not built.
+# Also makes the mount points the kernel needs: /dev (devfs), /proc (procfs)
+# and /tmp (mode 1777, as on Linux).
 set -euo pipefail
 out=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,7 +13,9 @@ bin=$root/userspace/target/x86_64-unknown-none/release
 die() { echo "mkinitrd: $*" >&2; exit 1; }
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin" "$(dirname "$out")"
+mkdir -p "$stage/bin" "$stage/dev" "$stage/proc" "$stage/tmp" "$(dirname "$out")"
+chmod 0755 "$stage" "$stage/bin" "$stage/dev" "$stage/proc"
+chmod 1777 "$stage/tmp"
 if [ -d "$root/userspace/programs" ]; then
     names=$("$root/tools/check-programs.py" --list) || die "tools/check-programs.py failed (above)"
     for name in $names; do

@@ -1,6 +1,7 @@
 //! User mode: processes, their address spaces and their life cycle.
 //!
-//! * [`spawn_init`] loads the first program from the ramdisk as PID 1.
+//! * [`spawn_init`] loads the first program from the root filesystem (the
+//!   unpacked ramdisk) as PID 1, with fds 0, 1, 2 open on `/dev/console`.
 //! * [`fork`], [`exec`], [`exit_current`] and [`wait`] implement the
 //!   system calls of the same names (the README's ABI).
 //! * [`init`] registers the user layer's two fault hooks with the
@@ -64,18 +65,19 @@ pub fn spawn_init(path: &str, extra: &[&str], boot: &crate::bootinfo::BootInfo) 
     }
 }
 
-/// Start program `path` from the ramdisk as a new process without a parent
+/// Start program `path` from the root filesystem as a new process without a parent
 /// (init, or a program run by the kernel's own tests).
 pub fn spawn(path: &str, argv: &[&str]) -> Result<Arc<Process>, Errno> {
     spawn_as(path, argv, false)
 }
 
 fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Errno> {
-    let elf = initrd::lookup(path).ok_or(Errno::ENOENT)?;
+    let elf = crate::fs::open::read_file(crate::fs::mounts::root(), path.as_bytes())?;
     let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
-    let image = loader::load(elf, &argv)?;
+    let image = loader::load(&elf, &argv)?;
     let (entry, sp) = (image.entry, image.stack_pointer);
-    let proc = process::create(None, path, image.space, is_init)?;
+    let proc = process::create(None, path, image.space, console_files(), is_init)?;
+    *proc.cmdline.lock() = cmdline_of(&argv);
     let frame = TrapFrame::new_user(entry, sp);
     let name = if is_init { "init" } else { "user" };
     match Task::new_user(name, TaskData::new(proc.clone()), &frame, sched::task::FxArea::new_default(), proc.root()) {
@@ -100,7 +102,10 @@ pub fn fork() -> SysResult {
         space
     };
     let name = parent.name.lock().clone();
-    let child = process::create(Some(parent.pid), &name, space, false)?;
+    let files = parent.files.lock().clone();
+    let child = process::create(Some(parent.pid), &name, space, files, false)?;
+    let cmdline = parent.cmdline.lock().clone();
+    *child.cmdline.lock() = cmdline;
     let mut frame = sched::with_user_frame(|f| *f);
     frame.rax = 0;
     let fx = sched::current_fpu_copy();
@@ -120,13 +125,18 @@ pub fn fork() -> SysResult {
 /// `exec`: replace the current image with the program at `path`.
 pub fn exec(path: &str, argv: &[Vec<u8>]) -> SysResult {
     let proc = current_process().ok_or(Errno::EINVAL)?;
-    let elf = initrd::lookup(path).ok_or(Errno::ENOENT)?;
-    let image = loader::load(elf, argv)?;
+    let cwd = proc.files.lock().cwd_loc();
+    let elf = crate::fs::open::read_file(cwd, path.as_bytes())?;
+    let image = loader::load(&elf, argv)?;
+    drop(elf);
     image.space.activate();
     let old = proc.space.lock().replace(image.space);
     sched::with_user_frame(|f| *f = TrapFrame::new_user(image.entry, image.stack_pointer));
     drop(old); // no CPU has the old space loaded any more
     *proc.name.lock() = String::from(path);
+    *proc.cmdline.lock() = cmdline_of(argv);
+    let closed = proc.files.lock().fds.take_cloexec();
+    drop(closed); // close-on-exec descriptors, released outside the lock
     Ok(0)
 }
 
@@ -136,6 +146,11 @@ pub fn exit_current(status: i32) -> ! {
     let Some(proc) = current_process() else {
         panic!("exit_current from a kernel task");
     };
+    // Close every file (and release the working directory) here, with no
+    // lock held, rather than wherever the last reference to the process
+    // happens to go.
+    let files = core::mem::take(&mut *proc.files.lock());
+    drop(files);
     // Leave the address space before freeing it.
     crate::mm::kernel_space::activate_kernel();
     drop(proc.space.lock().take());
@@ -147,6 +162,33 @@ pub fn exit_current(status: i32) -> ! {
     process::make_zombie(&proc, status);
     drop(proc);
     sched::exit_current()
+}
+
+/// The files a process the kernel starts gets: 0, 1 and 2 sharing one
+/// description of `/dev/console` (read-write), as Linux gives init. If the
+/// console cannot be opened the process starts with none (and says so).
+fn console_files() -> crate::fs::ProcFiles {
+    let mut files = crate::fs::ProcFiles::default();
+    let root = crate::fs::mounts::root();
+    match crate::fs::open::open(root, b"/dev/console", mello_abi::fs::O_RDWR, 0) {
+        Ok(console) => {
+            for _ in 0..3 {
+                let _ = files.fds.alloc(console.clone(), false, 0);
+            }
+        }
+        Err(e) => crate::klog!("INIT", "cannot open /dev/console: {}", e.name()),
+    }
+    files
+}
+
+/// `argv` as `/proc/N/cmdline` shows it: each argument NUL-terminated.
+fn cmdline_of(argv: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for arg in argv {
+        out.extend_from_slice(arg);
+        out.push(0);
+    }
+    out
 }
 
 /// `wait`: reap a child; returns its pid and writes its status.
