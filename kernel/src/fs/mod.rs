@@ -7,7 +7,7 @@
 //! * [`mounts`]: the filesystem instances (one lock each), the
 //!   mount table (a published snapshot), the resolver, and boot: the root
 //!   tmpfs filled from the initrd, devfs on `/dev`, procfs on `/proc`.
-//! * [`file`]: an open file description ([`OpenFile`]): access mode,
+//! * [`mod@file`]: an open file description ([`file::OpenFile`]): access mode,
 //!   status flags, position; what it reads and writes (an inode, a device,
 //!   a pipe end).
 //! * [`fdtable`]: a process's descriptor table (1,024 slots, close-on-exec)
