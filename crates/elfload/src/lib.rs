@@ -31,10 +31,12 @@
 mod header;
 mod plan;
 mod reloc;
+mod symbols;
 
 use core::ops::Range;
 pub use plan::plan;
 pub use reloc::{relocations, Reloc, Relocations};
+pub use symbols::symbolize;
 
 /// Page size the plan is computed for.
 pub const PAGE_SIZE: u64 = 4096;

@@ -14,12 +14,12 @@
 
 #![forbid(unsafe_code)]
 
+mod fault;
 pub mod initrd;
 pub mod loader;
 pub mod process;
 pub use crate::mm::uaccess;
 
-use crate::arch::exceptions::UserFault;
 use crate::arch::trap::TrapFrame;
 use crate::error::{Errno, SysResult};
 use crate::mm::fault::PageFault;
@@ -32,7 +32,7 @@ pub use process::{Pid, Process, INIT_PID};
 /// Register the user layer's fault hooks with the framework.
 pub fn init() {
     crate::mm::fault::set_user_handler(resolve_user_page_fault);
-    crate::arch::exceptions::set_user_fault_hook(kill_on_fault);
+    crate::arch::exceptions::set_user_fault_hook(fault::kill_on_fault);
 }
 
 /// The current task's process, if it is a user task.
@@ -223,19 +223,3 @@ fn resolve_user_page_fault(fault: &PageFault) -> bool {
     }
 }
 
-/// An unresolved exception in user mode: log one line and kill the process
-/// with `128 + signal`.
-fn kill_on_fault(_frame: &mut TrapFrame, fault: &UserFault) {
-    let status = mello_abi::signal::killed_status(fault.signal);
-    crate::klog!(
-        "FAULT",
-        "pid {} killed: {} at rip={:#x} (addr={:#x}, err={:#x}) -> status {}",
-        current_pid().unwrap_or(0),
-        fault.name,
-        fault.rip,
-        fault.addr,
-        fault.error,
-        status
-    );
-    exit_current(status);
-}
