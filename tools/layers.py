@@ -33,7 +33,7 @@ FRAMEWORK = {
     "arch", "mm", "sync", "sched", "bootinfo", "serial", "console", "framebuffer",
     "font", "panic", "symbols", "log", "selftest", "config", "metrics",
 }
-SERVICES = {"user", "sys", "ktest", "cmdline", "error"}
+SERVICES = {"user", "sys", "ktest", "cmdline", "error", "tty"}
 
 USE_RE = re.compile(r"crate::(\{[^}]*\}|[a-z_][a-z0-9_]*)")
 MACRO_DEF_RE = re.compile(r"macro_rules!\s+([a-z_][a-z0-9_]*)")

@@ -33,6 +33,7 @@ mod serial;
 mod symbols;
 mod sync;
 mod sys;
+mod tty;
 mod user;
 
 use arch::{acpi, apic, cpu, idt, percpu, smp};
@@ -59,6 +60,9 @@ pub extern "C" fn kernel_main(magic: u32, mbi_phys: usize) -> ! {
     smp::start_aps(&platform);
     sys::init();
     user::init();
+    tty::init();
+    serial::enable_input();
+    arch::ps2::init();
     apic::start_timer();
 
     if opts.ktest {

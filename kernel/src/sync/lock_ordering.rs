@@ -35,20 +35,25 @@ pub enum LockLevel {
     AddressSpace = 2,
     /// An IPC port's queue and waiters.
     Port = 3,
+    /// A terminal's line discipline and input backlog (`tty::Terminal`):
+    /// taken by readers and writers and by the serial/keyboard interrupt
+    /// handlers; inside it only pollee waiter lists, the heap and console
+    /// output. Signals it raises are delivered after it is released.
+    Terminal = 4,
     /// Wait queues (sleepers on timers, children, ports).
-    WaitQueue = 4,
+    WaitQueue = 5,
     /// Per-CPU run queues.
-    RunQueue = 5,
+    RunQueue = 6,
     /// The kernel page tables, and the kernel-stack slot map.
-    KernelPageTable = 6,
+    KernelPageTable = 7,
     /// The physical frame allocator and frame reference counts.
-    FrameAllocator = 7,
+    FrameAllocator = 8,
     /// The kernel heap.
-    Heap = 8,
+    Heap = 9,
     /// Hardware with a lock of its own (LAPIC calibration, IOAPIC, ...).
-    Device = 9,
+    Device = 10,
     /// Console output (serial, framebuffer); innermost so anything may log.
-    Console = 10,
+    Console = 11,
 }
 
 /// Number of levels.
@@ -155,6 +160,7 @@ const LEVEL_NAMES: [LockLevel; LEVELS] = [
     LockLevel::Process,
     LockLevel::AddressSpace,
     LockLevel::Port,
+    LockLevel::Terminal,
     LockLevel::WaitQueue,
     LockLevel::RunQueue,
     LockLevel::KernelPageTable,
