@@ -41,6 +41,7 @@ pub const CORE_TESTS: &[Test] = &[
     ("terminal: ^S holds echoes and makes writers wait, ^Q releases both", flow_control),
     ("terminal: input beyond the queue is kept in order and offered after reads", backlog_in_order),
     ("terminal: termios, window size, TCFLSH, TCXONC, poll through its pollee", control_operations),
+    ("terminal: ioctl TCGETS/TCSETSF/TIOCSWINSZ/FIONREAD/TIOCOUTQ/TCXONC; ENOTTY; kernel pointers EFAULT", ioctls),
 ];
 
 pub const TESTS: &[Test] = &[
@@ -392,6 +393,67 @@ fn control_operations() -> Result<(), String> {
     sched::pollee::wait_until(&[t.pollee()], || if t.readable() { Ok(()) } else { Err(Errno::EAGAIN) })
         .map_err(|e| format!("poll: {e:?}"))?;
     kassert!(t.fionread() == 6, "readable with FIONREAD {}", t.fionread());
+    Ok(())
+}
+
+/// Pretend user memory: a kernel buffer at address `BASE`.
+struct FakeMemory(core::cell::RefCell<[u8; 64]>);
+const BASE: usize = 0x1000;
+
+impl tty::ioctl::ArgMemory for FakeMemory {
+    fn read(&self, addr: usize, dst: &mut [u8]) -> Result<(), Errno> {
+        let at = addr.checked_sub(BASE).filter(|a| a + dst.len() <= 64).ok_or(Errno::EFAULT)?;
+        dst.copy_from_slice(&self.0.borrow()[at..at + dst.len()]);
+        Ok(())
+    }
+    fn write(&self, addr: usize, src: &[u8]) -> Result<(), Errno> {
+        let at = addr.checked_sub(BASE).filter(|a| a + src.len() <= 64).ok_or(Errno::EFAULT)?;
+        self.0.borrow_mut()[at..at + src.len()].copy_from_slice(src);
+        Ok(())
+    }
+}
+
+fn ioctls() -> Result<(), String> {
+    use mello_abi::termios::ioctl::*;
+    use tty::ioctl::{ioctl, ioctl_in};
+    let t = test_terminal();
+    let mem = FakeMemory(core::cell::RefCell::new([0; 64]));
+    let call = |cmd: u32, arg: usize| ioctl_in(&t, cmd, arg, &mem);
+    kassert!(call(TCGETS, BASE) == Ok(0), "TCGETS failed");
+    let got = Termios::from_bytes(mem.0.borrow()[..TERMIOS_SIZE].try_into().unwrap());
+    kassert!(got == TTY_STD_TERMIOS, "TCGETS gave {got:?}");
+    // TCSETSF: raw mode, pending input discarded.
+    t.receive(b"old");
+    mem.0.borrow_mut()[..TERMIOS_SIZE].copy_from_slice(&raw_termios(1, 0).to_bytes());
+    kassert!(call(TCSETSF, BASE) == Ok(0), "TCSETSF failed");
+    kassert!(t.termios() == raw_termios(1, 0) && t.fionread() == 0, "TCSETSF: termios or flush not applied");
+    t.receive(b"new");
+    kassert!(call(FIONREAD, BASE + 40) == Ok(0), "FIONREAD failed");
+    let n = i32::from_le_bytes(mem.0.borrow()[40..44].try_into().unwrap());
+    kassert!(n == 3, "FIONREAD wrote {n}");
+    let ws = WinSize { ws_row: 50, ws_col: 132, ws_xpixel: 1, ws_ypixel: 2 };
+    mem.0.borrow_mut()[48..56].copy_from_slice(&ws.to_bytes());
+    kassert!(call(TIOCSWINSZ, BASE + 48) == Ok(0) && t.winsize() == ws, "TIOCSWINSZ: {:?}", t.winsize());
+    mem.0.borrow_mut()[48..56].fill(0);
+    kassert!(call(TIOCGWINSZ, BASE + 48) == Ok(0), "TIOCGWINSZ failed");
+    kassert!(WinSize::from_bytes(mem.0.borrow()[48..56].try_into().unwrap()) == ws, "TIOCGWINSZ wrong");
+    // Output held by TCOOFF shows in TIOCOUTQ; echo is off in raw mode, so stop a cooked terminal.
+    t.set_termios(TTY_STD_TERMIOS, true);
+    kassert!(call(TCXONC, TCOOFF as usize) == Ok(0), "TCXONC TCOOFF failed");
+    t.receive(b"abc");
+    kassert!(call(TIOCOUTQ, BASE + 40) == Ok(0), "TIOCOUTQ failed");
+    let q = i32::from_le_bytes(mem.0.borrow()[40..44].try_into().unwrap());
+    kassert!(q == 3, "TIOCOUTQ {q} with the echo of \"abc\" held");
+    kassert!(call(TCXONC, TCOON as usize) == Ok(0) && t.output_queued() == 0, "TCOON left output held");
+    kassert!(call(TCFLSH, TCIFLUSH as usize) == Ok(0) && t.fionread() == 0, "TCFLSH");
+    kassert!(call(TCXONC, 7) == Err(Errno::EINVAL), "TCXONC 7 accepted");
+    kassert!(call(TCSBRK, 1) == Ok(0), "tcdrain failed");
+    kassert!(call(TIOCSPGRP, BASE) == Err(Errno::ENOTTY), "an unknown request is not ENOTTY");
+    kassert!(call(TCGETS, BASE + 60) == Err(Errno::EFAULT), "a short buffer is not EFAULT");
+    // The real user-memory path refuses kernel and null pointers.
+    let kernel_buf = [0u8; TERMIOS_SIZE];
+    kassert!(ioctl(&t, TCGETS, kernel_buf.as_ptr() as usize) == Err(Errno::EFAULT), "TCGETS to a kernel address");
+    kassert!(ioctl(&t, TCSETS, 0) == Err(Errno::EFAULT), "TCSETS from address 0");
     Ok(())
 }
 

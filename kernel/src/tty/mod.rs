@@ -6,9 +6,17 @@
 //! the line discipline already did `\n` -> `\r\n`, so it uses the
 //! verbatim `serial::write_tty`), and it is registered as the input sink
 //! of both input drivers, COM1 (`serial`) and the PS/2 keyboard
-//! (`arch::ps2`): one console, typed on from either. `/dev/console`,
-//! `/dev/ttyS0` and `/dev/tty1` are meant to be bound to this terminal
-//! (see the README's "Terminals" for the device glue).
+//! (`arch::ps2`): one console, typed on from either.
+//!
+//! Device files: `/dev/console` (5:1), `/dev/tty` (5:0, until controlling
+//! terminals exist), `/dev/ttyS0` (4:64) and `/dev/tty1` (4:1) all map to
+//! this terminal. A character device for them only forwards: `read` and
+//! `write` to [`Terminal::read`]/[`Terminal::write`] (kernel buffers,
+//! `nonblocking` from `O_NONBLOCK`; they may block, so no device lock may
+//! be held around them), `poll` to [`Terminal::readable`]/
+//! [`Terminal::writable`], the pollee to [`Terminal::pollee`], and `ioctl`
+//! to [`ioctl::ioctl`], which copies termios and window sizes through
+//! `mm::uaccess`.
 //!
 //! Signals: the ldisc's `SIGINT`/`SIGQUIT`/`SIGTSTP` go to the function
 //! registered with [`set_signal_hook`], called with the terminal and the
@@ -22,6 +30,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod ioctl;
 pub mod terminal;
 
 use crate::sync::{IrqSpinLock, LockLevel};

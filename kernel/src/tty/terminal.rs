@@ -368,6 +368,11 @@ impl Terminal {
         self.state.lock().ld.fionread()
     }
 
+    /// `TIOCOUTQ`: output bytes held while output is stopped.
+    pub fn output_queued(&self) -> usize {
+        self.state.lock().io.held.len()
+    }
+
     /// Byte counters.
     pub fn stats(&self) -> Stats {
         self.state.lock().io.stats
