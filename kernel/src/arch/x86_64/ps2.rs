@@ -243,10 +243,13 @@ fn key_bytes(code: KeyCode, key: DecodedKey, m: &Modifiers, out: &mut [u8]) -> u
     if m.lalt && !matches!(key, DecodedKey::RawKey(_)) {
         put(b"\x1b");
     }
+    // A key the layout turned into another (the keypad without num lock
+    // gives arrows, Home, ...) counts as that key.
+    let code = if let DecodedKey::RawKey(k) = key { k } else { code };
     let seq: &[u8] = match (code, key) {
         (KeyCode::Return | KeyCode::NumpadEnter, _) => b"\r",
         (KeyCode::Backspace, _) => b"\x7f",
-        (KeyCode::Delete, _) => b"\x1b[3~",
+        (KeyCode::Delete, _) | (KeyCode::NumpadPeriod, DecodedKey::Unicode('\x7f')) => b"\x1b[3~",
         (KeyCode::ArrowUp, _) => b"\x1b[A",
         (KeyCode::ArrowDown, _) => b"\x1b[B",
         (KeyCode::ArrowRight, _) => b"\x1b[C",
