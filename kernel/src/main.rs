@@ -35,6 +35,7 @@ mod serial;
 mod symbols;
 mod sync;
 mod sys;
+mod tty;
 mod user;
 mod watchdog;
 
@@ -62,6 +63,9 @@ pub extern "C" fn kernel_main(magic: u32, mbi_phys: usize) -> ! {
     smp::start_aps(&platform);
     sys::init();
     user::init();
+    tty::init();
+    serial::enable_input();
+    arch::ps2::init();
     apic::start_timer();
 
     if opts.ktest {

@@ -3,7 +3,9 @@
 
     tools/testing/qemu_test.py NAME --cmdline "init=/bin/utest" --smp 4 \
         [--machine pc|q35] [--firmware bios|uefi] [--qemu-arg=-icount ...] \
-        [--expect REGEX ...] [--forbid REGEX ...] [--done REGEX] [--timeout S]
+        [--expect REGEX ...] [--expect-raw REGEX ...] [--forbid REGEX ...]
+        [--done REGEX] [--timeout S]
+        [--after REGEX (--type TEXT | --sendkey KEYS) ...] ...
 
 Builds (or reuses) an ISO with the given kernel command line
 (tools/mkiso.sh, cached in build/test/iso/ by command line), boots it with
@@ -11,7 +13,9 @@ tools/qemu/qemu.sh (headless, serial on stdout), streams the serial output
 into build/test/NAME.log and decides:
 
 PASS only if
-  * every --expect regex matched some line,
+  * every --expect regex matched some line, and every --expect-raw regex
+    some line as sent (carriage returns and other control bytes kept,
+    only terminal escapes removed: e.g. an echo `hello\r`),
   * the power-off path was reached: the --done regex matched (default
     `[KTEST] N passed, 0 failed` for a `ktest` command line, otherwise
     `[KERNEL] init exited with code 0`),
@@ -25,6 +29,17 @@ with status 0 but without the --done line: a FAIL too.
 With --expect-panic the run must instead end in a kernel panic: PASS only
 if every --expect regex matched, a `[PANIC]` line appeared and QEMU exited
 with status 3 (the panic handler's isa-debug-exit), before --timeout.
+
+Input (for terminal tests): `--after REGEX` starts a step; the
+`--type TEXT` and `--sendkey KEYS` options after it are carried out, in
+order, when a line matching REGEX appears (after the previous step's
+line). Options before any --after are carried out at once. --type writes
+TEXT to the guest's COM1 through QEMU's stdin (backslash escapes decoded:
+`hello\r`, `\x7f`, `\x03`); --sendkey presses the keys KEYS names
+(space-separated, QEMU's `sendkey` names: `h`, `ret`, `shift-a`,
+`ctrl-c`, `caps_lock`) on the PS/2 keyboard through a QMP socket the
+harness adds. A step whose line never came makes the run FAIL, and the
+log's trailer lists the input that was sent.
 
 Event-driven: lines are judged as they arrive. A fatal marker (`[PANIC]`,
 `KERNEL EXCEPTION`) stops QEMU after 2 s (so the rest of the report
@@ -45,13 +60,18 @@ stop QEMU (it runs in a session of its own) and make the run a FAIL.
 
 import argparse
 import fcntl
+import codecs
 import hashlib
+import json
 import os
 import queue
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -73,6 +93,9 @@ GRACE_SECONDS = 2.0  # after a fatal marker: let the report reach the log
 FAIL_GRACE_SECONDS = 60.0  # after a FAILED line: time left to finish
 END_GRACE_SECONDS = 30.0  # after the run's last line: time to power off
 TAIL_LINES = 60
+KEY_GAP_SECONDS = 0.15  # between two --sendkey keys (QEMU holds each 100 ms)
+QMP_CONNECT_SECONDS = 20.0
+KEY_NAME = re.compile(r"^[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*$")
 # Terminal escapes: CSI (with the private `=`/`>`/`?` forms OVMF and GRUB
 # send, e.g. ESC[=3h), charset selection, keypad modes.
 ANSI = re.compile(r"\x1b\[[0-9;?=>]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>]")
@@ -91,6 +114,14 @@ def parse_args(argv):
                    help="a line matching REGEX must appear (repeatable)")
     p.add_argument("--expect-watchdog", action="store_true",
                    help="a [WATCHDOG] report is expected (the LOCKUP test), not a failure")
+    p.add_argument("--expect-raw", action="append", default=[], metavar="REGEX",
+                   help="a line with its control bytes kept (\\r, \\b...) must match REGEX")
+    p.add_argument("--after", action=InputOption, dest="inputs", metavar="REGEX",
+                   help="the following --type/--sendkey wait for a line matching REGEX")
+    p.add_argument("--type", action=InputOption, dest="inputs", metavar="TEXT",
+                   help="type TEXT on COM1 (backslash escapes: \\r \\x7f ...)")
+    p.add_argument("--sendkey", action=InputOption, dest="inputs", metavar="KEYS",
+                   help="press KEYS on the PS/2 keyboard (QEMU sendkey names, space-separated)")
     p.add_argument("--forbid", action="append", default=[], metavar="REGEX",
                    help="an extra failure marker (repeatable)")
     p.add_argument("--done", metavar="REGEX",
@@ -100,7 +131,196 @@ def parse_args(argv):
                    help="the run must end in a kernel panic (QEMU exit status 3)")
     p.add_argument("--fail-grace", type=float, default=FAIL_GRACE_SECONDS, metavar="S",
                    help="seconds a run may go on after a FAILED line (default %(default)s)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    try:
+        args.steps = plan_inputs(args.inputs or [])
+        for rx in args.expect + args.expect_raw + args.forbid:
+            re.compile(rx)
+    except (ValueError, re.error) as e:
+        p.error(str(e))
+    return args
+
+
+class InputOption(argparse.Action):
+    """Keeps --after/--type/--sendkey in command-line order."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = list(getattr(namespace, self.dest, None) or [])
+        items.append((option_string.lstrip("-"), values))
+        setattr(namespace, self.dest, items)
+
+
+class Step:
+    """Input to send when a line matches `trigger` (None: at once)."""
+
+    def __init__(self, trigger):
+        self.trigger = trigger
+        self.rx = re.compile(trigger) if trigger is not None else None
+        self.actions = []  # ("type", bytes) or ("sendkey", [key, ...])
+
+    def describe(self):
+        return f"after {self.trigger!r}" if self.trigger is not None else "at start"
+
+
+def decode_text(text):
+    """--type TEXT as bytes: backslash escapes decoded, other characters as UTF-8."""
+    out = bytearray()
+    for i, part in enumerate(re.split(r"(\\(?:x[0-9A-Fa-f]{2}|[\\abefnrtv0]))", text)):
+        if i % 2:  # an escape the pattern captured
+            out += b"\x1b" if part == "\\e" else codecs.decode(part, "unicode_escape").encode("latin-1")
+        elif "\\" in part:
+            raise ValueError(f"--type {text!r}: unknown escape in {part!r} (use \\r \\n \\t \\e \\xHH \\\\)")
+        else:
+            out += part.encode()
+    return bytes(out)
+
+
+def parse_keys(keys):
+    """--sendkey KEYS as a list of QEMU key names."""
+    names = keys.split()
+    if not names:
+        raise ValueError("--sendkey needs at least one key")
+    for k in names:
+        if not KEY_NAME.match(k):
+            raise ValueError(f"--sendkey {keys!r}: {k!r} is not a QEMU key name (e.g. h, ret, shift-a, ctrl-c)")
+    return names
+
+
+def plan_inputs(items):
+    """The input steps of the (option, value) list, in order."""
+    steps = []
+    for opt, value in items:
+        if opt == "after":
+            re.compile(value)
+            if steps and not steps[-1].actions and steps[-1].trigger is not None:
+                raise ValueError(f"--after {steps[-1].trigger!r} is followed by no --type or --sendkey")
+            steps.append(Step(value))
+            continue
+        if not steps:
+            steps.append(Step(None))
+        if opt == "type":
+            steps[-1].actions.append(("type", decode_text(value)))
+        else:
+            steps[-1].actions.append(("sendkey", parse_keys(value)))
+    if steps and not steps[-1].actions:
+        raise ValueError(f"--after {steps[-1].trigger!r} is followed by no --type or --sendkey")
+    return steps
+
+
+class Feeder:
+    """Walks the input steps along the serial lines: `due(line)` gives the
+    actions to carry out now (each step after the previous one fired)."""
+
+    def __init__(self, steps):
+        self.steps = list(steps)
+        self.next = 0
+
+    def due(self, line=None):
+        actions = []
+        while self.next < len(self.steps):
+            step = self.steps[self.next]
+            if step.rx is not None:
+                if line is None or not step.rx.search(line):
+                    break
+                line = None  # one line fires one step
+            actions += step.actions
+            self.next += 1
+        return actions
+
+    def pending(self):
+        return [s.describe() for s in self.steps[self.next:]]
+
+
+class Qmp:
+    """A QMP connection to QEMU, for `sendkey` through the human monitor."""
+
+    def __init__(self, path, deadline):
+        self.sock = None
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(str(path))
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"QMP socket {path} did not accept a connection")
+                time.sleep(0.1)
+        self.sock.settimeout(10)
+        self.buf = b""
+        self.reply()  # the greeting
+        self.call("qmp_capabilities")
+
+    def reply(self):
+        """The next message that is not an asynchronous event."""
+        while True:
+            while b"\n" not in self.buf:
+                chunk = self.sock.recv(4096)
+                if not chunk:
+                    raise RuntimeError("QMP connection closed")
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\n", 1)
+            msg = json.loads(line)
+            if "event" not in msg:
+                return msg
+
+    def call(self, cmd, **arguments):
+        req = {"execute": cmd}
+        if arguments:
+            req["arguments"] = arguments
+        self.sock.sendall(json.dumps(req).encode() + b"\n")
+        msg = self.reply()
+        if "error" in msg:
+            raise RuntimeError(f"QMP {cmd}: {msg['error'].get('desc', msg['error'])}")
+        return msg.get("return")
+
+    def sendkey(self, key):
+        out = self.call("human-monitor-command", **{"command-line": f"sendkey {key}"})
+        if out and out.strip():
+            raise RuntimeError(f"sendkey {key}: {out.strip()}")
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+
+
+class Inputs:
+    """Carries out the input actions on a running QEMU and keeps a record."""
+
+    def __init__(self, proc, qmp_path):
+        self.proc = proc
+        self.qmp_path = qmp_path
+        self.qmp = None
+        self.sent = []
+        self.error = None
+
+    def run(self, actions, why):
+        for kind, payload in actions:
+            if self.error:
+                return
+            try:
+                if kind == "type":
+                    self.proc.stdin.write(payload)
+                    self.proc.stdin.flush()
+                    self.sent.append(f"{why}: typed {payload!r}")
+                else:
+                    if self.qmp is None:
+                        self.qmp = Qmp(self.qmp_path, time.monotonic() + QMP_CONNECT_SECONDS)
+                    for key in payload:
+                        self.qmp.sendkey(key)
+                        time.sleep(KEY_GAP_SECONDS)
+                    self.sent.append(f"{why}: keys {' '.join(payload)}")
+            except (OSError, RuntimeError, ValueError) as e:
+                self.error = f"input {why} failed: {e}"
+
+    def close(self):
+        if self.qmp:
+            self.qmp.close()
+        if self.proc.stdin:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
 
 
 def build_iso(cmdline):
@@ -129,9 +349,10 @@ def build_iso(cmdline):
 class Judge:
     """Follows the serial log line by line and keeps the verdict."""
 
-    def __init__(self, expect, forbid, done, fail_grace=FAIL_GRACE_SECONDS):
+    def __init__(self, expect, forbid, done, fail_grace=FAIL_GRACE_SECONDS, expect_raw=()):
         self.fail_grace = fail_grace
         self.pending = {rx: re.compile(rx) for rx in expect}
+        self.pending_raw = {rx: re.compile(rx) for rx in expect_raw}
         self.fatal = [re.compile(rx) for rx in FATAL_MARKERS]
         self.failing = [re.compile(rx) for rx in FAIL_MARKERS + forbid]
         self.done_rx = re.compile(done)
@@ -141,12 +362,16 @@ class Judge:
         self.fatal_lines = []  # the first few: a panic's banner, message, place
         self.fail_lines = []
 
-    def feed(self, line):
-        """Judges one line; returns how many more seconds the run may take
-        (None: no new limit)."""
+    def feed(self, line, raw=None):
+        """Judges one line (`raw`: the same with its control bytes, for
+        --expect-raw; by default `line`); returns how many more seconds the
+        run may take (None: no new limit)."""
         for rx, c in list(self.pending.items()):
             if c.search(line):
                 del self.pending[rx]
+        for rx, c in list(self.pending_raw.items()):
+            if c.search(line if raw is None else raw):
+                del self.pending_raw[rx]
         if self.done_rx.search(line):
             self.done = True
         if ANY_END.search(line):
@@ -165,7 +390,7 @@ class Judge:
 
     def certain(self):
         """Everything needed was seen; only QEMU's exit status is left."""
-        return self.done and not self.pending
+        return self.done and not self.pending and not self.pending_raw
 
     def reasons(self, rc, timed_out, timeout):
         why = []
@@ -181,6 +406,8 @@ class Judge:
             why.append(f"failure marker: {self.fail_lines[0].strip()}{more}")
         if self.pending:
             why.append("never saw: " + ", ".join(repr(rx) for rx in self.pending))
+        if self.pending_raw:
+            why.append("never saw (raw): " + ", ".join(repr(rx) for rx in self.pending_raw))
         if not self.done:
             if self.end_line:
                 why.append(f"the run ended with {self.end_line!r}, expected {self.done_rx.pattern!r}")
@@ -211,9 +438,15 @@ def pump(stream, log, lines):
             log.flush()
         except ValueError:  # the log was closed: the run is over
             break
-        text = ANSI.sub("", raw.decode("utf-8", "replace")).replace("\r", "")
-        lines.put(text.rstrip("\n"))
+        lines.put(clean(raw))
     lines.put(None)
+
+
+def clean(raw):
+    """(line, raw line) of one line of serial output: terminal escapes
+    removed from both, carriage returns too from the first."""
+    kept = ANSI.sub("", raw.decode("utf-8", "replace")).rstrip("\n")
+    return kept.replace("\r", ""), kept
 
 
 def stop(proc):
@@ -228,47 +461,66 @@ def stop(proc):
 
 def default_done(cmdline):
     """The power-off line a command line leads to."""
-    return KTEST_DONE if "ktest" in cmdline.split() else INIT_DONE
+    ktest = any(w == "ktest" or w.startswith("ktest=") for w in cmdline.split())
+    return KTEST_DONE if ktest else INIT_DONE
 
 
 def run(args):
     forbid = args.forbid + ([] if args.expect_watchdog else [WATCHDOG_MARKER])
-    judge = Judge(args.expect, forbid, args.done or default_done(args.cmdline), args.fail_grace)
+    judge = Judge(args.expect, forbid, args.done or default_done(args.cmdline), args.fail_grace,
+                  args.expect_raw)
     iso = build_iso(args.cmdline)
     log_path = TEST_DIR / f"{args.name}.log"
     cmd = [str(ROOT / "tools" / "qemu" / "qemu.sh"), "-iso", str(iso), "-smp", str(args.smp),
            "-machine", args.machine, "-headless"]
     if args.firmware == "uefi":
         cmd.append("-uefi")
-    cmd += ["--"] + args.qemu_arg
+    actions = [a for step in args.steps for a in step.actions]
+    typing = any(kind == "type" for kind, _ in actions)
+    qmp_dir = tempfile.mkdtemp(prefix="mellos-qmp-") if any(k == "sendkey" for k, _ in actions) else None
+    qmp_path = Path(qmp_dir) / "qmp.sock" if qmp_dir else None
+    extra = ["-qmp", f"unix:{qmp_path},server=on,wait=off"] if qmp_path else []
+    cmd += ["--"] + extra + args.qemu_arg
 
     start = time.monotonic()
     deadline = start + args.timeout
-    with open(log_path, "wb") as log:
-        log.write(f"# {' '.join(cmd)}\n# cmdline: {args.cmdline}\n".encode())
-        log.flush()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            why, rc, timed_out = follow(args, judge, proc, log, deadline)
-        except BaseException as e:
-            stop(proc)
-            log.write(f"\n# interrupted ({e or type(e).__name__}): QEMU killed\n".encode())
-            raise
-        log.write(f"\n# QEMU exit status: {rc}; verdict: {'; '.join(why) or 'PASS'}\n".encode())
+    try:
+        with open(log_path, "wb") as log:
+            log.write(f"# {' '.join(cmd)}\n# cmdline: {args.cmdline}\n".encode())
+            log.flush()
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if typing else subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+            inputs = Inputs(proc, qmp_path)
+            try:
+                why, rc, timed_out = follow(args, judge, proc, log, deadline, inputs)
+            except BaseException as e:
+                stop(proc)
+                log.write(f"\n# interrupted ({e or type(e).__name__}): QEMU killed\n".encode())
+                raise
+            finally:
+                inputs.close()
+            for sent in inputs.sent:
+                log.write(f"\n# input {sent}".encode())
+            log.write(f"\n# QEMU exit status: {rc}; verdict: {'; '.join(why) or 'PASS'}\n".encode())
+    finally:
+        if qmp_dir:
+            shutil.rmtree(qmp_dir, ignore_errors=True)
     seconds = time.monotonic() - start
     return why, seconds, log_path
 
 
-def follow(args, judge, proc, log, deadline):
-    """Judges the serial output of a running QEMU until the verdict is in;
-    returns (reasons, QEMU's exit status, timed out)."""
+def follow(args, judge, proc, log, deadline, inputs):
+    """Judges the serial output of a running QEMU until the verdict is in,
+    sending the input steps as their lines appear; returns (reasons,
+    QEMU's exit status, timed out)."""
     timed_out = False
     started = last_output = time.monotonic()
     count = 0
     lines = queue.Queue()
     reader = threading.Thread(target=pump, args=(proc.stdout, log, lines), daemon=True)
     reader.start()
+    feeder = Feeder(args.steps)
+    inputs.run(feeder.due(), "at start")
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -282,9 +534,14 @@ def follow(args, judge, proc, log, deadline):
             break
         count += 1
         last_output = time.monotonic()
-        limit = judge.feed(line)
+        text, raw = line
+        limit = judge.feed(text, raw)
         if limit is not None:
             deadline = min(deadline, time.monotonic() + limit)
+        step = feeder.next
+        actions = feeder.due(text)
+        if actions:
+            inputs.run(actions, feeder.steps[step].describe())
     if judge.fatal_line and args.expect_panic and not timed_out:
         rc = wait_exit(proc)  # the panic handler exits QEMU itself
     elif timed_out or judge.fatal_line:
@@ -304,6 +561,10 @@ def follow(args, judge, proc, log, deadline):
         why.append(timing_note(count, time.monotonic() - started, time.monotonic() - last_output))
     if args.expect_panic:
         return why, rc, timed_out
+    if inputs.error:
+        why.append(inputs.error)
+    if feeder.pending():
+        why.append("input never sent: " + ", ".join(feeder.pending()))
     if rc is None and not (timed_out or judge.fatal_line):
         why.append("QEMU did not exit after the power-off line (ACPI power-off broken?)")
     return why, rc, timed_out

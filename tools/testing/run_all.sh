@@ -17,6 +17,9 @@
 #        utest      user-mode suite as PID 1, -smp 1 (under -icount shift=0,
 #                   so its syscall latency is in instructions) and -smp 4
 #        forkloop   1000 x fork/exit/wait as PID 1, -smp 2
+#        tty        the console terminal (ktest=TTY, -smp 2): the harness
+#                   types on COM1 and presses PS/2 keys; canonical reads,
+#                   echo, erase, ^C, shift/caps lock, raw mode
 #        crash      a deliberate kernel page fault (ktest=CRASH) must print a
 #                   readable dump and symbolised backtrace, then stop (exit 3)
 #        bench      `init=/bin/bench -- 10` under -icount shift=0 -smp 1:
@@ -144,6 +147,24 @@ add lockup-smp2     "$(q lockup-smp2 --cmdline 'ktest=LOCKUP' --smp 2 --expect-w
     --expect '^\[WATCHDOG\] CPU 1 took no timer tick for 20 s' \
     --expect '^\[WATCHDOG\] CPU 1: no timer tick for 20 s; interrupted at 0x[0-9a-f]+ <kernel::ktest::lockup_tests::spin_irqs_off' \
     --expect '^\[WATCHDOG\]   #0 ' --timeout 180)"
+add tty-smp2        "$(q tty-smp2 --cmdline 'ktest=TTY' --smp 2 \
+    --after '^\[TTY\] ready: serial canonical$' --type 'hello\r' \
+    --after '^\[TTY\] ready: serial erase$' --type 'worxx\x7f\x7fld\r' \
+    --after '^\[TTY\] ready: serial signal$' --type 'junk\x03ok\r' \
+    --after '^\[TTY\] ready: keyboard$' --sendkey 'h i ret' \
+    --after '^\[TTY\] ready: keyboard shift$' --sendkey 'shift-h i x backspace caps_lock a caps_lock ret' \
+    --after '^\[TTY\] ready: keyboard ctrl-c$' --sendkey 'a ctrl-c b ret' \
+    --after '^\[TTY\] ready: raw$' --type 'ab\x03\r' \
+    --expect '^\[TTY\] canonical read: "hello\\n"$' --expect-raw '^hello\r$' \
+    --expect '^\[TTY\] erase read: "world\\n"$' --expect-raw '^worxx\x08 \x08\x08 \x08ld\r$' \
+    --expect '^\[TTY\] signal hook: SIGINT \(2\) from console$' \
+    --expect '^\[TTY\] after \^C read: "ok\\n"$' --expect-raw '^(junk)?\^C' \
+    --expect '^\[TTY\] keyboard read: "hi\\n"$' --expect-raw '^hi\r$' \
+    --expect '^\[TTY\] keyboard shift read: "HiA\\n"$' --expect-raw '^Hix\x08 \x08A\r$' \
+    --expect '^\[TTY\] keyboard after ctrl-c read: "b\\n"$' --expect-raw '^a\^C' --expect-raw '^b\r$' \
+    --expect '^\[TTY\] raw byte 1: 0x61$' --expect '^\[TTY\] raw byte 2: 0x62$' \
+    --expect '^\[TTY\] raw byte 3: 0x03$' --expect '^\[TTY\] raw byte 4: 0x0d$' \
+    --expect '^\[TTY\] raw: 4 bytes, 0 echoed, no signal ' --timeout 150)"
 add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --expect '^\[FORKLOOP\] 1000 rounds, 0 errors$' --timeout 150)"
 
 # Host tests: name | command (run from the repository root).

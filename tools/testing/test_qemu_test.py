@@ -2,6 +2,12 @@
 """Unit tests of qemu_test.py's verdict logic (no QEMU needed):
 python3 -m unittest discover -s tools/testing -p 'test_*.py'"""
 
+import io
+import json
+import os
+import socket
+import tempfile
+import threading
 import unittest
 
 import qemu_test as qt
@@ -86,6 +92,152 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(qt.ANSI.sub("", raw), "BdsDxe: loading Boot0001")
         raw = "\x1b[H\x1b[J\x1b[1;1H\x1b[0m\x1b[30m\x1b[47mWelcome to GRUB!"
         self.assertEqual(qt.ANSI.sub("", raw), "Welcome to GRUB!")
+
+    def test_ktest_with_groups_is_a_ktest_run(self):
+        self.assertEqual(qt.default_done("ktest=TTY"), qt.KTEST_DONE)
+        self.assertEqual(qt.default_done("ktest=CRASH,MM quiet"), qt.KTEST_DONE)
+        self.assertEqual(qt.default_done("init=/bin/ktest-like"), qt.INIT_DONE)
+
+    def test_raw_expectations_see_control_bytes(self):
+        text, raw = qt.clean(b"worxx\x08 \x08ld\r\n")
+        self.assertEqual(text, "worxx\x08 \x08ld")
+        self.assertEqual(raw, "worxx\x08 \x08ld\r")
+        j = qt.Judge([], [], qt.KTEST_DONE, expect_raw=[r"^hello\r$"])
+        j.feed("hello", "hello")  # without its \r: no match
+        j.feed("[KTEST] 1 passed, 0 failed")
+        self.assertFalse(j.certain())
+        self.assertIn("never saw (raw)", " ".join(j.reasons(0, False, 60)))
+        j.feed("hello", "hello\r")
+        self.assertTrue(j.certain())
+        self.assertEqual(j.reasons(0, False, 60), [])
+
+
+class InputPlan(unittest.TestCase):
+    def test_escapes_are_decoded(self):
+        self.assertEqual(qt.decode_text(r"hello\r"), b"hello\r")
+        self.assertEqual(qt.decode_text(r"a\x7f\x03\e\\n\t"), b"a\x7f\x03\x1b\\n\t")
+        self.assertEqual(qt.decode_text("\u00e9"), "\u00e9".encode())
+        with self.assertRaises(ValueError):
+            qt.decode_text(r"bad\q")
+
+    def test_key_names_are_checked(self):
+        self.assertEqual(qt.parse_keys(" h  shift-a ctrl-c caps_lock "), ["h", "shift-a", "ctrl-c", "caps_lock"])
+        for bad in ["", "   ", "h;quit", "ctrl--c", "sendkey h,i"]:
+            with self.assertRaises(ValueError, msg=bad):
+                qt.parse_keys(bad)
+
+    def test_options_keep_their_order(self):
+        a = qt.parse_args(["t", "--type", "first", "--after", "^one$", "--sendkey", "h ret",
+                           "--type", r"x\r", "--after", "^two$", "--type", "y"])
+        self.assertEqual([(s.trigger, s.actions) for s in a.steps], [
+            (None, [("type", b"first")]),
+            ("^one$", [("sendkey", ["h", "ret"]), ("type", b"x\r")]),
+            ("^two$", [("type", b"y")]),
+        ])
+
+    def test_an_after_without_input_is_an_error(self):
+        for argv in (["t", "--after", "^a$"], ["t", "--after", "^a$", "--after", "^b$", "--type", "x"],
+                     ["t", "--after", "(", "--type", "x"], ["t", "--type", r"\z"]):
+            with self.assertRaises(SystemExit, msg=argv), open(os.devnull, "w") as null:
+                stderr, qt.sys.stderr = qt.sys.stderr, null
+                try:
+                    qt.parse_args(argv)
+                finally:
+                    qt.sys.stderr = stderr
+
+    def test_steps_fire_in_order_one_per_line(self):
+        steps = qt.parse_args(["t", "--type", "0", "--after", "A", "--type", "1",
+                               "--after", "B", "--type", "2", "--after", "A", "--type", "3"]).steps
+        f = qt.Feeder(steps)
+        self.assertEqual(f.due(), [("type", b"0")])
+        self.assertEqual(f.due("B"), [])  # B's step waits for A's
+        self.assertEqual(f.due("A B"), [("type", b"1")])  # one line fires one step
+        self.assertEqual(f.due("B"), [("type", b"2")])
+        self.assertEqual(f.pending(), ["after 'A'"])
+        self.assertEqual(f.due("A"), [("type", b"3")])
+        self.assertEqual(f.pending(), [])
+        self.assertEqual(f.due("A"), [])
+
+
+class FakeQemu:
+    """A QMP server on a unix socket that records human-monitor commands."""
+
+    def __init__(self, path, fail_on=None):
+        self.commands = []
+        self.fail_on = fail_on
+        self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.srv.bind(path)
+        self.srv.listen(1)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        conn, _ = self.srv.accept()
+        with conn, conn.makefile("rwb") as f:
+            def send(msg):
+                f.write(json.dumps(msg).encode() + b"\n")
+                f.flush()
+            send({"QMP": {"version": {}, "capabilities": []}})
+            for line in f:
+                req = json.loads(line)
+                send({"event": "SOMETHING", "data": {}})  # events are skipped
+                if req["execute"] == "qmp_capabilities":
+                    send({"return": {}})
+                    continue
+                cmd = req["arguments"]["command-line"]
+                self.commands.append(cmd)
+                send({"return": "unknown key\r\n" if cmd == self.fail_on else ""})
+
+    def close(self):
+        self.srv.close()
+
+
+class FakeProc:
+    def __init__(self):
+        self.stdin = io.BytesIO()
+        self.stdin.close = lambda: None
+
+
+class InputsRun(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.dir.name, "qmp.sock")
+        self.saved_gap, qt.KEY_GAP_SECONDS = qt.KEY_GAP_SECONDS, 0
+
+    def tearDown(self):
+        qt.KEY_GAP_SECONDS = self.saved_gap
+        self.dir.cleanup()
+
+    def test_type_and_sendkey(self):
+        qemu = FakeQemu(self.path)
+        proc = FakeProc()
+        inputs = qt.Inputs(proc, self.path)
+        inputs.run([("type", b"hello\r"), ("sendkey", ["h", "ret"]), ("sendkey", ["ctrl-c"])], "after 'x'")
+        inputs.close()
+        qemu.close()
+        self.assertIsNone(inputs.error)
+        self.assertEqual(proc.stdin.getvalue(), b"hello\r")
+        self.assertEqual(qemu.commands, ["sendkey h", "sendkey ret", "sendkey ctrl-c"])
+        self.assertEqual(inputs.sent, ["after 'x': typed b'hello\\r'", "after 'x': keys h ret", "after 'x': keys ctrl-c"])
+
+    def test_a_refused_key_is_an_error_and_stops_the_input(self):
+        qemu = FakeQemu(self.path, fail_on="sendkey nosuch")
+        proc = FakeProc()
+        inputs = qt.Inputs(proc, self.path)
+        inputs.run([("sendkey", ["nosuch", "h"]), ("type", b"late")], "at start")
+        inputs.close()
+        qemu.close()
+        self.assertIn("sendkey nosuch: unknown key", inputs.error)
+        self.assertEqual(proc.stdin.getvalue(), b"")
+
+    def test_no_qmp_socket_is_an_error(self):
+        saved, qt.QMP_CONNECT_SECONDS = qt.QMP_CONNECT_SECONDS, 0.3
+        try:
+            inputs = qt.Inputs(FakeProc(), self.path)
+            inputs.run([("sendkey", ["h"])], "at start")
+        finally:
+            qt.QMP_CONNECT_SECONDS = saved
+        self.assertIn("did not accept a connection", inputs.error)
 
 
 if __name__ == "__main__":

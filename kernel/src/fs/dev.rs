@@ -133,11 +133,10 @@ impl CharDevice for Random {
     }
 }
 
-/// The console until the terminal driver (kernel/src/tty) registers the
-/// real one: writes go to the console output exactly as fds 1 and 2 always
-/// did. Reads return 0 (end of file): there is no input path yet, and an
-/// end of file is honest where blocking on something nothing would ever
-/// notify is not.
+/// The console when no terminal driver has registered (`tty::init` does, at
+/// boot, before this; this keeps a kernel without it usable): writes go to
+/// the console output as fds 1 and 2 always did; reads return 0 (end of
+/// file), since nothing would ever deliver input.
 struct Console;
 impl CharDevice for Console {
     fn read(&self, _: &mut [u8], _: bool) -> Result<usize, Errno> {
@@ -159,8 +158,10 @@ pub fn register_builtin() {
     register(1, 7, Arc::new(Zero { full: true }));
     register(1, 8, random.clone());
     register(1, 9, random);
+    // The terminal driver's registration (earlier) wins.
+    let mut registry = REGISTRY.lock();
     for (major, minor) in [(5, 1), (5, 0), (4, 64), (4, 1)] {
-        register(major, minor, console.clone());
+        registry.entry((major, minor)).or_insert_with(|| console.clone());
     }
 }
 

@@ -19,6 +19,7 @@ mod preempt_tests;
 mod sched_tests;
 mod smp_stress_tests;
 mod smp_tests;
+mod tty_tests;
 mod user_tests;
 
 use alloc::string::String;
@@ -43,14 +44,17 @@ fn run_all(only: &str) {
         ("IRQ", irq_tests::TESTS),
         ("USER", user_tests::TESTS),
         ("LOG", log_tests::TESTS),
+        ("TERMINAL", tty_tests::CORE_TESTS),
         ("CRASH", crash_tests::TESTS),
         ("LOCKUP", lockup_tests::TESTS),
+        ("TTY", tty_tests::TESTS),
     ];
     let (mut passed, mut failed) = (0, 0);
-    // CRASH (deliberate kernel faults) and LOCKUP (a deliberate 25 s stall
-    // the harness must expect) run only when named.
+    // CRASH (deliberate kernel faults), LOCKUP (a deliberate 25 s stall the
+    // harness must expect) and TTY (needs typed input from the harness) run
+    // only when named.
     let named = |g: &str| only.split(',').any(|o| o.eq_ignore_ascii_case(g));
-    let selected = |g: &str| if matches!(g, "CRASH" | "LOCKUP") { named(g) } else { only.is_empty() || named(g) };
+    let selected = |g: &str| if matches!(g, "CRASH" | "LOCKUP" | "TTY") { named(g) } else { only.is_empty() || named(g) };
     for (group, tests) in groups.iter().filter(|(g, _)| selected(g)) {
         crate::klog!("KTEST", "---- {} ----", group);
         for (name, test) in tests.iter() {

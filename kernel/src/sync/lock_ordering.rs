@@ -50,20 +50,25 @@ pub enum LockLevel {
     AddressSpace = 8,
     /// An IPC port's queue and waiters.
     Port = 9,
+    /// A terminal's line discipline and input backlog (`tty::Terminal`):
+    /// taken by readers and writers and by the serial/keyboard interrupt
+    /// handlers; inside it only pollee waiter lists, the heap and console
+    /// output. Signals it raises are delivered after it is released.
+    Terminal = 10,
     /// Wait queues (sleepers on timers, children, ports).
-    WaitQueue = 10,
+    WaitQueue = 11,
     /// Per-CPU run queues.
-    RunQueue = 11,
+    RunQueue = 12,
     /// The kernel page tables, and the kernel-stack slot map.
-    KernelPageTable = 12,
+    KernelPageTable = 13,
     /// The physical frame allocator and frame reference counts.
-    FrameAllocator = 13,
+    FrameAllocator = 14,
     /// The kernel heap.
-    Heap = 14,
+    Heap = 15,
     /// Hardware with a lock of its own (LAPIC calibration, IOAPIC, ...).
-    Device = 15,
+    Device = 16,
     /// Console output (serial, framebuffer); innermost so anything may log.
-    Console = 16,
+    Console = 17,
 }
 
 /// Number of levels.
@@ -176,6 +181,7 @@ const LEVEL_NAMES: [LockLevel; LEVELS] = [
     LockLevel::Pipe,
     LockLevel::AddressSpace,
     LockLevel::Port,
+    LockLevel::Terminal,
     LockLevel::WaitQueue,
     LockLevel::RunQueue,
     LockLevel::KernelPageTable,

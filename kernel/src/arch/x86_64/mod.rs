@@ -10,6 +10,7 @@ pub mod gdt;
 pub mod idt;
 pub mod irq;
 pub mod percpu;
+pub mod ps2;
 pub mod smp;
 pub mod syscall;
 pub mod time;
