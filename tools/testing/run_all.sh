@@ -165,6 +165,15 @@ add tty-smp2        "$(q tty-smp2 --cmdline 'ktest=TTY' --smp 2 \
     --expect '^\[TTY\] raw byte 1: 0x61$' --expect '^\[TTY\] raw byte 2: 0x62$' \
     --expect '^\[TTY\] raw byte 3: 0x03$' --expect '^\[TTY\] raw byte 4: 0x0d$' \
     --expect '^\[TTY\] raw: 4 bytes, 0 echoed, no signal ' --timeout 150)"
+add tty-user-smp2   "$(q tty-user-smp2 --cmdline 'init=/bin/ttyecho' --smp 2 \
+    --after '^\[TTYECHO\] ready: canonical$' --type 'hello\r' \
+    --after '^\[TTYECHO\] ready: canonical erase$' --sendkey 'w o r x backspace l d ret' \
+    --after '^\[TTYECHO\] ready: raw$' --type 'a\x03b\r' \
+    --expect '^\[TTYECHO\] canonical read: "hello\\n"$' --expect-raw '^hello\r$' \
+    --expect '^\[TTYECHO\] canonical erase read: "world\\n"$' --expect-raw '^worx\x08 \x08ld\r$' \
+    --expect '^\[TTYECHO\] raw read 1: 1 byte\(s\) "a"$' --expect '^\[TTYECHO\] raw read 2: 1 byte\(s\) "\\x03"$' \
+    --expect '^\[TTYECHO\] raw read 3: 1 byte\(s\) "b"$' --expect '^\[TTYECHO\] raw read 4: 1 byte\(s\) "\\n"$' \
+    --expect '^\[TTYECHO\] settings restored: true$' --forbid '^\[TTYECHO\] error' --timeout 150)"
 add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --expect '^\[FORKLOOP\] 1000 rounds, 0 errors$' --timeout 150)"
 
 # Host tests: name | command (run from the repository root).

@@ -52,6 +52,7 @@ macro_rules! native_syscalls {
             27 => READLINK, sys_readlink, 3;
             28 => LSTAT, sys_lstat, 2;
             29 => FCNTL, sys_fcntl, 3;
+            30 => IOCTL, sys_ioctl, 3;
         }
     };
 }

@@ -277,6 +277,15 @@ impl OpenFile {
     /// Readiness for `poll`, and the pollee to wait on if it can change
     /// (for the `poll` call, not yet merged).
     #[allow(dead_code)]
+    /// `ioctl`: a device's request; other files are not terminals (Linux's
+    /// ENOTTY).
+    pub fn ioctl(&self, cmd: u32, arg: usize) -> Result<usize, Errno> {
+        match &self.kind {
+            Kind::Device { dev, .. } => dev.ioctl(cmd, arg),
+            Kind::Inode(_) | Kind::Pipe(_) => Err(Errno::ENOTTY),
+        }
+    }
+
     pub fn poll(&self) -> (Readiness, Option<&Pollee>) {
         match &self.kind {
             Kind::Pipe(end) => (end.poll(), Some(end.pollee())),

@@ -1,4 +1,4 @@
-//! Safe wrappers for the native file-system calls (numbers 10-29 of
+//! Safe wrappers for the native file-system calls (numbers 10-30 of
 //! `mello-abi`'s table): files, descriptors, pipes, directories, links.
 //! Paths are `&CStr`; flags and structures are Linux's (`mello::abi::fs`),
 //! so these behave as their Linux namesakes do, errno for errno.
@@ -130,4 +130,18 @@ pub fn readlink<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Errno> {
 /// `F_GETFL`, `F_SETFL`, `F_DUPFD`, `F_DUPFD_CLOEXEC`).
 pub fn fcntl(fd: usize, cmd: u32, arg: usize) -> Result<usize, Errno> {
     call(nr::FCNTL, fd, cmd as usize, arg)
+}
+
+/// Reads the terminal settings of `fd` (`TCGETS`).
+pub fn tcgetattr(fd: usize) -> Result<crate::abi::termios::Termios, Errno> {
+    use crate::abi::termios::{ioctl::TCGETS, Termios, TERMIOS_SIZE};
+    let mut bytes = [0u8; TERMIOS_SIZE];
+    call(nr::IOCTL, fd, TCGETS as usize, bytes.as_mut_ptr() as usize)?;
+    Ok(Termios::from_bytes(&bytes))
+}
+
+/// Sets the terminal settings of `fd` now (`TCSETS`).
+pub fn tcsetattr(fd: usize, t: &crate::abi::termios::Termios) -> Result<(), Errno> {
+    let bytes = t.to_bytes();
+    call(nr::IOCTL, fd, crate::abi::termios::ioctl::TCSETS as usize, bytes.as_ptr() as usize).map(|_| ())
 }

@@ -287,3 +287,12 @@ pub fn sys_fcntl(a: &Args) -> SysResult {
         _ => Err(Errno::EINVAL),
     }
 }
+
+/// ioctl(fd, cmd, arg): a device request (terminals: `mello_abi::termios`'s
+/// TCGETS, TCSETS*, TIOCGWINSZ, ...); `arg` may be a user pointer, which
+/// the driver copies through `mm::uaccess`. Not a device: ENOTTY.
+pub fn sys_ioctl(a: &Args) -> SysResult {
+    let (fd, cmd, arg) = (a.a0(), a.a1() as u32, a.a2());
+    let file = me()?.files.lock().fds.get(fd)?;
+    file.ioctl(cmd, arg)
+}
