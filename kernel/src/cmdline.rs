@@ -5,7 +5,8 @@
 //! `mello-cmdline` crate; this adapter applies the kernel's defaults
 //! (`init` is [`DEFAULT_INIT`]) and logs each word it ignores: unknown or
 //! malformed options, and the options the kernel does not act on yet
-//! (`abi=`, `root=`, `net=`, `loglevel=`, `norandmaps`).
+//! (`abi=`, `root=`, `net=`, `norandmaps`); `loglevel=` sets the
+//! console log level (`kmsg`).
 //!
 //! Invariant: every string in [`Options`] borrows from the boot command
 //! line; nothing here panics on any input.
@@ -36,8 +37,11 @@ pub fn parse(cmdline: &str) -> Options<'_> {
             }
         }
     }
+    if let Some(n) = c.loglevel {
+        crate::kmsg::set_console_level(n);
+    }
     for opt in c.options() {
-        if !matches!(opt, Opt::Init(_) | Opt::Ktest(_)) {
+        if !matches!(opt, Opt::Init(_) | Opt::Ktest(_) | Opt::LogLevel(_)) {
             crate::klog!("KERNEL", "ignoring option '{}': not supported yet", opt);
         }
     }

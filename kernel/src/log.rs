@@ -2,8 +2,10 @@
 //!
 //! `serial_println!` prints a raw line; the tagged macros (`mm_info!`,
 //! `sched_log!`, ...) prefix the subsystem tag the spec's boot log uses, so
-//! tools can grep for `[MM]`, `[SCHED]`, `[SMP]` and so on. `*_log!` variants
-//! are verbose and compiled in only with the `verbose` cfg.
+//! tools can grep for `[MM]`, `[SCHED]`, `[SMP]` and so on. Tagged lines go
+//! through the kernel log (`kmsg`: a ring buffer with levels; `ktrace!` is
+//! debug level). `*_log!` variants are verbose and compiled in only with
+//! the `verbose` cfg.
 
 #[macro_export]
 macro_rules! serial_print {
@@ -16,11 +18,21 @@ macro_rules! serial_println {
     ($($arg:tt)*) => { $crate::serial::write_fmt(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-/// `klog!("TAG", "fmt", args)` prints `[TAG] message`.
+/// `klog!("TAG", "fmt", args)` logs `[TAG] message` at INFO: into the
+/// kernel log ring, and to the console (`kmsg`).
 #[macro_export]
 macro_rules! klog {
     ($tag:literal, $($arg:tt)*) => {
-        $crate::serial::write_fmt(format_args!("[{}] {}\n", $tag, format_args!($($arg)*)))
+        $crate::kmsg::log($crate::kmsg::level::INFO, format_args!("[{}] {}", $tag, format_args!($($arg)*)))
+    };
+}
+
+/// Like `klog!` at DEBUG: scheduler and IPI tracing. Always in the ring;
+/// on the console only during boot (see `kmsg`).
+#[macro_export]
+macro_rules! ktrace {
+    ($tag:literal, $($arg:tt)*) => {
+        $crate::kmsg::log($crate::kmsg::level::DEBUG, format_args!("[{}] {}", $tag, format_args!($($arg)*)))
     };
 }
 

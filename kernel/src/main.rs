@@ -23,6 +23,7 @@ mod console;
 mod error;
 mod font;
 mod framebuffer;
+mod kmsg;
 mod ktest;
 mod metrics;
 mod mm;

@@ -1,6 +1,6 @@
 //! What an in-kernel test is, for the framework's own self-tests (e.g.
 //! `mm::selftest`) and the service-level suite in `ktest` alike: a named
-//! function returning `Err(message)` on failure, and [`kassert!`] to fail
+//! function returning `Err(message)` on failure, and `kassert!` to fail
 //! one with the file and line. The runner is `ktest`; this module only
 //! holds the shared vocabulary, so framework tests need not import the
 //! services layer.

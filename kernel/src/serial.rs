@@ -1,6 +1,6 @@
 //! COM1 serial console (16550 UART at I/O port 0x3F8, 115200 8N1).
 //!
-//! All kernel log output goes through [`write_str`]. One lock (`SERIAL`,
+//! All kernel log output goes through [`write_fmt`] and [`write_bytes`]. One lock (`SERIAL`,
 //! IRQ-saving, level `Console`) serialises whole lines so output from several
 //! CPUs never interleaves mid-line. In a panic the lock is bypassed
 //! ([`force_unlock_for_panic`]) so the message always gets out.

@@ -12,7 +12,8 @@
 # Interactive (no -headless): serial and the QEMU monitor share this terminal
 # (Ctrl-A X quits, Ctrl-A C toggles the monitor, Ctrl-C goes to the guest).
 # -headless: serial only (tests; stdin is not read by the guest).
-# -log FILE: a copy of everything the guest writes to serial, in FILE.
+# -log FILE: a copy of the terminal output (what the guest writes to serial,
+#   plus the monitor's if you switch to it), in FILE.
 # -exit-status: exit with init's code, read from the serial log (-log, by
 #   default build/run.log): `[KERNEL] init exited with code N` gives N (a
 #   `ktest` run: 0 iff `[KTEST] P passed, 0 failed`); without that line

@@ -258,6 +258,8 @@ def follow(args, judge, proc, log, deadline):
     """Judges the serial output of a running QEMU until the verdict is in;
     returns (reasons, QEMU's exit status, timed out)."""
     timed_out = False
+    started = last_output = time.monotonic()
+    count = 0
     lines = queue.Queue()
     reader = threading.Thread(target=pump, args=(proc.stdout, log, lines), daemon=True)
     reader.start()
@@ -272,6 +274,8 @@ def follow(args, judge, proc, log, deadline):
             continue
         if line is None:
             break
+        count += 1
+        last_output = time.monotonic()
         limit = judge.feed(line)
         if limit is not None:
             deadline = min(deadline, time.monotonic() + limit)
@@ -287,11 +291,32 @@ def follow(args, judge, proc, log, deadline):
         rc = wait_exit(proc)
     reader.join(timeout=5)
     if args.expect_panic:
-        return panic_reasons(judge, rc, timed_out, args.timeout), rc, timed_out
-    why = judge.reasons(rc, timed_out, args.timeout)
+        why = panic_reasons(judge, rc, timed_out, args.timeout)
+    else:
+        why = judge.reasons(rc, timed_out, args.timeout)
+    if timed_out:
+        why.append(timing_note(count, time.monotonic() - started, time.monotonic() - last_output))
+    if args.expect_panic:
+        return why, rc, timed_out
     if rc is None and not (timed_out or judge.fatal_line):
         why.append("QEMU did not exit after the power-off line (ACPI power-off broken?)")
     return why, rc, timed_out
+
+
+def timing_note(count, elapsed, silent):
+    """After a timeout: was the guest still printing (too slow: a loaded
+    host?) or silent (hung)? With the host's load average."""
+    if count == 0:
+        state = "no serial output at all (hung in firmware or GRUB?)"
+    elif silent < 10:
+        state = f"{count} lines, the last {silent:.0f}s before the end: still running, too slow?"
+    else:
+        state = f"{count} lines, then silent for the last {silent:.0f}s of {elapsed:.0f}s: hung?"
+    try:
+        load = "host load average " + "/".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = "host load unknown"
+    return f"{state} ({load}, {os.cpu_count()} CPUs)"
 
 
 def panic_reasons(judge, rc, timed_out, timeout):

@@ -16,7 +16,8 @@
 # run also keeps every log of that run there (NAME.log: the whole serial
 # log, NAME.out: the report, NAME.full: a host test's or script's whole
 # output); -keep-all keeps them for passing runs too. At the end: a table
-# (each test, passes out of the runs it was in), the failing runs' log
+# (each test, passes out of the runs it was in, its slowest run: compare
+# with its --timeout in run_all.sh), the failing runs' log
 # directories, and exit status 1 if any run failed (0 otherwise).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,6 +35,10 @@ while [ $# -gt 0 ]; do
 done
 [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || { echo "repeat.sh: N must be a positive number (got '$n')" >&2; exit 2; }
 [[ $load =~ ^[0-9]+$ ]] || { echo "repeat.sh: LOAD must be a number (got '$load')" >&2; exit 2; }
+
+# pass[NAME], runs[NAME]: NAME's passes and runs; order: names as first seen.
+declare -A pass runs slowest
+order=() failing=() done_runs=0
 
 out=build/test/repeat
 rm -rf "$out"
@@ -57,6 +62,9 @@ interrupted() {
     trap '' INT TERM HUP
     echo "repeat.sh: interrupted; stopping run_all.sh and the busy loops"
     [ -z "$rall" ] || { kill -TERM "$rall" 2>/dev/null; wait "$rall"; }
+    cleanup
+    echo "(the table counts the finished runs only)"
+    table
     exit 130
 }
 trap cleanup EXIT
@@ -92,10 +100,31 @@ keep_logs() {
     done <<<"$2"
 }
 
+# The table and the failing runs' log directories; exit status 1 if any
+# run failed.
+table() {
+    local name mark r
+    echo
+    printf '%-24s %-8s %7s\n' test passes slowest
+    for name in "${order[@]}"; do
+        mark=""
+        [ "${pass[$name]}" = "${runs[$name]}" ] || mark="  <-- failed $((runs[$name] - pass[$name])) time(s)"
+        printf '%-24s %-8s %7s%s\n' "$name" "${pass[$name]}/${runs[$name]}" "${slowest[$name]}s" "$mark"
+    done
+    echo
+    if [ "${#failing[@]}" = 0 ]; then
+        echo "all $done_runs run(s) passed (each run's output: $out/RUN/run_all.txt)"
+        return 0
+    fi
+    echo "${#failing[@]} of $done_runs run(s) failed; their complete logs:"
+    for r in "${failing[@]}"; do
+        echo "  run $r: $out/$r/ (run_all.txt and NAME.log/.out/.full of each test)"
+        grep -aE '^FAIL ' "$out/$r/run_all.txt" | sed 's/^/    /'
+    done
+    return 1
+}
+
 start_load
-declare -A pass runs
-order=()
-failing=()
 for ((r = 1; r <= n; r++)); do
     dir=$out/$r
     mkdir -p "$dir"
@@ -112,10 +141,14 @@ for ((r = 1; r <= n; r++)); do
     results=$(grep -aE '^(PASS|FAIL) [^ ]+ ' "$dir/run_all.txt" | awk '{print $1, $2}')
     while read -r verdict name; do
         [ -n "$name" ] || continue
-        if [ -z "${runs[$name]:-}" ]; then order+=("$name"); runs[$name]=0; pass[$name]=0; fi
+        if [ -z "${runs[$name]:-}" ]; then order+=("$name"); runs[$name]=0; pass[$name]=0; slowest[$name]=0; fi
         runs[$name]=$((runs[$name] + 1))
         [ "$verdict" = PASS ] && pass[$name]=$((pass[$name] + 1))
+        # "PASS name (12.3s)": the slowest run, whole seconds
+        secs=$(grep -aoE "^(PASS|FAIL) $name \([0-9]+" "$dir/run_all.txt" | head -n 1 | sed 's/.*(//')
+        [ -z "$secs" ] || [ "$secs" -le "${slowest[$name]}" ] || slowest[$name]=$secs
     done <<<"$results"
+    done_runs=$r
     summary=$(grep -a '^Summary:' "$dir/run_all.txt" | tail -n 1)
     if [ "$rc" != 0 ]; then
         failing+=("$r")
@@ -129,22 +162,4 @@ for ((r = 1; r <= n; r++)); do
     fi
 done
 cleanup
-
-echo
-printf '%-24s %s\n' test passes
-for name in "${order[@]}"; do
-    mark=""
-    [ "${pass[$name]}" = "${runs[$name]}" ] || mark="  <-- flaky/failing"
-    printf '%-24s %d/%d%s\n' "$name" "${pass[$name]}" "${runs[$name]}" "$mark"
-done
-echo
-if [ "${#failing[@]}" = 0 ]; then
-    echo "all $n runs passed (logs of each run's output: $out/RUN/run_all.txt)"
-    exit 0
-fi
-echo "${#failing[@]} of $n runs failed; their complete logs:"
-for r in "${failing[@]}"; do
-    echo "  run $r: $out/$r/ ($(cd "$out/$r" && ls | tr '\n' ' '))"
-    grep -aE '^FAIL ' "$out/$r/run_all.txt" | sed 's/^/    /'
-done
-exit 1
+table

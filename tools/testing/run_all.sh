@@ -5,7 +5,8 @@
 #      mello runtime's host tests (userspace/libmello), the harness's own
 #      verdict tests (tools/testing/test_qemu_test.py), the benchmark
 #      report's tests, the program checker's tests
-#      (tools/testing/test_check_programs.py) and the check that
+#      (tools/testing/test_check_programs.py), qemu.sh's command lines and
+#      `make run` exit status (tools/testing/test_qemu_sh.py) and the check that
 #      tools/testing/README.md lists exactly the tests defined here
 #      (tools/testing/test_matrix_doc.py);
 #   2. the QEMU matrix, through tools/testing/qemu_test.py (one harness),
@@ -147,11 +148,13 @@ hadd unit-crates        'cd crates && cargo test'
 hadd unit-userspace     'cd userspace && cargo test -p mello --target "$(rustc -vV | sed -n "s/^host: //p")"'
 hadd unit-harness       'python3 -m unittest discover -s tools/testing -p test_qemu_test.py'
 hadd unit-check-programs 'python3 -m unittest discover -s tools/testing -p test_check_programs.py'
+hadd unit-qemu-sh       'python3 -m unittest discover -s tools/testing -p test_qemu_sh.py'
 hadd unit-test-matrix   'python3 -m unittest discover -s tools/testing -p test_matrix_doc.py'
 hadd unit-bench-report  'python3 tools/bench/test_report.py'
 hadd unit-mkcpio        'python3 tools/initramfs/test_mkcpio.py'
 hadd unit-oracle-extract 'python3 tools/oracle/test_extract.py'
 hadd lint-layers        'python3 tools/layers.py --check'
+hadd lint-doc           'make -s doc'
 hadd lint-clippy        '(cd crates && cargo clippy --release --all-targets -- -D warnings) && (cd kernel && cargo clippy --release -- -D warnings) && (cd userspace && cargo clippy --release -- -D warnings)'
 
 if [ "$list" = 1 ]; then
@@ -192,12 +195,15 @@ host_test() {
 }
 
 # A QEMU test in the background: its report lands in build/test/NAME.out.
-# The command runs in a session of its own (setsid), so that stopping it
-# (interrupted) reaches all of it, not only its parent.
+# The command runs in a session of its own (setsid, so $child is its
+# session and process group id), so that stopping it (interrupted) reaches
+# all of it, not only its parent.
 start_test() {
     local name=$1
     (
-        trap 'kill -TERM -- "-$child" 2>/dev/null; wait "$child"; exit 143' TERM
+        # pkill -s: what left the process group but not the session (GNU
+        # timeout, as in linux/run.sh, moves itself and QEMU to a group of its own).
+        trap 'kill -TERM -- "-$child" 2>/dev/null; pkill -TERM -s "$child" 2>/dev/null; wait "$child"; exit 143' TERM
         t0=$SECONDS
         setsid bash -c "${cmds[$name]}" >"$out/$name.out" 2>&1 </dev/null &
         child=$!

@@ -80,6 +80,13 @@ class Verdicts(unittest.TestCase):
     def test_ansi_sequences_are_stripped(self):
         self.assertEqual(qt.ANSI.sub("", "\x1b[2J\x1b[0;37;40mHello\x1b[?25l"), "Hello")
 
+    def test_ovmf_and_grub_escapes_are_stripped(self):
+        # what OVMF and GRUB's vt100 terminfo wrote before grub.cfg set it to dumb
+        raw = "\x1b[2J\x1b[01;01H\x1b[=3h\x1b[2J\x1b[01;01HBdsDxe: loading Boot0001"
+        self.assertEqual(qt.ANSI.sub("", raw), "BdsDxe: loading Boot0001")
+        raw = "\x1b[H\x1b[J\x1b[1;1H\x1b[0m\x1b[30m\x1b[47mWelcome to GRUB!"
+        self.assertEqual(qt.ANSI.sub("", raw), "Welcome to GRUB!")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -13,15 +13,15 @@
 //! `pid_max` gives Linux-style wrap-around). Pid 0 is never used.
 //!
 //! **Limit**: at most `max_procs` entries, zombies included (a zombie keeps
-//! its slot until it is reaped): a full table refuses [`insert`] with
+//! its slot until it is reaped): a full table refuses [`ProcTable::insert`] with
 //! [`SpawnError::Full`] (the kernel's `EAGAIN`).
 //!
-//! **Exit and wait**: [`exit`] turns a process into a zombie holding its
+//! **Exit and wait**: [`ProcTable::exit`] turns a process into a zombie holding its
 //! status and hands its children to init (pid 1). If the exiting process
 //! *is* init, or there is no init, its children become parentless instead
-//! (the kernel reaps those with [`reap_parentless`]). The returned
+//! (the kernel reaps those with [`ProcTable::reap_parentless`]). The returned
 //! [`ExitNotice`] says whom to wake: the parent, and init if it just
-//! inherited a zombie. [`wait`] reaps the lowest-pid zombie child that
+//! inherited a zombie. [`ProcTable::wait`] reaps the lowest-pid zombie child that
 //! matches, returning its pid, status and payload; it fails with
 //! [`WaitError::NoChild`] (`ECHILD`) when nothing matches, or
 //! [`WaitError::WouldBlock`] when matching children exist but none has

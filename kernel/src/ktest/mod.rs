@@ -13,6 +13,7 @@ mod crash_tests;
 mod helpers;
 mod ipc_tests;
 mod irq_tests;
+mod log_tests;
 mod preempt_tests;
 mod sched_tests;
 mod smp_stress_tests;
@@ -40,6 +41,7 @@ fn run_all(only: &str) {
         ("STRESS", smp_stress_tests::TESTS),
         ("IRQ", irq_tests::TESTS),
         ("USER", user_tests::TESTS),
+        ("LOG", log_tests::TESTS),
         ("CRASH", crash_tests::TESTS),
     ];
     let (mut passed, mut failed) = (0, 0);

@@ -284,7 +284,7 @@ pub fn schedule() {
 #[inline(never)]
 fn trace_switch(cpu: usize, n: u64, next: &Task) {
     if !next.is_idle() {
-        crate::serial_println!("[SCHED][core{}] Switch #{} → Task {} ({})", cpu, n, next.id, next.name);
+        crate::kmsg::log(crate::kmsg::level::DEBUG, format_args!("[SCHED][core{}] Switch #{} → Task {} ({})", cpu, n, next.id, next.name));
     }
 }
 

@@ -90,8 +90,8 @@ pub fn enqueue(task: Arc<Task>, cpu: usize) {
 #[inline(never)]
 fn trace_enqueue(id: usize, cpu: usize) {
     let queued = LOAD[cpu].load(Ordering::Relaxed);
-    crate::sched_info!("Enqueued task {} to CPU {} (runqueue size: {})", id, cpu, queued);
-    crate::klog!("IPI", "send RESCHED IPI → core{}", cpu);
+    crate::ktrace!("SCHED", "Enqueued task {} to CPU {} (runqueue size: {})", id, cpu, queued);
+    crate::ktrace!("IPI", "send RESCHED IPI → core{}", cpu);
 }
 
 /// Whether `cpu` has queued work.

@@ -55,6 +55,7 @@ pub fn spawn_init(path: &str, extra: &[&str], boot: &crate::bootinfo::BootInfo) 
     crate::klog!("INIT", "Loading init process from {}", full);
     let mut argv: Vec<&str> = alloc::vec![&full];
     argv.extend_from_slice(extra);
+    crate::kmsg::end_of_boot();
     if let Err(e) = spawn_as(&full, &argv, true) {
         crate::klog!("INIT", "cannot start {}: {} ({})", full, e.name(), e.message());
         crate::klog!("INIT", "programs in /bin: {}", initrd::list_dir("/bin").join(" "));

@@ -1,6 +1,6 @@
 //! CPU feature detection, control registers and MSRs.
 //!
-//! [`Features`] is probed once on the BSP; [`enable_protection`] turns on
+//! The features (SMAP, SMEP, x2APIC) are probed once on the BSP ([`probe_features`]); [`enable_protection`] turns on
 //! NX, write protection, SMEP and SMAP (when present) on each CPU. All MSR
 //! numbers live here.
 

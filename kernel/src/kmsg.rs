@@ -1,0 +1,78 @@
+//! The kernel log: every `klog!` line goes into a ring buffer (the
+//! `kmsg` crate, as Linux's printk buffer) with its level and time, and
+//! to the console when its level is below the console log level.
+//!
+//! * Levels are Linux's (0 emergency .. 7 debug). `klog!` logs at INFO (6),
+//!   `ktrace!` at DEBUG (7). The console level is `loglevel=` from the
+//!   command line (default 7, as Linux's: everything but debug is shown).
+//! * Scheduler and IPI tracing is DEBUG: it reaches the console only while
+//!   the kernel boots (the spec's boot log shows it), and after
+//!   [`end_of_boot`] (the first user program starts) only the ring.
+//! * [`read_all`] gives `syslog(SYSLOG_ACTION_READ_ALL)`'s text for `dmesg`.
+//!
+//! Locking: the ring has one `IrqSpinLock` at level `Console`, taken alone
+//! (released before the console is written), so any code may log.
+
+use crate::sync::{IrqSpinLock, LockLevel};
+use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use kmsg::Ring;
+pub use kmsg::level;
+
+/// Bytes of log kept (the oldest records go first).
+const RING_BYTES: usize = 64 * 1024;
+/// Longest line formatted; longer lines are cut (the ring keeps 1,024).
+const LINE_MAX: usize = 512;
+
+static RING: IrqSpinLock<Ring<RING_BYTES>> = IrqSpinLock::new(LockLevel::Console, "kmsg", Ring::new());
+static CONSOLE_LEVEL: AtomicU8 = AtomicU8::new(level::DEBUG);
+static BOOTING: AtomicBool = AtomicBool::new(true);
+
+/// Set the console log level (`loglevel=N`: levels below N are shown).
+pub fn set_console_level(n: u8) {
+    CONSOLE_LEVEL.store(n.min(8), Ordering::Relaxed);
+}
+
+/// The first user program runs: debug tracing leaves the console.
+pub fn end_of_boot() {
+    BOOTING.store(false, Ordering::Relaxed);
+}
+
+struct Line {
+    buf: [u8; LINE_MAX],
+    len: usize,
+}
+
+impl Write for Line {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let n = s.len().min(LINE_MAX - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// Record one line at `lvl`; print it if the console level allows.
+pub fn log(lvl: u8, args: fmt::Arguments) {
+    let mut line = Line { buf: [0; LINE_MAX], len: 0 };
+    let _ = line.write_fmt(args);
+    let time = crate::arch::time::now_us();
+    RING.lock().push(lvl, time, &line.buf[..line.len]);
+    let shown = lvl < CONSOLE_LEVEL.load(Ordering::Relaxed) || (lvl == level::DEBUG && BOOTING.load(Ordering::Relaxed));
+    if shown {
+        crate::serial::write_fmt(format_args!("{}\n", core::str::from_utf8(&line.buf[..line.len]).unwrap_or_else(|e| {
+            // A cut inside a UTF-8 sequence: print the whole characters.
+            core::str::from_utf8(&line.buf[..e.valid_up_to()]).unwrap_or("")
+        })));
+    }
+}
+
+/// `syslog(SYSLOG_ACTION_READ_ALL)`: the newest records that fit `out`.
+pub fn read_all(out: &mut [u8]) -> usize {
+    RING.lock().read_all(out)
+}
+
+/// Bytes `read_all` would return with room for everything.
+pub fn size() -> usize {
+    RING.lock().formatted_size()
+}
