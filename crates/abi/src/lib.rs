@@ -8,6 +8,7 @@
 //! `-errno` using Linux's errno numbers.
 #![no_std]
 pub mod termios;
+pub mod linux;
 
 /// The native system calls, one row each: `number => CONSTANT, handler, argument count;`.
 ///
