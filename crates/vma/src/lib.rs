@@ -58,9 +58,15 @@ impl From<NoMemory> for MapError {
 }
 
 /// Sorted, non-overlapping areas (see the crate doc).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RegionMap<A> {
     areas: Vec<Area<A>>,
+}
+
+impl<A> Default for RegionMap<A> {
+    fn default() -> Self {
+        RegionMap { areas: Vec::new() }
+    }
 }
 
 fn overlaps(a: &Range<u64>, b: &Range<u64>) -> bool {
