@@ -31,7 +31,8 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kernel", 
 # composition root: it wires the layers together and belongs to neither).
 FRAMEWORK = {
     "arch", "mm", "sync", "sched", "bootinfo", "serial", "console", "framebuffer",
-    "font", "panic", "symbols", "log", "selftest", "config", "metrics",
+    "font", "panic", "symbols", "log", "selftest", "config", "metrics", "kmsg",
+    "watchdog",
 }
 SERVICES = {"user", "sys", "ktest", "cmdline", "error"}
 

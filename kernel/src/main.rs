@@ -35,6 +35,7 @@ mod symbols;
 mod sync;
 mod sys;
 mod user;
+mod watchdog;
 
 use arch::{acpi, apic, cpu, idt, percpu, smp};
 

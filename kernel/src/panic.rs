@@ -47,8 +47,13 @@ fn panic(info: &PanicInfo) -> ! {
 }
 
 /// Print a backtrace by walking saved frame pointers from `rbp`.
-pub fn backtrace_from(mut rbp: u64) {
-    crate::serial_println!("[PANIC] backtrace:");
+pub fn backtrace_from(rbp: u64) {
+    backtrace_tagged("PANIC", rbp);
+}
+
+/// [`backtrace_from`] with the log tag `tag` on every line.
+pub fn backtrace_tagged(tag: &str, mut rbp: u64) {
+    crate::serial_println!("[{tag}] backtrace:");
     for depth in 0..32 {
         if rbp == 0 || !rbp.is_multiple_of(8) || rbp < crate::mm::layout::HHDM_BASE {
             break;
@@ -63,8 +68,8 @@ pub fn backtrace_from(mut rbp: u64) {
         // `ret - 1` is inside the call instruction, so a call that ends its
         // function (a call to a `-> !` function) still names the caller.
         match crate::symbols::lookup(ret - 1) {
-            Some((name, off)) => crate::serial_println!("[PANIC]   #{depth:<2} {ret:#018x}  {name}+{:#x}", off + 1),
-            None => crate::serial_println!("[PANIC]   #{depth:<2} {ret:#018x}  ??"),
+            Some((name, off)) => crate::serial_println!("[{tag}]   #{depth:<2} {ret:#018x}  {name}+{:#x}", off + 1),
+            None => crate::serial_println!("[{tag}]   #{depth:<2} {ret:#018x}  ??"),
         }
         if next <= rbp {
             break;
@@ -73,10 +78,14 @@ pub fn backtrace_from(mut rbp: u64) {
     }
 }
 
-/// NMI: another CPU panicked (or a real NMI arrived while panicking): halt.
-pub fn on_nmi(_frame: &mut crate::arch::trap::TrapFrame) {
+/// NMI: another CPU panicked (or a real NMI arrived while panicking):
+/// halt; or the lockup watchdog asked for a report (`watchdog`).
+pub fn on_nmi(frame: &mut crate::arch::trap::TrapFrame) {
     if PANICKING.load(Ordering::SeqCst) {
         irq::halt_forever();
+    }
+    if crate::watchdog::on_nmi(frame) {
+        return;
     }
     crate::klog!("NMI", "unexpected NMI on CPU {}", percpu::cpu_id());
 }

@@ -18,7 +18,7 @@ PASS only if
   * QEMU exited with status 0 (ACPI power-off; a kernel panic exits 3
     through isa-debug-exit),
   * no failure marker appeared: `[PANIC]`, `KERNEL EXCEPTION`, `FAILED`,
-    plus any --forbid regex.
+    `[WATCHDOG]` (unless --expect-watchdog), plus any --forbid regex.
 A hang is a FAIL at --timeout. A triple fault makes QEMU (-no-reboot) exit
 with status 0 but without the --done line: a FAIL too.
 
@@ -61,6 +61,9 @@ BUILD = ROOT / "build"
 TEST_DIR = BUILD / "test"
 
 FATAL_MARKERS = [r"\[PANIC\]", r"KERNEL EXCEPTION"]
+# A lockup-watchdog report (a CPU took no timer tick for 20 s) is a failure
+# unless the test provokes one on purpose (--expect-watchdog).
+WATCHDOG_MARKER = r"^\[WATCHDOG\]"
 FAIL_MARKERS = [r"FAILED"]
 KTEST_DONE = r"\[KTEST\] \d+ passed, 0 failed"
 INIT_DONE = r"\[KERNEL\] init exited with code 0\b"
@@ -86,6 +89,8 @@ def parse_args(argv):
                    help="extra QEMU argument (repeat; write --qemu-arg=-icount)")
     p.add_argument("--expect", action="append", default=[], metavar="REGEX",
                    help="a line matching REGEX must appear (repeatable)")
+    p.add_argument("--expect-watchdog", action="store_true",
+                   help="a [WATCHDOG] report is expected (the LOCKUP test), not a failure")
     p.add_argument("--forbid", action="append", default=[], metavar="REGEX",
                    help="an extra failure marker (repeatable)")
     p.add_argument("--done", metavar="REGEX",
@@ -227,7 +232,8 @@ def default_done(cmdline):
 
 
 def run(args):
-    judge = Judge(args.expect, args.forbid, args.done or default_done(args.cmdline), args.fail_grace)
+    forbid = args.forbid + ([] if args.expect_watchdog else [WATCHDOG_MARKER])
+    judge = Judge(args.expect, forbid, args.done or default_done(args.cmdline), args.fail_grace)
     iso = build_iso(args.cmdline)
     log_path = TEST_DIR / f"{args.name}.log"
     cmd = [str(ROOT / "tools" / "qemu" / "qemu.sh"), "-iso", str(iso), "-smp", str(args.smp),

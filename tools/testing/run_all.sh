@@ -114,15 +114,15 @@ add utest-smp4      "$(q utest-smp4 --cmdline 'init=/bin/utest -- cpus=4' --smp 
 if [ -x tools/bench/linux/run.sh ]; then
     add linux-bench-smoke "tools/bench/linux/run.sh --smoke"
 fi
-add ktest-smp16     "$(q ktest-smp16 --cmdline ktest --smp 16 --expect '^\[KTEST\] smp: 16 CPUs online' --timeout 240)"
+add ktest-smp16     "$(q ktest-smp16 --cmdline ktest --smp 16 --expect '^\[KTEST\] smp: 16 CPUs online' --timeout 480)"
 add bench-smoke     "$(q bench-smoke --cmdline 'init=/bin/bench -- 10' --smp 1 --qemu-arg=-icount --qemu-arg=shift=0 "${bench_expect[@]}" --timeout 240)"
 add ktest-smp8      "$(q ktest-smp8 --cmdline ktest --smp 8 --expect '^\[KTEST\] smp: 8 CPUs online' --timeout 150)"
 add ktest-uefi-smp2 "$(q ktest-uefi-smp2 --cmdline ktest --smp 2 --firmware uefi --expect '^\[KTEST\] smp: 2 CPUs online' --timeout 150)"
 add init-uefi-smp2  "$(q init-uefi-smp2 --cmdline '' --smp 2 --firmware uefi "${init_expect[@]}" --timeout 120)"
 add ktest-q35-smp4  "$(q ktest-q35-smp4 --cmdline ktest --smp 4 --machine q35 --expect '^\[KTEST\] smp: 4 CPUs online' --timeout 150)"
-add ktest-q35-smp16 "$(q ktest-q35-smp16 --cmdline ktest --smp 16 --machine q35 --expect '^\[KTEST\] smp: 16 CPUs online' --timeout 240)"
+add ktest-q35-smp16 "$(q ktest-q35-smp16 --cmdline ktest --smp 16 --machine q35 --expect '^\[KTEST\] smp: 16 CPUs online' --timeout 480)"
 add ktest-q35-smp1  "$(q ktest-q35-smp1 --cmdline ktest --smp 1 --machine q35 --expect '^\[KTEST\] smp: 1 CPUs online' --timeout 150)"
-add ktest-uefi-q35-smp8 "$(q ktest-uefi-q35-smp8 --cmdline ktest --smp 8 --machine q35 --firmware uefi --expect '^\[KTEST\] smp: 8 CPUs online' --timeout 240)"
+add ktest-uefi-q35-smp8 "$(q ktest-uefi-q35-smp8 --cmdline ktest --smp 8 --machine q35 --firmware uefi --expect '^\[KTEST\] smp: 8 CPUs online' --timeout 480)"
 add ktest-smp4      "$(q ktest-smp4 --cmdline ktest --smp 4 --expect '^\[KTEST\] smp: 4 CPUs online' --timeout 150)"
 add ktest-smp2      "$(q ktest-smp2 --cmdline ktest --smp 2 --expect '^\[KTEST\] smp: 2 CPUs online' --timeout 150)"
 add ktest-smp1      "$(q ktest-smp1 --cmdline ktest --smp 1 --expect '^\[KTEST\] smp: 1 CPUs online' --timeout 150)"
@@ -138,6 +138,10 @@ add init-byname-smp1 "$(q init-byname-smp1 --cmdline 'init=forkloop' --smp 1 --e
 add init-missing-smp1 "$(q init-missing-smp1 --cmdline 'init=nosuch' --smp 1 --done '\[KERNEL\] init exited with code 127' \
     --expect '^\[INIT\] cannot start /bin/nosuch: ENOENT \(No such file or directory\)$' \
     --expect '^\[INIT\] programs in /bin: .*\binit\b.*\btrue\b' --timeout 120)"
+add lockup-smp2     "$(q lockup-smp2 --cmdline 'ktest=LOCKUP' --smp 2 --expect-watchdog --done '^\[KTEST\] 1 passed, 0 failed$' \
+    --expect '^\[WATCHDOG\] CPU 1 took no timer tick for 20 s' \
+    --expect '^\[WATCHDOG\] CPU 1: no timer tick for 20 s; interrupted at 0x[0-9a-f]+ <kernel::ktest::lockup_tests::spin_irqs_off' \
+    --expect '^\[WATCHDOG\]   #0 ' --timeout 180)"
 add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --expect '^\[FORKLOOP\] 1000 rounds, 0 errors$' --timeout 150)"
 
 # Host tests: name | command (run from the repository root).

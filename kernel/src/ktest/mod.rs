@@ -13,6 +13,7 @@ mod crash_tests;
 mod helpers;
 mod ipc_tests;
 mod irq_tests;
+mod lockup_tests;
 mod log_tests;
 mod preempt_tests;
 mod sched_tests;
@@ -43,11 +44,13 @@ fn run_all(only: &str) {
         ("USER", user_tests::TESTS),
         ("LOG", log_tests::TESTS),
         ("CRASH", crash_tests::TESTS),
+        ("LOCKUP", lockup_tests::TESTS),
     ];
     let (mut passed, mut failed) = (0, 0);
-    // CRASH (deliberate kernel faults) runs only when named.
+    // CRASH (deliberate kernel faults) and LOCKUP (a deliberate 25 s stall
+    // the harness must expect) run only when named.
     let named = |g: &str| only.split(',').any(|o| o.eq_ignore_ascii_case(g));
-    let selected = |g: &str| if g == "CRASH" { named(g) } else { only.is_empty() || named(g) };
+    let selected = |g: &str| if matches!(g, "CRASH" | "LOCKUP") { named(g) } else { only.is_empty() || named(g) };
     for (group, tests) in groups.iter().filter(|(g, _)| selected(g)) {
         crate::klog!("KTEST", "---- {} ----", group);
         for (name, test) in tests.iter() {

@@ -135,7 +135,26 @@ impl Slices {
 /// enables interrupts in `first_run`, and round robin gives the CPU back
 /// to us first: that was the intermittent "had not run ... (usize::MAX)"
 /// failure, reproduced on purpose by `preempted_at_first_instruction`.
+///
+/// Aging is the other legitimate exception: after 8 consecutive picks of
+/// higher levels while Normal waited, the scheduler serves Normal once,
+/// and that pick at the last enable can be us (seen once in 10 runs of the
+/// matrix under load, -smp 16). So an attempt whose witness had not run yet
+/// is repeated (up to `ATTEMPTS` times, after the witness has run); every
+/// other check fails at once, and a witness that is never first fails.
 fn preempt_nesting() -> Result<(), String> {
+    const ATTEMPTS: usize = 6;
+    for _ in 0..ATTEMPTS {
+        if nesting_attempt()? {
+            return Ok(());
+        }
+    }
+    Err(alloc::format!("in {ATTEMPTS} attempts the queued task never ran at the last preempt_enable"))
+}
+
+/// One attempt of [`preempt_nesting`]: `Ok(true)` if the witness had run on
+/// our CPU when the outer enable returned, `Ok(false)` if it ran only later.
+fn nesting_attempt() -> Result<bool, String> {
     need_timer()?;
     let ran = Arc::new(AtomicUsize::new(usize::MAX));
     let switches_of = |cpu: usize| percpu::cpu(cpu).stats.context_switches.load(Relaxed);
@@ -171,8 +190,12 @@ fn preempt_nesting() -> Result<(), String> {
     kassert!(same_cpu && !switched_nested, "switched out while preemption was disabled");
     kassert!(ran_nested == usize::MAX && ran_inner == usize::MAX, "the queued task ran while preemption was disabled");
     kassert!(resched_pending && still_pending, "need_resched not set while a task waited (the tick should set it)");
-    kassert!(ran_outer == cpu, "the queued task had not run on CPU {cpu} when the last preempt_enable returned ({ran_outer})");
-    Ok(())
+    if ran_outer == cpu {
+        return Ok(true);
+    }
+    kassert!(ran_outer == usize::MAX, "the witness pinned to CPU {cpu} ran on CPU {ran_outer}");
+    wait_until(LATE, "the witness to run after the last preempt_enable", || ran.load(Acquire) == cpu)?;
+    Ok(false)
 }
 
 /// Proves the cause of the old `preempt_nesting` flake, deterministically:
@@ -240,7 +263,7 @@ fn exit_frees_stack() -> Result<(), String> {
             handles.iter().all(|t| t.state() == TaskState::Terminated && Arc::strong_count(t) == 1)
         })?;
     }
-    wait_until(40, "the idle loop to trim the kernel-stack cache", trimmed)?;
+    wait_until(100, "the idle loop to trim the kernel-stack cache", trimmed)?;
     let baseline = available();
     let gate = Gate::new();
     for _ in 0..N {
@@ -262,7 +285,7 @@ fn exit_frees_stack() -> Result<(), String> {
         left <= 0
     });
     kassert!(settled.is_ok(), "{left} frames not returned after {N} tasks exited");
-    wait_until(40, "the idle loop to trim the kernel-stack cache again", trimmed)?;
+    wait_until(100, "the idle loop to trim the kernel-stack cache again", trimmed)?;
     Ok(())
 }
 

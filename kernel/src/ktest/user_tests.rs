@@ -52,8 +52,16 @@ fn forkloop_no_leak() -> Result<(), String> {
     let before = available();
     let status = run("/bin/forkloop", &["forkloop", "1000"], 20_000)?;
     kassert!(status == 0, "forkloop exited with {status}");
-    let after = available();
+    // The last process's task may still be switching out on another CPU
+    // when its status is reaped: its kernel stack comes back a moment
+    // later (seen once in 10 matrix runs, -smp 16: "8 frames leaked", one
+    // stack). Wait for the count to settle; a real leak never does.
+    let mut after = available();
+    let settled = wait_until(40, "the frames to come back", || {
+        after = available();
+        after >= before
+    });
     crate::klog!("KTEST", "free frames before {before}, after 1000 fork/exit/wait: {after}");
-    kassert!(after == before, "{} frames leaked", before as isize - after as isize);
+    kassert!(settled.is_ok(), "{} frames leaked", before as isize - after as isize);
     Ok(())
 }

@@ -23,6 +23,7 @@ pub fn flush_all_local() {
 
 /// Invalidate `[start, end)` on every CPU (kernel mappings).
 pub fn flush_kernel_range(start: u64, end: u64) {
-    cpu::invlpg_range(start, end);
+    // Page by page, or the whole TLB when the range is large.
+    crate::arch::apic::flush_local(start, end);
     crate::arch::apic::tlb_shootdown(start, end);
 }

@@ -372,6 +372,7 @@ extern "C" fn first_run(frame: u64) {
 pub fn timer_tick() {
     let (_g, me) = percpu::this_cpu();
     me.stats.timer_ticks.fetch_add(1, Ordering::Relaxed);
+    crate::watchdog::tick(me.cpu_id);
     METRICS.timer_ticks.fetch_add(1, Ordering::Relaxed);
     if me.cpu_id == 0 {
         let now = sleep::tick();

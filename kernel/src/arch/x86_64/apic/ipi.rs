@@ -81,6 +81,14 @@ pub fn send_ipi(cpu_id: usize, vector: u8) {
     }
 }
 
+/// Send a non-maskable interrupt to CPU `cpu` (the lockup watchdog's
+/// report request). Ignored if that CPU is not up.
+pub fn send_nmi(cpu: usize) {
+    if let Some(apic) = apic_id_of(cpu) {
+        irq::without(|| lapic::send_icr(apic, ICR_NMI | ICR_ASSERT));
+    }
+}
+
 /// Stop every other CPU with an NMI (panic path: no locks, no waiting).
 /// Each one halts in `panic::on_nmi`.
 pub fn stop_other_cpus() {
@@ -96,7 +104,7 @@ pub fn stop_other_cpus() {
 }
 
 /// Invalidate `[start, end)` on this CPU (all of it if the range is big).
-fn flush_local(start: u64, end: u64) {
+pub fn flush_local(start: u64, end: u64) {
     if end.saturating_sub(start) / 4096 > FULL_FLUSH_PAGES {
         // SAFETY: toggling CR4.PGE flushes the whole TLB, global entries
         // included; the bit is restored at once.
