@@ -151,6 +151,7 @@ add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --
 # abi=linux does not touch a branded native init: its MelloOS note wins.
 add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux' --smp 1 "${init_expect[@]}" --forbid '^\[LINUX\]' --forbid "ignoring option 'abi=" --timeout 120)"
 add linux-hello-smp2     "tools/testing/linux_c.py linux-hello-smp2 hello --smp 2 --timeout 120"
+add linux-memory-smp2    "tools/testing/linux_c.py linux-memory-smp2 memory --smp 2 --timeout 120"
 add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanosleep --smp 1 --timeout 120"
 
 # Host tests: name | command (run from the repository root).
