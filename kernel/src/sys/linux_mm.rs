@@ -54,9 +54,7 @@ pub fn linux_mmap(a: &Args) -> SysResult {
     if offset % PAGE_SIZE != 0 || len == 0 {
         return Err(Errno::EINVAL);
     }
-    if prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0 {
-        return Err(Errno::EINVAL);
-    }
+    // Unknown PROT bits are ignored by Linux's mmap (unlike mprotect).
     let len = page_ceil(len).ok_or(Errno::ENOMEM)?;
     if len > MMAP_TOP {
         return Err(Errno::ENOMEM);
