@@ -34,7 +34,7 @@ FRAMEWORK = {
     "font", "panic", "symbols", "log", "selftest", "config", "metrics", "kmsg",
     "watchdog",
 }
-SERVICES = {"user", "sys", "ktest", "cmdline", "error"}
+SERVICES = {"user", "sys", "ktest", "cmdline", "error", "fs"}
 
 USE_RE = re.compile(r"crate::(\{[^}]*\}|[a-z_][a-z0-9_]*)")
 MACRO_DEF_RE = re.compile(r"macro_rules!\s+([a-z_][a-z0-9_]*)")

@@ -5,6 +5,8 @@
 # Only those: a stale binary of a removed or renamed program is left out.
 # Fails, saying which and why, if a program's binary was not built, or if
 # one lacks libmello's MelloOS brand note (checked with readelf, if present).
+# Also makes the mount points the kernel needs: /dev (devfs), /proc (procfs)
+# and /tmp (mode 1777, as on Linux).
 # With musl-gcc (Debian's musl-tools), the oracle's C programs
 # (tests/linux/c/*.c, built by tools/oracle/build_c.sh into build/linux-c/)
 # land in /bin/linux/NAME: unbranded static Linux programs.
@@ -15,7 +17,9 @@ bin=$root/userspace/target/x86_64-unknown-none/release
 die() { echo "mkinitrd: $*" >&2; exit 1; }
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin" "$(dirname "$out")"
+mkdir -p "$stage/bin" "$stage/dev" "$stage/proc" "$stage/tmp" "$(dirname "$out")"
+chmod 0755 "$stage" "$stage/bin" "$stage/dev" "$stage/proc"
+chmod 1777 "$stage/tmp"
 if [ -d "$root/userspace/programs" ]; then
     names=$("$root/tools/check-programs.py" --list) || die "tools/check-programs.py failed (above)"
     for name in $names; do

@@ -23,6 +23,7 @@ mod console;
 mod error;
 mod font;
 mod framebuffer;
+mod fs;
 mod kmsg;
 mod ktest;
 mod metrics;

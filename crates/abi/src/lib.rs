@@ -7,6 +7,7 @@
 //! identical semantics. A result `>= 0` is success; a negative result is
 //! `-errno` using Linux's errno numbers.
 #![no_std]
+pub mod fs;
 pub mod termios;
 pub mod linux;
 
@@ -32,6 +33,26 @@ macro_rules! native_syscalls {
             7 => FORK, sys_fork, 0;
             8 => WAIT, sys_wait, 2;
             9 => EXEC, sys_exec, 2;
+            10 => READ, sys_read, 3;
+            11 => OPEN, sys_open, 3;
+            12 => CLOSE, sys_close, 1;
+            13 => LSEEK, sys_lseek, 3;
+            14 => STAT, sys_stat, 2;
+            15 => FSTAT, sys_fstat, 2;
+            16 => DUP, sys_dup, 1;
+            17 => DUP2, sys_dup2, 2;
+            18 => PIPE, sys_pipe, 2;
+            19 => MKDIR, sys_mkdir, 2;
+            20 => UNLINK, sys_unlink, 1;
+            21 => RMDIR, sys_rmdir, 1;
+            22 => RENAME, sys_rename, 2;
+            23 => GETDENTS, sys_getdents, 3;
+            24 => CHDIR, sys_chdir, 1;
+            25 => GETCWD, sys_getcwd, 2;
+            26 => SYMLINK, sys_symlink, 2;
+            27 => READLINK, sys_readlink, 3;
+            28 => LSTAT, sys_lstat, 2;
+            29 => FCNTL, sys_fcntl, 3;
         }
     };
 }
@@ -273,7 +294,7 @@ mod tests {
 
     #[test]
     fn native_table() {
-        assert_eq!((nr::WRITE, nr::EXEC, nr::COUNT), (0, 9, 10));
+        assert_eq!((nr::WRITE, nr::EXEC, nr::READ, nr::FCNTL, nr::COUNT), (0, 9, 10, 29, 30));
         assert_eq!(nr::name(nr::FORK), Some("SYS_FORK"));
         assert_eq!(nr::name(nr::COUNT), None);
         assert_eq!(nr::arg_count(nr::WAIT), Some(2));

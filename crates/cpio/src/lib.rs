@@ -71,6 +71,12 @@ pub struct Entry<'a> {
     pub gid: u32,
     pub nlink: u32,
     pub mtime: u32,
+    /// Device holding the original file (with `ino`, identifies hard links).
+    pub dev_major: u32,
+    pub dev_minor: u32,
+    /// For a character or block device node: the device it stands for.
+    pub rdev_major: u32,
+    pub rdev_minor: u32,
 }
 
 impl Entry<'_> {
@@ -222,6 +228,10 @@ fn parse_entry(bytes: &[u8], offset: usize) -> Result<(Entry<'_>, usize), CpioEr
         gid: field(3)?,
         nlink: field(4)?,
         mtime: field(5)?,
+        dev_major: field(7)?,
+        dev_minor: field(8)?,
+        rdev_major: field(9)?,
+        rdev_minor: field(10)?,
     };
     // A missing final padding only matters if another header follows, and
     // then the next parse reports it as truncated.
@@ -291,6 +301,24 @@ mod tests {
         assert_eq!(normalize("."), ".");
         assert_eq!(normalize("/"), "");
         assert_eq!(normalize("bin/./init"), "bin/./init");
+    }
+
+    #[test]
+    fn device_numbers() {
+        // /dev/console: character device 5:1, on device 8:2, inode 7.
+        let mut a = [0u8; 256];
+        let mut n = 0;
+        for piece in [
+            "070701", "00000007", "00002180", "00000000", "00000000", "00000001", "00000000",
+            "00000000", "00000008", "00000002", "00000005", "00000001", "00000008", "00000000",
+            "console\0", "\0\0",
+        ] {
+            a[n..n + piece.len()].copy_from_slice(piece.as_bytes());
+            n += piece.len();
+        }
+        let e = parse_entry(&a[..n], 0).unwrap().0;
+        assert_eq!((e.name, e.mode, e.ino), ("console", 0o20600, 7));
+        assert_eq!((e.dev_major, e.dev_minor, e.rdev_major, e.rdev_minor), (8, 2, 5, 1));
     }
 
     #[test]

@@ -37,6 +37,7 @@ mod header;
 mod note;
 mod plan;
 mod reloc;
+mod symbols;
 
 use core::ops::Range;
 pub use header::PHENT_SIZE;
@@ -44,6 +45,7 @@ pub use note::{notes, Brand, Note, Notes};
 pub use note::{ELFOSABI_LINUX, GNU_ABI_TAG_LINUX, MELLOS_ABI_VERSION, MELLOS_NOTE_NAME, NT_GNU_ABI_TAG, NT_MELLOS_ABI};
 pub use plan::plan;
 pub use reloc::{relocations, Reloc, Relocations};
+pub use symbols::symbolize;
 
 /// Page size the plan is computed for.
 pub const PAGE_SIZE: u64 = 4096;

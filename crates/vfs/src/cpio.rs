@@ -43,7 +43,7 @@ use crate::types::{
 use crate::{Filesystem, Result};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use cpio_newc::{Archive, Entry, HEADER_LEN};
+use cpio_newc::{Archive, Entry};
 use mello_abi::Errno;
 
 /// What [`unpack_cpio`] did.
@@ -75,7 +75,7 @@ pub fn unpack_cpio(fs: &mut dyn Filesystem, archive: &[u8], now: Timespec) -> Re
         match entry {
             Ok(entry) => {
                 unpacker.stats.entries += 1;
-                if unpacker.entry(&entry, header_of(archive, &entry)).is_err() {
+                if unpacker.entry(&entry).is_err() {
                     unpacker.stats.failed += 1;
                 }
             }
@@ -90,40 +90,6 @@ pub fn unpack_cpio(fs: &mut dyn Filesystem, archive: &[u8], now: Timespec) -> Re
         let _ = unpacker.set_times(&name, mtime, false);
     }
     result.map(|()| unpacker.stats)
-}
-
-/// The header fields the `cpio-newc` entry does not carry.
-#[derive(Clone, Copy, Default)]
-struct Header {
-    devmajor: u32,
-    devminor: u32,
-    rdevmajor: u32,
-    rdevminor: u32,
-}
-
-/// Reads devmajor/devminor/rdevmajor/rdevminor from `entry`'s header: the
-/// entry's name borrows from `archive` and starts right after its header.
-fn header_of(archive: &[u8], entry: &Entry) -> Header {
-    let name_at = (entry.name.as_ptr() as usize).wrapping_sub(archive.as_ptr() as usize);
-    let Some(header) = name_at
-        .checked_sub(HEADER_LEN)
-        .and_then(|start| archive.get(start..name_at))
-        .filter(|h| h.starts_with(b"07070"))
-    else {
-        return Header::default();
-    };
-    // Hex field `i` (0 = ino ... 12 = check) follows the 6-byte magic.
-    let field = |i: usize| {
-        header[6 + 8 * i..14 + 8 * i]
-            .iter()
-            .fold(0u32, |v, &d| v << 4 | (d as char).to_digit(16).unwrap_or(0))
-    };
-    Header {
-        devmajor: field(7),
-        devminor: field(8),
-        rdevmajor: field(9),
-        rdevminor: field(10),
-    }
 }
 
 struct Unpacker<'a> {
@@ -191,7 +157,7 @@ impl Unpacker<'_> {
         }
     }
 
-    fn entry(&mut self, e: &Entry, h: Header) -> Result<()> {
+    fn entry(&mut self, e: &Entry) -> Result<()> {
         let name = e.name.as_bytes();
         if name.len() + 1 > PATH_MAX {
             return Err(Errno::ENAMETOOLONG);
@@ -215,7 +181,7 @@ impl Unpacker<'_> {
         self.clean_path(name, e.mode);
         match e.mode & S_IFMT {
             S_IFREG => {
-                let linked = self.maybe_link(e, h, name)?;
+                let linked = self.maybe_link(e, name)?;
                 let ino = match self.lookup(name, false) {
                     Ok(loc) => {
                         if self.fs.getattr(loc.ino)?.mode & S_IFMT != S_IFREG {
@@ -271,11 +237,11 @@ impl Unpacker<'_> {
                 self.dirs.push((name.to_vec(), e.mtime));
             }
             _ => {
-                if self.maybe_link(e, h, name)? {
+                if self.maybe_link(e, name)? {
                     return Ok(());
                 }
                 // Linux's MKDEV: 12-bit major, 20-bit minor.
-                let rdev = makedev(h.rdevmajor & 0xfff, h.rdevminor & 0xf_ffff);
+                let rdev = makedev(e.rdev_major & 0xfff, e.rdev_minor & 0xf_ffff);
                 let parent = self.parent(name)?;
                 let node = parent.name_for_create()?;
                 let ino = match self
@@ -337,11 +303,11 @@ impl Unpacker<'_> {
     /// Linux's `maybe_link`: `Ok(true)` if `name` was made a hard link to
     /// an earlier entry with the same identity, `Ok(false)` if it is the
     /// first (it is remembered), an error if linking failed.
-    fn maybe_link(&mut self, e: &Entry, h: Header, name: &[u8]) -> Result<bool> {
+    fn maybe_link(&mut self, e: &Entry, name: &[u8]) -> Result<bool> {
         if e.nlink < 2 {
             return Ok(false);
         }
-        let key = (h.devmajor, h.devminor, e.ino, e.mode & S_IFMT);
+        let key = (e.dev_major, e.dev_minor, e.ino, e.mode & S_IFMT);
         let Some(old) = self.links.get(&key).cloned() else {
             self.links.insert(key, name.to_vec());
             return Ok(false);

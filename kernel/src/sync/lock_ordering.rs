@@ -27,28 +27,43 @@ use core::cell::Cell;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum LockLevel {
+    /// An open file's position (`fs::file`), held across one whole read,
+    /// write, lseek or getdents of a seekable file, user copies included
+    /// (so it ranks above, i.e. before, `AddressSpace`; procfs generates
+    /// its text under it, so it is outside the process locks too).
+    File = 0,
     /// The process table (pid allocation, parent/child links).
-    ProcessTable = 0,
+    ProcessTable = 1,
     /// One process's mutable state (state, exit status, children).
-    Process = 1,
+    Process = 2,
+    /// One process's file-descriptor table and cwd (`fs::fdtable`).
+    FdTable = 3,
+    /// One filesystem instance (`fs::vfs`: tmpfs root, devfs), one at a time.
+    Filesystem = 4,
+    /// The mount table's published snapshot (`fs::vfs`), taken alone.
+    Mounts = 5,
+    /// The character-device registry (`fs::dev`), taken alone.
+    DeviceRegistry = 6,
+    /// A pipe's buffer and ends (`fs::pipe`); held across user copies.
+    Pipe = 7,
     /// A process's address space (page tables, regions).
-    AddressSpace = 2,
+    AddressSpace = 8,
     /// An IPC port's queue and waiters.
-    Port = 3,
+    Port = 9,
     /// Wait queues (sleepers on timers, children, ports).
-    WaitQueue = 4,
+    WaitQueue = 10,
     /// Per-CPU run queues.
-    RunQueue = 5,
+    RunQueue = 11,
     /// The kernel page tables, and the kernel-stack slot map.
-    KernelPageTable = 6,
+    KernelPageTable = 12,
     /// The physical frame allocator and frame reference counts.
-    FrameAllocator = 7,
+    FrameAllocator = 13,
     /// The kernel heap.
-    Heap = 8,
+    Heap = 14,
     /// Hardware with a lock of its own (LAPIC calibration, IOAPIC, ...).
-    Device = 9,
+    Device = 15,
     /// Console output (serial, framebuffer); innermost so anything may log.
-    Console = 10,
+    Console = 16,
 }
 
 /// Number of levels.
@@ -151,8 +166,14 @@ impl Drop for InterruptScope {
 }
 
 const LEVEL_NAMES: [LockLevel; LEVELS] = [
+    LockLevel::File,
     LockLevel::ProcessTable,
     LockLevel::Process,
+    LockLevel::FdTable,
+    LockLevel::Filesystem,
+    LockLevel::Mounts,
+    LockLevel::DeviceRegistry,
+    LockLevel::Pipe,
     LockLevel::AddressSpace,
     LockLevel::Port,
     LockLevel::WaitQueue,

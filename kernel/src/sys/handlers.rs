@@ -1,6 +1,10 @@
 //! The native system-call handlers, one function per row of
 //! `mello_abi::native_syscalls!`. Each validates its arguments (user
-//! pointers through `user::uaccess`) and returns `SysResult`.
+//! pointers through `user::uaccess`) and returns `SysResult`. The file
+//! calls (numbers 10 on) are in `handlers/fs_calls.rs`.
+
+mod fs_calls;
+pub use fs_calls::*;
 
 use super::{port, ArgRegs, Args};
 use crate::error::{Errno, SysResult};
@@ -8,26 +12,23 @@ use crate::user::{self, uaccess::{self, UserSlice}};
 use alloc::vec::Vec;
 use mello_abi::limits::{ARGV_MAX, ARG_MAX, MAX_MSG, PATH_MAX, WRITE_MAX};
 
-/// write(fd, buf, len): fd 1 and 2 go to the console. The whole buffer is
-/// copied in first, so a bad pointer anywhere in it writes nothing.
-/// Writes longer than `WRITE_MAX` are refused with EINVAL.
+/// write(fd, buf, len) through the descriptor table (fds 0-2 of a process
+/// the kernel starts are `/dev/console`). Linux's order of checks: `EBADF`
+/// (no such descriptor, or not open for writing), `EFAULT`; then the
+/// native limit: longer than `WRITE_MAX` is `EINVAL`. A console write
+/// copies the whole buffer in first, so a bad pointer anywhere in it
+/// writes nothing.
 pub fn sys_write(a: &Args) -> SysResult {
     let (fd, buf, len) = (a.a0(), a.a1(), a.a2());
-    if fd != 1 && fd != 2 {
+    let file = fs_calls::file_of(fd)?;
+    if !file.writable() {
         return Err(Errno::EBADF);
     }
-    let user = UserSlice::new(buf, len)?;
+    UserSlice::new(buf, len)?;
     if len > WRITE_MAX {
         return Err(Errno::EINVAL);
     }
-    let mut small = [0u8; 256];
-    if len <= small.len() {
-        user.read_into(&mut small[..len])?;
-        crate::serial::write_bytes(&small[..len]);
-    } else {
-        crate::serial::write_bytes(&user.read_vec()?);
-    }
-    Ok(len)
+    file.write(buf, len)
 }
 
 /// exit(code): the parent's wait sees `code & 0xff`.

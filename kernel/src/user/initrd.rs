@@ -1,49 +1,39 @@
 //! The initial ramdisk: the cpio "newc" archive GRUB loads as the first
-//! module. `exec` resolves paths here ("/bin/init", "bin/init" and
-//! "./bin/init" name the same file).
+//! module. At boot it is unpacked into the root tmpfs (`fs::vfs::init`,
+//! as Linux's initramfs); from then on programs are files of the VFS, and
+//! `exec` reads them from there ("/bin/init", "bin/init" and "./bin/init"
+//! name the same file, relative paths starting at `/` for the kernel).
 //!
-//! The archive is read in place through the direct map; its frames are
-//! reserved at boot and never change, so file contents are `'static`.
+//! The archive itself is read in place through the direct map once, at
+//! boot; nothing here keeps state (the VFS's locks protect the files).
 
 use crate::bootinfo::BootInfo;
+use alloc::string::String;
 use alloc::vec::Vec;
 use cpio_newc::Archive;
 
-/// The archive, published once at boot.
-static ARCHIVE: spin::Once<&'static [u8]> = spin::Once::new();
-
-/// Remember where the ramdisk is; log its size and file count.
+/// Log the ramdisk's size and entry count and unpack it into the root
+/// filesystem (idempotent: the VFS is built once).
 pub fn init(boot: &BootInfo) {
     if boot.initrd().is_none() {
         crate::klog!("INITRD", "no ramdisk module: exec will find no programs");
+        crate::fs::init(&[]);
         return;
     }
-    let bytes = *ARCHIVE.call_once(|| boot.initrd_bytes());
+    let bytes = boot.initrd_bytes();
     match Archive::new(bytes).validate() {
         Ok(n) => crate::klog!("INITRD", "{} KiB, {} entries", bytes.len() / 1024, n),
         Err(e) => crate::klog!("INITRD", "malformed ramdisk: {:?}", e),
     }
+    crate::fs::init(bytes);
 }
 
-fn bytes() -> &'static [u8] {
-    ARCHIVE.get().copied().unwrap_or(&[])
+/// The contents of the regular file at `path` (from `/`), if there is one.
+pub fn lookup(path: &str) -> Option<Vec<u8>> {
+    crate::fs::open::read_file(crate::fs::mounts::root(), path.as_bytes()).ok()
 }
 
-/// The contents of the regular file at `path`.
-pub fn lookup(path: &str) -> Option<&'static [u8]> {
-    Archive::new(bytes()).find(path).map(|e| e.data)
-}
-
-/// The names of the files directly inside directory `dir` ("/bin"), sorted.
-pub fn list_dir(dir: &str) -> Vec<&'static str> {
-    let dir = cpio_newc::normalize(dir);
-    let mut names: Vec<&'static str> = Archive::new(bytes())
-        .iter()
-        .filter_map(|e| {
-            let (parent, name) = cpio_newc::normalize(e.ok()?.name).rsplit_once('/')?;
-            (parent == dir && !name.is_empty()).then_some(name)
-        })
-        .collect();
-    names.sort_unstable();
-    names
+/// The names in directory `dir` ("/bin"), sorted.
+pub fn list_dir(dir: &str) -> Vec<String> {
+    crate::fs::open::list_dir(dir.as_bytes())
 }

@@ -1,6 +1,7 @@
 //! User mode: processes, their address spaces and their life cycle.
 //!
-//! * [`spawn_init`] loads the first program from the ramdisk as PID 1.
+//! * [`spawn_init`] loads the first program from the root filesystem (the
+//!   unpacked ramdisk) as PID 1, with fds 0, 1, 2 open on `/dev/console`.
 //! * [`fork`], [`exec`], [`exit_current`] and [`wait`] implement the
 //!   system calls of the same names (the README's ABI).
 //! * [`init`] registers the user layer's two fault hooks with the
@@ -13,13 +14,13 @@
 
 #![forbid(unsafe_code)]
 
+mod fault;
 pub mod initrd;
 pub mod loader;
 pub mod personality;
 pub mod process;
 pub use crate::mm::uaccess;
 
-use crate::arch::exceptions::UserFault;
 use crate::arch::trap::TrapFrame;
 use crate::error::{Errno, SysResult};
 use crate::mm::fault::PageFault;
@@ -32,7 +33,7 @@ pub use process::{Pid, Process, INIT_PID};
 /// Register the user layer's fault hooks with the framework.
 pub fn init() {
     crate::mm::fault::set_user_handler(resolve_user_page_fault);
-    crate::arch::exceptions::set_user_fault_hook(kill_on_fault);
+    crate::arch::exceptions::set_user_fault_hook(fault::kill_on_fault);
 }
 
 /// The current task's process, if it is a user task.
@@ -65,20 +66,21 @@ pub fn spawn_init(path: &str, extra: &[&str], boot: &crate::bootinfo::BootInfo) 
     }
 }
 
-/// Start program `path` from the ramdisk as a new process without a parent
+/// Start program `path` from the root filesystem as a new process without a parent
 /// (init, or a program run by the kernel's own tests).
 pub fn spawn(path: &str, argv: &[&str]) -> Result<Arc<Process>, Errno> {
     spawn_as(path, argv, false)
 }
 
 fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Errno> {
-    let elf = initrd::lookup(path).ok_or(Errno::ENOENT)?;
+    let elf = crate::fs::open::read_file(crate::fs::mounts::root(), path.as_bytes())?;
     let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
     // An unbranded init gets `abi=`; programs the kernel runs itself, native.
     let caller = if is_init { personality::init_default() } else { personality::Personality::Native };
-    let image = loader::load(elf, &loader::Exec { path, argv: &argv, envp: &[], caller })?;
+    let image = loader::load(&elf, &loader::Exec { path, argv: &argv, envp: &[], caller })?;
     let (entry, sp) = (image.entry, image.stack_pointer);
-    let proc = process::create(None, path, image.space, is_init)?;
+    let proc = process::create(None, path, image.space, console_files(), is_init)?;
+    *proc.cmdline.lock() = cmdline_of(&argv);
     let frame = TrapFrame::new_user(entry, sp);
     let name = if is_init { "init" } else { "user" };
     match Task::new_user(name, TaskData::new(proc.clone()), &frame, sched::task::FxArea::new_default(), proc.root()) {
@@ -106,7 +108,10 @@ pub fn fork() -> SysResult {
         space
     };
     let name = parent.name.lock().clone();
-    let child = process::create(Some(parent.pid), &name, space, false)?;
+    let files = parent.files.lock().clone();
+    let child = process::create(Some(parent.pid), &name, space, files, false)?;
+    let cmdline = parent.cmdline.lock().clone();
+    *child.cmdline.lock() = cmdline;
     child.linux.copy_from(&parent.linux);
     let mut frame = sched::with_user_frame(|f| *f);
     frame.rax = 0;
@@ -137,9 +142,11 @@ pub fn exec(path: &str, argv: &[Vec<u8>]) -> SysResult {
 /// from the new program's brand, else kept (`user::personality`).
 pub fn exec_env(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
     let proc = current_process().ok_or(Errno::EINVAL)?;
-    let elf = initrd::lookup(path).ok_or(Errno::ENOENT)?;
+    let cwd = proc.files.lock().cwd_loc();
+    let elf = crate::fs::open::read_file(cwd, path.as_bytes())?;
     let exec = loader::Exec { path, argv, envp, caller: proc.personality.get() };
-    let image = loader::load(elf, &exec)?;
+    let image = loader::load(&elf, &exec)?;
+    drop(elf);
     sched::with_current(|t| personality::set(&proc, t, image.personality));
     crate::kdebug!("EXEC", "pid {}: {} ({} personality)", proc.pid, path, image.personality.name());
     proc.linux.reset_on_exec();
@@ -149,6 +156,9 @@ pub fn exec_env(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
     sched::with_user_frame(|f| *f = TrapFrame::new_user(image.entry, image.stack_pointer));
     drop(old); // no CPU has the old space loaded any more
     *proc.name.lock() = String::from(path);
+    *proc.cmdline.lock() = cmdline_of(argv);
+    let closed = proc.files.lock().fds.take_cloexec();
+    drop(closed); // close-on-exec descriptors, released outside the lock
     Ok(0)
 }
 
@@ -158,6 +168,11 @@ pub fn exit_current(status: i32) -> ! {
     let Some(proc) = current_process() else {
         panic!("exit_current from a kernel task");
     };
+    // Close every file (and release the working directory) here, with no
+    // lock held, rather than wherever the last reference to the process
+    // happens to go.
+    let files = core::mem::take(&mut *proc.files.lock());
+    drop(files);
     // Leave the address space before freeing it.
     crate::mm::kernel_space::activate_kernel();
     drop(proc.space.lock().take());
@@ -169,6 +184,33 @@ pub fn exit_current(status: i32) -> ! {
     process::make_zombie(&proc, status);
     drop(proc);
     sched::exit_current()
+}
+
+/// The files a process the kernel starts gets: 0, 1 and 2 sharing one
+/// description of `/dev/console` (read-write), as Linux gives init. If the
+/// console cannot be opened the process starts with none (and says so).
+fn console_files() -> crate::fs::ProcFiles {
+    let mut files = crate::fs::ProcFiles::default();
+    let root = crate::fs::mounts::root();
+    match crate::fs::open::open(root, b"/dev/console", mello_abi::fs::O_RDWR, 0) {
+        Ok(console) => {
+            for _ in 0..3 {
+                let _ = files.fds.alloc(console.clone(), false, 0);
+            }
+        }
+        Err(e) => crate::klog!("INIT", "cannot open /dev/console: {}", e.name()),
+    }
+    files
+}
+
+/// `argv` as `/proc/N/cmdline` shows it: each argument NUL-terminated.
+fn cmdline_of(argv: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for arg in argv {
+        out.extend_from_slice(arg);
+        out.push(0);
+    }
+    out
 }
 
 /// `wait`: reap a child; returns its pid and writes its status.
@@ -203,19 +245,3 @@ fn resolve_user_page_fault(fault: &PageFault) -> bool {
     }
 }
 
-/// An unresolved exception in user mode: log one line and kill the process
-/// with `128 + signal`.
-fn kill_on_fault(_frame: &mut TrapFrame, fault: &UserFault) {
-    let status = mello_abi::signal::killed_status(fault.signal);
-    crate::klog!(
-        "FAULT",
-        "pid {} killed: {} at rip={:#x} (addr={:#x}, err={:#x}) -> status {}",
-        current_pid().unwrap_or(0),
-        fault.name,
-        fault.rip,
-        fault.addr,
-        fault.error,
-        status
-    );
-    exit_current(status);
-}

@@ -13,10 +13,12 @@
 //!
 //! Locking, outermost first: `TABLE` (level `ProcessTable`) guards the pid
 //! map and every parent/child link; `Process::inner` (level `Process`)
-//! guards state and status; `Process::space` (level `AddressSpace`) guards
-//! the page tables. `exit` and `wait` take `TABLE` first, so a child's exit
+//! guards state and status; `Process::files` (level `FdTable`) guards the
+//! descriptor table and working directory; `Process::space` (level
+//! `AddressSpace`) guards the page tables. `exit` and `wait` take `TABLE` first, so a child's exit
 //! and its parent's wait never race.
 
+use crate::fs::ProcFiles;
 use crate::mm::AddressSpace;
 use crate::error::Errno;
 use crate::sched::wait::WaitQueue;
@@ -41,7 +43,13 @@ pub struct Process {
     pub pid: Pid,
     /// Program name (for logs).
     pub name: SpinLock<String>,
+    /// The arguments of the running program, each NUL-terminated (what
+    /// `/proc/N/cmdline` shows).
+    pub cmdline: SpinLock<Vec<u8>>,
     pub inner: SpinLock<ProcInner>,
+    /// File descriptors and working directory. Emptied at exit (the files'
+    /// last references are dropped there, with no lock held).
+    pub files: SpinLock<ProcFiles>,
     pub space: SpinLock<Option<AddressSpace>>,
     /// Which system-call ABI the process speaks (set by exec; read on every call).
     pub personality: super::personality::AtomicPersonality,
@@ -78,7 +86,7 @@ impl Process {
 /// Register a new process with `space` as a child of `parent` (None for
 /// init and for programs the kernel runs itself). Only init gets pid 1.
 /// Fails with EAGAIN when the table is full.
-pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, is_init: bool) -> Result<Arc<Process>, Errno> {
+pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, files: ProcFiles, is_init: bool) -> Result<Arc<Process>, Errno> {
     let mut table = TABLE.lock();
     if table.procs.len() >= MAX_PROCS {
         return Err(Errno::EAGAIN);
@@ -91,6 +99,8 @@ pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, is_init: boo
     let proc = Arc::new(Process {
         pid,
         name: SpinLock::new(LockLevel::Process, "proc-name", String::from(name)),
+        cmdline: SpinLock::new(LockLevel::Process, "proc-cmdline", Vec::new()),
+        files: SpinLock::new(LockLevel::FdTable, "fd-table", files),
         inner: SpinLock::new(LockLevel::Process, "process", ProcInner { state: ProcState::Running, child_waiters: WaitQueue::new() }),
         space: SpinLock::new(LockLevel::AddressSpace, "address-space", Some(space)),
         personality: super::personality::AtomicPersonality::new(super::personality::Personality::Native),
@@ -178,3 +188,36 @@ pub fn reap_parentless(pid: Pid) -> Option<i32> {
     Some(status)
 }
 
+
+/// What procfs shows of one process.
+pub struct ProcInfo {
+    pub pid: Pid,
+    pub ppid: Pid,
+    pub name: String,
+    pub cmdline: Vec<u8>,
+    pub zombie: bool,
+    pub fds: usize,
+}
+
+/// The pids in the table (zombies included), ascending.
+pub fn pids() -> Vec<Pid> {
+    TABLE.lock().procs.keys().copied().collect()
+}
+
+/// A snapshot of process `pid`, if it exists.
+pub fn info(pid: Pid) -> Option<ProcInfo> {
+    let table = TABLE.lock();
+    let proc = table.procs.get(&pid)?.clone();
+    let ppid = table.parent.get(&pid).copied().unwrap_or(0);
+    let zombie = matches!(proc.inner.lock().state, ProcState::Zombie(_));
+    drop(table);
+    let name = proc.name.lock().clone();
+    let cmdline = proc.cmdline.lock().clone();
+    let fds = proc.files.lock().fds.count();
+    Some(ProcInfo { pid, ppid, name, cmdline, zombie, fds })
+}
+
+/// Whether process `pid` exists (zombies included).
+pub fn exists(pid: Pid) -> bool {
+    TABLE.lock().procs.contains_key(&pid)
+}

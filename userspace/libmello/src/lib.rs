@@ -14,6 +14,8 @@
 //! * a 256 KiB heap behind `#[global_allocator]` (there is no brk/mmap), so
 //!   `alloc::{vec::Vec, string::String, boxed::Box}` work;
 //! * a panic handler that prints the message and exits with status 101;
+//! * [`fs`]: files, descriptors, pipes and directories (Linux's flags and
+//!   `struct stat`, from `mello-abi`);
 //! * [`cpu`] (rdtsc, rdtscp, current privilege level) and [`process`]
 //!   (fork-and-run helpers).
 //!
@@ -36,6 +38,7 @@
 extern crate alloc;
 
 pub mod cpu;
+pub mod fs;
 mod heap;
 pub mod io;
 #[cfg(all(target_os = "none", not(test)))]

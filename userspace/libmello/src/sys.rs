@@ -12,7 +12,8 @@ fn result(ret: isize) -> Result<usize, Errno> {
     Errno::from_ret(ret)
 }
 
-/// Writes `buf` to file descriptor `fd` (1 and 2 are the console); returns
+/// Writes `buf` to file descriptor `fd` (init's 0, 1 and 2 are
+/// `/dev/console`); returns
 /// the number of bytes written.
 pub fn write(fd: usize, buf: &[u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel only reads `buf`, valid for `buf.len()` bytes.

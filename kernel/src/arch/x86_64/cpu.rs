@@ -20,6 +20,8 @@ pub const MSR_TSC_AUX: u32 = 0xC000_0103;
 static HAS_SMAP: AtomicBool = AtomicBool::new(false);
 static HAS_SMEP: AtomicBool = AtomicBool::new(false);
 static HAS_X2APIC: AtomicBool = AtomicBool::new(false);
+static HAS_RDRAND: AtomicBool = AtomicBool::new(false);
+static HAS_RDSEED: AtomicBool = AtomicBool::new(false);
 
 /// `cpuid(leaf, subleaf)` -> (eax, ebx, ecx, edx).
 pub fn cpuid(leaf: u32, subleaf: u32) -> (u32, u32, u32, u32) {
@@ -32,8 +34,10 @@ pub fn probe_features() {
     let (max, ..) = cpuid(0, 0);
     let (_, _, ecx1, _) = cpuid(1, 0);
     HAS_X2APIC.store(ecx1 & (1 << 21) != 0, Ordering::Relaxed);
+    HAS_RDRAND.store(ecx1 & (1 << 30) != 0, Ordering::Relaxed);
     if max >= 7 {
         let (_, ebx7, _, _) = cpuid(7, 0);
+        HAS_RDSEED.store(ebx7 & (1 << 18) != 0, Ordering::Relaxed);
         HAS_SMEP.store(ebx7 & (1 << 7) != 0, Ordering::Relaxed);
         HAS_SMAP.store(ebx7 & (1 << 20) != 0, Ordering::Relaxed);
     }
@@ -47,6 +51,41 @@ pub fn has_smep() -> bool {
 }
 pub fn has_x2apic() -> bool {
     HAS_X2APIC.load(Ordering::Relaxed)
+}
+pub fn has_rdrand() -> bool {
+    HAS_RDRAND.load(Ordering::Relaxed)
+}
+pub fn has_rdseed() -> bool {
+    HAS_RDSEED.load(Ordering::Relaxed)
+}
+
+/// One 64-bit value from the CPU's random-number hardware: RDSEED (a true
+/// entropy source) when CPUID reports it, else RDRAND (a DRBG reseeded from
+/// it). `None` if the CPU has neither, or the instruction reported
+/// "no data" (CF = 0) ten times in a row, as Intel's guide allows.
+pub fn hw_random() -> Option<u64> {
+    let (seed, rand) = (has_rdseed(), has_rdrand());
+    if !seed && !rand {
+        return None;
+    }
+    for _ in 0..10 {
+        let value: u64;
+        let ok: u8;
+        // SAFETY: CPUID says the instruction exists; it only writes the
+        // output register and the flags, and touches no memory.
+        unsafe {
+            if seed {
+                asm!("rdseed {v}", "setc {ok}", v = out(reg) value, ok = out(reg_byte) ok, options(nomem, nostack));
+            } else {
+                asm!("rdrand {v}", "setc {ok}", v = out(reg) value, ok = out(reg_byte) ok, options(nomem, nostack));
+            }
+        }
+        if ok != 0 {
+            return Some(value);
+        }
+        core::hint::spin_loop();
+    }
+    None
 }
 
 /// Turn on NX (EFER.NXE), CR0.WP, SMEP/SMAP if present, and allow

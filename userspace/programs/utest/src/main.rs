@@ -2,6 +2,9 @@
 //! (`init=/bin/utest`, optionally `-- cpus=N` so the SMP test knows how
 //! many CPUs to expect).
 //!
+//! `utest --fdcheck A B` is not the suite: it reports (as its exit status)
+//! which of descriptors A and B survived the exec that started it.
+//!
 //! Runs every test in [`TESTS`] in order, in this process (several tests
 //! need to be PID 1: getpid == 1, orphans re-parented to init), and prints
 //! `[UTEST] <name> ... ok` or `[UTEST] <name> ... FAILED: <why>` for each,
@@ -18,11 +21,13 @@ extern crate alloc;
 mod basic;
 mod exec;
 mod faults;
+mod files;
 mod fork;
 mod harness;
 mod ipc;
 mod limits;
 mod memory;
+mod pipes;
 mod smp;
 mod wait;
 
@@ -72,9 +77,26 @@ const TESTS: &[Test] = &[
     ("ipc_truncation", |_| ipc::ipc_truncation()),
     ("ipc_waiters_fifo", |_| ipc::ipc_waiters_fifo()),
     ("ipc_recv_bad_buffer", |_| ipc::ipc_recv_bad_buffer()),
+    ("fs_shared_offset_fork_dup", |_| files::shared_offset()),
+    ("fs_cloexec_across_exec", |_| files::cloexec_across_exec()),
+    ("fs_emfile_at_1024", |_| files::emfile()),
+    ("fs_open_flags_excl_trunc_append_holes", |_| files::open_flags()),
+    ("fs_path_errors", |_| files::path_errors()),
+    ("fs_bad_fds", |_| files::bad_fds()),
+    ("fs_getdents_getcwd_chdir", |_| files::directories()),
+    ("fs_pipe_eof_epipe", |_| pipes::pipe_eof_epipe()),
+    ("fs_pipe_capacity_nonblock_atomic", |_| pipes::pipe_capacity()),
+    ("fs_devices_null_zero_full_urandom_console", |_| pipes::devices()),
+    ("fs_bad_pointers", |_| pipes::fs_bad_pointers()),
+    ("fs_procfs", |_| pipes::procfs()),
 ];
 
 fn main(args: Args) -> i32 {
+    // `utest --fdcheck A B`: the exec half of fs_cloexec_across_exec.
+    let argv: alloc::vec::Vec<&str> = args.iter().filter_map(|a| a.to_str().ok()).collect();
+    if let ["utest", "--fdcheck", a, b] = argv.as_slice() {
+        return files::fdcheck(a.parse().unwrap_or(usize::MAX), b.parse().unwrap_or(usize::MAX));
+    }
     let cpus = args.iter().skip(1).find_map(|a| a.to_str().ok()?.strip_prefix("cpus=")?.parse().ok());
     let config = Config { cpus };
     println!("[UTEST] {} tests, pid {:?}, cpus {:?}", TESTS.len(), mello::getpid(), cpus);

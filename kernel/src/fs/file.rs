@@ -1,0 +1,307 @@
+//! Open file descriptions ([`OpenFile`]): what `open` and `pipe` make and
+//! descriptors point at. Shared by `dup` and `fork` (one position, one set
+//! of status flags), freed when the last descriptor closes.
+//!
+//! * The access mode is fixed at open: reading needs `O_RDONLY`/`O_RDWR`,
+//!   writing `O_WRONLY`/`O_RDWR`, else `EBADF` (Linux).
+//! * Status flags (`O_APPEND`, `O_NONBLOCK`; `fcntl(F_SETFL)` changes them)
+//!   are an atomic word.
+//! * An inode file (regular file, directory) keeps its inode pinned and a
+//!   position under [`InodeFile::pos`] (level `File`), held across one whole
+//!   read, write, lseek or getdents, user copies included (it ranks before
+//!   `AddressSpace`), so two processes sharing the description never use
+//!   the same offset twice. Data moves through a kernel buffer: the
+//!   filesystem lock is never held across a user copy. With `O_APPEND`
+//!   the end-of-file lookup and the write are one filesystem call.
+//! * A device file forwards to its `CharDevice` (kernel buffers, no
+//!   position lock: a terminal read may block); a pipe end to `pipe.rs`.
+
+use super::dev::{CharDevice, Readiness};
+use super::pipe::PipeEnd;
+use super::mounts::{self, Pinned};
+use crate::mm::uaccess::UserSlice;
+use crate::sched::pollee::Pollee;
+use crate::sync::{LockLevel, SpinLock};
+use alloc::sync::Arc;
+use alloc::vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+use mello_abi::fs::{self as abi, O_APPEND, O_LARGEFILE, O_NONBLOCK, SEEK_CUR, SEEK_END, SEEK_SET};
+use mello_abi::Errno;
+
+/// Largest piece moved through a kernel buffer at once.
+const CHUNK: usize = 64 * 1024;
+
+/// Status flags `fcntl(F_SETFL)` may change.
+pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK;
+
+pub struct OpenFile {
+    readable: bool,
+    writable: bool,
+    /// `O_ACCMODE` bits as opened (for `F_GETFL`).
+    accmode: u32,
+    status: AtomicU32,
+    pub kind: Kind,
+}
+
+pub enum Kind {
+    Inode(InodeFile),
+    Device { node: Pinned, dev: Arc<dyn CharDevice> },
+    Pipe(PipeEnd),
+}
+
+pub struct InodeFile {
+    pub node: Pinned,
+    pub is_dir: bool,
+    /// The file position; for a directory, the `readdir` cookie.
+    pos: SpinLock<u64>,
+}
+
+impl InodeFile {
+    pub fn new(node: Pinned, is_dir: bool) -> Self {
+        InodeFile { node, is_dir, pos: SpinLock::new(LockLevel::File, "file-pos", 0) }
+    }
+}
+
+impl OpenFile {
+    /// A description with access mode `flags & O_ACCMODE` and status flags
+    /// `flags & (O_APPEND | O_NONBLOCK)`.
+    pub fn new(kind: Kind, flags: u32) -> Arc<OpenFile> {
+        let accmode = flags & abi::O_ACCMODE;
+        Arc::new(OpenFile {
+            readable: accmode == abi::O_RDONLY || accmode == abi::O_RDWR,
+            writable: accmode == abi::O_WRONLY || accmode == abi::O_RDWR,
+            accmode,
+            status: AtomicU32::new(flags & SETFL_MASK),
+            kind,
+        })
+    }
+
+    /// `F_GETFL`: access mode and status flags (`O_LARGEFILE` is implied
+    /// on x86-64, as Linux reports it).
+    pub fn flags(&self) -> u32 {
+        self.accmode | self.status.load(Ordering::Relaxed) | O_LARGEFILE
+    }
+
+    /// `F_SETFL`.
+    pub fn set_flags(&self, flags: u32) {
+        self.status.store(flags & SETFL_MASK, Ordering::Relaxed);
+    }
+
+    fn nonblock(&self) -> bool {
+        self.status.load(Ordering::Relaxed) & O_NONBLOCK != 0
+    }
+
+    pub fn readable(&self) -> bool {
+        self.readable
+    }
+
+    pub fn writable(&self) -> bool {
+        self.writable
+    }
+
+    /// read(2) into `[addr, addr + len)`: the caller checked the access
+    /// mode and validated the range.
+    pub fn read(&self, addr: usize, len: usize) -> Result<usize, Errno> {
+        match &self.kind {
+            Kind::Pipe(end) => end.read(addr, len, self.nonblock()),
+            Kind::Device { dev, .. } => {
+                let mut buf = vec![0u8; len.min(CHUNK)];
+                let n = dev.read(&mut buf, self.nonblock())?;
+                UserSlice::new(addr, n)?.write_from(&buf[..n])?;
+                Ok(n)
+            }
+            Kind::Inode(f) => {
+                if f.is_dir {
+                    return Err(Errno::EISDIR);
+                }
+                let loc = f.node.loc();
+                let mut pos = f.pos.lock();
+                let mut buf = vec![0u8; len.min(CHUNK)];
+                let mut done = 0;
+                while done < len {
+                    let want = (len - done).min(CHUNK);
+                    let n = match mounts::with_fs(loc, |fs| fs.read(loc.ino, *pos, &mut buf[..want], mounts::now())) {
+                        Ok(n) => n,
+                        Err(e) if done == 0 => return Err(e),
+                        Err(_) => break,
+                    };
+                    if n == 0 {
+                        break;
+                    }
+                    if UserSlice::new(addr + done, n)?.write_from(&buf[..n]).is_err() {
+                        return if done > 0 { Ok(done) } else { Err(Errno::EFAULT) };
+                    }
+                    *pos += n as u64;
+                    done += n;
+                    if n < want {
+                        break;
+                    }
+                }
+                Ok(done)
+            }
+        }
+    }
+
+    /// write(2) from `[addr, addr + len)`: the caller checked the access
+    /// mode and validated the range.
+    pub fn write(&self, addr: usize, len: usize) -> Result<usize, Errno> {
+        match &self.kind {
+            Kind::Pipe(end) => end.write(addr, len, self.nonblock()),
+            Kind::Device { dev, .. } => {
+                let mut done = 0;
+                while done < len || len == 0 {
+                    let n = (len - done).min(CHUNK);
+                    let data = match UserSlice::new(addr + done, n)?.read_vec() {
+                        Ok(data) => data,
+                        Err(e) if done == 0 => return Err(e),
+                        Err(_) => break,
+                    };
+                    let put = match dev.write(&data, self.nonblock()) {
+                        Ok(put) => put,
+                        Err(e) if done == 0 => return Err(e),
+                        Err(_) => break,
+                    };
+                    done += put;
+                    if put < n || len == 0 {
+                        break;
+                    }
+                }
+                Ok(done)
+            }
+            Kind::Inode(f) => {
+                let loc = f.node.loc();
+                let append = self.status.load(Ordering::Relaxed) & O_APPEND != 0;
+                let mut pos = f.pos.lock();
+                let mut done = 0;
+                while done < len {
+                    let n = (len - done).min(CHUNK);
+                    let data = match UserSlice::new(addr + done, n)?.read_vec() {
+                        Ok(data) => data,
+                        Err(e) if done == 0 => return Err(e),
+                        Err(_) => break,
+                    };
+                    let at = *pos;
+                    let wrote = mounts::with_fs(loc, |fs| {
+                        let off = if append { fs.getattr(loc.ino)?.size } else { at };
+                        let n = fs.write(loc.ino, off, &data, mounts::now())?;
+                        Ok((off, n))
+                    });
+                    match wrote {
+                        Ok((off, n)) => {
+                            *pos = off + n as u64;
+                            done += n;
+                        }
+                        Err(e) if done == 0 => return Err(e),
+                        Err(_) => break,
+                    }
+                }
+                Ok(done)
+            }
+        }
+    }
+
+    /// lseek(2); returns the new position.
+    pub fn lseek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
+        let f = match &self.kind {
+            Kind::Pipe(_) => return Err(Errno::ESPIPE),
+            Kind::Device { dev, .. } => return dev.lseek(offset, whence),
+            Kind::Inode(f) => f,
+        };
+        let mut pos = f.pos.lock();
+        let base: i64 = match whence {
+            SEEK_SET => 0,
+            SEEK_CUR => *pos as i64,
+            SEEK_END if !f.is_dir => mounts::getattr(f.node.loc())?.size as i64,
+            _ => return Err(Errno::EINVAL),
+        };
+        let new = base.checked_add(offset).ok_or(Errno::EOVERFLOW)?;
+        if new < 0 {
+            return Err(Errno::EINVAL);
+        }
+        *pos = new as u64;
+        Ok(new as u64)
+    }
+
+    /// getdents64 into `[addr, addr + len)` (validated): as many whole
+    /// records as fit; `EINVAL` if not even the first does.
+    pub fn getdents(&self, addr: usize, len: usize) -> Result<usize, Errno> {
+        let f = match &self.kind {
+            Kind::Inode(f) if f.is_dir => f,
+            _ => return Err(Errno::ENOTDIR),
+        };
+        let loc = f.node.loc();
+        let mut pos = f.pos.lock();
+        let start = *pos;
+        let mut out = vec![0u8; len.min(CHUNK)];
+        let mut used = 0;
+        loop {
+            let cookie = *pos;
+            let entry = match mounts::with_fs(loc, |fs| fs.readdir(loc.ino, cookie, mounts::now())) {
+                Ok(entry) => entry,
+                Err(e) if used == 0 => return Err(e),
+                Err(_) => break,
+            };
+            let Some(e) = entry else { break };
+            match abi::dirent64(&mut out[used..], e.ino, e.next as i64, e.ftype.dt(), &e.name) {
+                Some(n) => {
+                    used += n;
+                    *pos = e.next;
+                }
+                None if used == 0 => return Err(Errno::EINVAL),
+                None => break,
+            }
+        }
+        if UserSlice::new(addr, used)?.write_from(&out[..used]).is_err() {
+            *pos = start;
+            return Err(Errno::EFAULT);
+        }
+        Ok(used)
+    }
+
+    /// fstat(2).
+    pub fn stat(&self) -> Result<abi::Stat, Errno> {
+        match &self.kind {
+            Kind::Inode(f) => Ok(to_abi(&mounts::getattr(f.node.loc())?)),
+            Kind::Device { node, .. } => Ok(to_abi(&mounts::getattr(node.loc())?)),
+            Kind::Pipe(end) => Ok(abi::Stat {
+                dev: ::vfs::makedev(0, 12),
+                ino: end.pipe().ino,
+                nlink: 1,
+                mode: abi::S_IFIFO | 0o600,
+                blksize: 4096,
+                ..abi::Stat::default()
+            }),
+        }
+    }
+
+    /// Readiness for `poll`, and the pollee to wait on if it can change
+    /// (for the `poll` call, not yet merged).
+    #[allow(dead_code)]
+    pub fn poll(&self) -> (Readiness, Option<&Pollee>) {
+        match &self.kind {
+            Kind::Pipe(end) => (end.poll(), Some(end.pollee())),
+            Kind::Device { dev, .. } => (dev.poll(), dev.pollee()),
+            Kind::Inode(_) => (Readiness { readable: true, writable: true, hangup: false }, None),
+        }
+    }
+}
+
+/// A VFS `Stat` in Linux's `struct stat` form.
+pub fn to_abi(s: &::vfs::Stat) -> abi::Stat {
+    let t = |t: ::vfs::Timespec| abi::StatTime { sec: t.sec, nsec: t.nsec as i64 };
+    abi::Stat {
+        dev: s.dev,
+        ino: s.ino,
+        nlink: s.nlink as u64,
+        mode: s.mode,
+        uid: s.uid,
+        gid: s.gid,
+        rdev: s.rdev,
+        size: s.size as i64,
+        blksize: s.blksize as i64,
+        blocks: s.blocks as i64,
+        atime: t(s.atime),
+        mtime: t(s.mtime),
+        ctime: t(s.ctime),
+    }
+}

@@ -1,0 +1,147 @@
+//! Path-based operations on behalf of a process, with Linux's checks in
+//! Linux's order: `open` (and what it makes: an inode file, a device
+//! file), `stat`/`lstat`, `mkdir`, `unlink`, `rmdir`, `rename`, `symlink`,
+//! `readlink`, `chdir`, `getcwd`, and reading a whole file for `exec`.
+//!
+//! Relative paths start at the given working directory. The caller is
+//! root (no permission checks yet: uid 0 passes them all); the umask is
+//! Linux's default 022. Every step goes through `mounts::with_resolver`, which
+//! takes one filesystem lock at a time and holds nothing across a call.
+
+use super::dev;
+use super::file::{InodeFile, Kind, OpenFile};
+use super::mounts::{self, Pinned};
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use mello_abi::fs::{O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC};
+use mello_abi::Errno;
+use ::vfs::{CreateFlags, Cred, FileType, Location};
+
+/// The file-creation mask (Linux's default for init; no `umask` call yet).
+pub const UMASK: u32 = 0o022;
+
+/// open(2): resolve (or create) `path` from `cwd` and make a description.
+pub fn open(cwd: Location, path: &[u8], flags: u32, mode: u32) -> Result<Arc<OpenFile>, Errno> {
+    let now = mounts::now();
+    let loc = if flags & O_CREAT != 0 {
+        let cflags = CreateFlags { excl: flags & O_EXCL != 0, nofollow: flags & O_NOFOLLOW != 0 };
+        mounts::with_resolver(|r| r.open_create(cwd, path, mode & !UMASK & 0o7777, cflags, Cred::ROOT, now))?.0
+    } else {
+        mounts::with_resolver(|r| r.resolve(cwd, path, flags & O_NOFOLLOW == 0))?
+    };
+    // Pin first: from here on the inode cannot go away under us.
+    let node = Pinned::new(loc)?;
+    let st = mounts::getattr(loc)?;
+    let write_access = flags & O_ACCMODE != O_RDONLY;
+    match st.file_type() {
+        FileType::Symlink => Err(Errno::ELOOP), // O_NOFOLLOW on a final symlink
+        FileType::Directory => {
+            if write_access || flags & O_CREAT != 0 {
+                return Err(Errno::EISDIR);
+            }
+            Ok(OpenFile::new(Kind::Inode(InodeFile::new(node, true)), flags))
+        }
+        _ if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
+        FileType::Regular => {
+            if flags & O_TRUNC != 0 {
+                mounts::with_fs(loc, |fs| fs.truncate(loc.ino, 0, now))?;
+            }
+            Ok(OpenFile::new(Kind::Inode(InodeFile::new(node, false)), flags))
+        }
+        FileType::CharDevice => {
+            let dev = dev::lookup(st.rdev).ok_or(Errno::ENXIO)?;
+            Ok(OpenFile::new(Kind::Device { node, dev }, flags))
+        }
+        // No block drivers, named pipes or sockets yet.
+        FileType::BlockDevice | FileType::Fifo | FileType::Socket => Err(Errno::ENXIO),
+    }
+}
+
+/// stat(2) (`follow`) and lstat(2).
+pub fn stat(cwd: Location, path: &[u8], follow: bool) -> Result<::vfs::Stat, Errno> {
+    mounts::with_resolver(|r| {
+        let loc = r.resolve(cwd, path, follow)?;
+        r.stat(loc)
+    })
+}
+
+pub fn mkdir(cwd: Location, path: &[u8], mode: u32) -> Result<(), Errno> {
+    mounts::with_resolver(|r| r.mkdir(cwd, path, mode & !UMASK & 0o7777, Cred::ROOT, mounts::now())).map(|_| ())
+}
+
+pub fn unlink(cwd: Location, path: &[u8]) -> Result<(), Errno> {
+    mounts::with_resolver(|r| r.unlink(cwd, path, mounts::now()))
+}
+
+pub fn rmdir(cwd: Location, path: &[u8]) -> Result<(), Errno> {
+    mounts::with_resolver(|r| r.rmdir(cwd, path, mounts::now()))
+}
+
+pub fn rename(cwd: Location, old: &[u8], new: &[u8]) -> Result<(), Errno> {
+    mounts::with_resolver(|r| r.rename(cwd, old, cwd, new, mounts::now()))
+}
+
+pub fn symlink(cwd: Location, target: &[u8], path: &[u8]) -> Result<(), Errno> {
+    mounts::with_resolver(|r| r.symlink(target, cwd, path, Cred::ROOT, mounts::now())).map(|_| ())
+}
+
+/// readlink(2): the target of the symlink `path` (`EINVAL` if it is not one).
+pub fn readlink(cwd: Location, path: &[u8]) -> Result<Vec<u8>, Errno> {
+    mounts::with_resolver(|r| {
+        let loc = r.resolve(cwd, path, false)?;
+        r.with_fs(loc, |fs| fs.readlink(loc.ino))
+    })
+}
+
+/// chdir(2): the pinned directory `path` names (`ENOTDIR` otherwise).
+pub fn chdir(cwd: Location, path: &[u8]) -> Result<Pinned, Errno> {
+    let loc = mounts::with_resolver(|r| {
+        let loc = r.resolve(cwd, path, true)?;
+        if !r.stat(loc)?.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        Ok(loc)
+    })?;
+    Pinned::new(loc)
+}
+
+/// getcwd(2)'s path for the directory `cwd`.
+pub fn getcwd(cwd: Location) -> Result<Vec<u8>, Errno> {
+    mounts::with_resolver(|r| r.getcwd(cwd))
+}
+
+/// The contents of the regular file `path` (for `exec`): `EACCES` for
+/// anything else, as `execve` reports.
+pub fn read_file(cwd: Location, path: &[u8]) -> Result<Vec<u8>, Errno> {
+    let loc = mounts::with_resolver(|r| r.resolve(cwd, path, true))?;
+    mounts::with_fs(loc, |fs| {
+        let st = fs.getattr(loc.ino)?;
+        if st.file_type() != FileType::Regular {
+            return Err(Errno::EACCES);
+        }
+        let mut data = Vec::new();
+        data.try_reserve_exact(st.size as usize).map_err(|_| Errno::ENOMEM)?;
+        data.resize(st.size as usize, 0);
+        let n = fs.read(loc.ino, 0, &mut data, mounts::now())?;
+        data.truncate(n);
+        Ok(data)
+    })
+}
+
+/// The names in directory `path` other than `.` and `..`, sorted (for the
+/// log when init cannot start).
+pub fn list_dir(path: &[u8]) -> Vec<String> {
+    let root = mounts::root();
+    let Ok(dir) = mounts::with_resolver(|r| r.resolve(root, path, true)) else { return Vec::new() };
+    let mut names = Vec::new();
+    let mut cookie = 0;
+    while let Ok(Some(e)) = mounts::with_fs(dir, |fs| fs.readdir(dir.ino, cookie, mounts::now())) {
+        cookie = e.next;
+        if e.name != b"." && e.name != b".." {
+            names.push(String::from_utf8_lossy(&e.name).into_owned());
+        }
+    }
+    names.sort_unstable();
+    names
+}

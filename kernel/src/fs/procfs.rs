@@ -1,0 +1,335 @@
+//! procfs on `/proc`, generated on every read in Linux's formats:
+//! `self` (a symlink to the caller's pid), `N/stat`, `N/status`,
+//! `N/cmdline`, `meminfo`, `uptime`, `mounts`, `version`, and
+//! `mellos/metrics` (the kernel's counters, one `name value` per line).
+//!
+//! Inode numbers encode what they show: fixed entries below 16, process
+//! `N`'s directory is `PID_BASE + 16 * N` and its files follow it. Nothing
+//! is stored: [`ProcFs`] is a unit value with no lock (`vfs::Instances`
+//! hands it out without one), and each call reads the process table
+//! (`ProcessTable`, `Process`, `FdTable` locks, in order) and the kernel's
+//! counters. A reader holds at most a file's position lock (`File`), which
+//! ranks before all of those. Everything that would modify procfs is
+//! refused with Linux's errors.
+
+use crate::user::process;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write;
+use core::sync::atomic::Ordering;
+use mello_abi::Errno;
+use vfs::{Cred, DirEntry, FileType, Filesystem, Ino, SetAttr, Stat, Timespec, S_IFDIR, S_IFLNK, S_IFREG};
+
+pub const ROOT_INO: Ino = 1;
+const SELF: Ino = 2;
+const MEMINFO: Ino = 3;
+const UPTIME: Ino = 4;
+const MOUNTS: Ino = 5;
+const VERSION: Ino = 6;
+const MELLOS: Ino = 7;
+const METRICS: Ino = 8;
+const PID_BASE: Ino = 0x1000;
+/// Offsets of a process's files from its directory's inode.
+const P_STAT: Ino = 1;
+const P_STATUS: Ino = 2;
+const P_CMDLINE: Ino = 3;
+
+/// Root entries after `.` and `..` (cookies 2..), then processes.
+const ROOT_FILES: &[(&[u8], Ino)] =
+    &[(b"self", SELF), (b"meminfo", MEMINFO), (b"uptime", UPTIME), (b"mounts", MOUNTS), (b"version", VERSION), (b"mellos", MELLOS)];
+const PID_FILES: &[(&[u8], Ino)] = &[(b"stat", P_STAT), (b"status", P_STATUS), (b"cmdline", P_CMDLINE)];
+/// Cookies at or above this list processes (cookie - PID_COOKIE = pid).
+const PID_COOKIE: u64 = 1 << 20;
+
+/// The procfs instance (stateless).
+pub struct ProcFs;
+
+/// What an inode number stands for.
+enum Node {
+    Root,
+    Fixed(Ino),
+    PidDir(usize),
+    PidFile(usize, Ino),
+}
+
+fn decode(ino: Ino) -> Result<Node, Errno> {
+    match ino {
+        ROOT_INO => Ok(Node::Root),
+        SELF..=METRICS => Ok(Node::Fixed(ino)),
+        _ if ino >= PID_BASE => {
+            let pid = ((ino - PID_BASE) / 16) as usize;
+            if !process::exists(pid) {
+                return Err(Errno::ENOENT);
+            }
+            match (ino - PID_BASE) % 16 {
+                0 => Ok(Node::PidDir(pid)),
+                off @ P_STAT..=P_CMDLINE => Ok(Node::PidFile(pid, off)),
+                _ => Err(Errno::ENOENT),
+            }
+        }
+        _ => Err(Errno::ENOENT),
+    }
+}
+
+fn pid_dir(pid: usize) -> Ino {
+    PID_BASE + 16 * pid as u64
+}
+
+fn boot_time() -> Timespec {
+    Timespec::default()
+}
+
+/// The text of a file inode.
+fn generate(ino: Ino) -> Result<Vec<u8>, Errno> {
+    let mut s = String::new();
+    match decode(ino)? {
+        Node::Fixed(MEMINFO) => {
+            let kb = |frames: usize| frames * 4;
+            let total = kb(crate::mm::pmm::total_usable_frames());
+            let free = kb(crate::mm::pmm::free_frames());
+            for (name, v) in [("MemTotal", total), ("MemFree", free), ("MemAvailable", free)] {
+                let _ = writeln!(s, "{:<16}{:>8} kB", format!("{}:", name), v);
+            }
+        }
+        Node::Fixed(UPTIME) => {
+            let us = crate::arch::time::now_us();
+            // No idle-time accounting yet: the second field (idle seconds
+            // summed over CPUs) is reported as 0.
+            let _ = writeln!(s, "{}.{:02} 0.00", us / 1_000_000, us % 1_000_000 / 10_000);
+        }
+        Node::Fixed(MOUNTS) => {
+            for (dev, at, ty) in super::mounts::mount_list() {
+                let opts = if ty == "rootfs" { "rw" } else { "rw,relatime" };
+                let _ = writeln!(s, "{} {} {} {} 0 0", dev, at, ty, opts);
+            }
+        }
+        Node::Fixed(VERSION) => {
+            let _ = writeln!(s, "MelloOS version {} (mellos@localhost) (rustc) #1 SMP", env!("CARGO_PKG_VERSION"));
+        }
+        Node::Fixed(METRICS) => {
+            let m = &crate::metrics::METRICS;
+            let get = |c: &core::sync::atomic::AtomicUsize| c.load(Ordering::Relaxed);
+            for (name, v) in [
+                ("ctx_switches", get(&m.ctx_switches)),
+                ("preemptions", get(&m.preemptions)),
+                ("migrations", get(&m.migrations)),
+                ("steals", get(&m.steals)),
+                ("timer_ticks", get(&m.timer_ticks)),
+                ("sleeps", get(&m.sleep_count)),
+                ("wakes", get(&m.wake_count)),
+                ("ipc_sends", get(&m.ipc_sends)),
+                ("ipc_recvs", get(&m.ipc_recvs)),
+                ("ipc_queue_full", get(&m.ipc_queue_full)),
+            ] {
+                let _ = writeln!(s, "{} {}", name, v);
+            }
+            for (i, c) in m.syscall_count.iter().enumerate() {
+                let _ = writeln!(s, "syscall.{} {}", mello_abi::nr::name(i).unwrap_or("?"), get(c));
+            }
+        }
+        Node::PidFile(pid, off) => {
+            let p = process::info(pid).ok_or(Errno::ENOENT)?;
+            let comm: String = p.name.rsplit('/').next().unwrap_or("").chars().take(15).collect();
+            let (state, long) = if p.zombie { ('Z', "Z (zombie)") } else { ('R', "R (running)") };
+            match off {
+                P_STAT => {
+                    let _ = write!(s, "{} ({}) {} {} 0 0 0 -1 0", p.pid, comm, state, p.ppid);
+                    // minflt..cstime, priority, nice, threads, itrealvalue,
+                    // starttime, vsize, rss, rsslim, then the rest.
+                    let _ = write!(s, " 0 0 0 0 0 0 0 0 20 0 1 0 0 0 0 18446744073709551615");
+                    for _ in 26..=52 {
+                        s.push_str(" 0");
+                    }
+                    s.push('\n');
+                }
+                P_STATUS => {
+                    let _ = write!(
+                        s,
+                        "Name:\t{}\nUmask:\t{:04o}\nState:\t{}\nTgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0\n\
+                         Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{}\nGroups:\t\nThreads:\t1\n",
+                        comm, super::open::UMASK, long, p.pid, p.pid, p.ppid, p.fds.next_power_of_two().max(64)
+                    );
+                }
+                _ => return Ok(p.cmdline),
+            }
+        }
+        _ => return Err(Errno::EISDIR),
+    }
+    Ok(s.into_bytes())
+}
+
+impl Filesystem for ProcFs {
+    fn root(&self) -> Ino {
+        ROOT_INO
+    }
+
+    fn lookup(&mut self, dir: Ino, name: &[u8]) -> vfs::Result<Ino> {
+        if name.len() > vfs::NAME_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        let table: &[(&[u8], Ino)] = match decode(dir)? {
+            Node::Root => {
+                if name == b"." || name == b".." {
+                    return Ok(ROOT_INO);
+                }
+                if let Some(pid) = core::str::from_utf8(name).ok().and_then(|n| n.parse::<usize>().ok()) {
+                    return if process::exists(pid) && !name.starts_with(b"0") { Ok(pid_dir(pid)) } else { Err(Errno::ENOENT) };
+                }
+                ROOT_FILES
+            }
+            Node::Fixed(MELLOS) => match name {
+                b"." => return Ok(MELLOS),
+                b".." => return Ok(ROOT_INO),
+                _ => &[(b"metrics", METRICS)],
+            },
+            Node::PidDir(pid) => match name {
+                b"." => return Ok(pid_dir(pid)),
+                b".." => return Ok(ROOT_INO),
+                _ => return PID_FILES.iter().find(|(n, _)| *n == name).map(|&(_, off)| pid_dir(pid) + off).ok_or(Errno::ENOENT),
+            },
+            _ => return Err(Errno::ENOTDIR),
+        };
+        table.iter().find(|(n, _)| *n == name).map(|&(_, ino)| ino).ok_or(Errno::ENOENT)
+    }
+
+    fn getattr(&mut self, ino: Ino) -> vfs::Result<Stat> {
+        let (mode, nlink) = match decode(ino)? {
+            Node::Root => (S_IFDIR | 0o555, 3 + process::pids().len() as u32),
+            Node::Fixed(SELF) => (S_IFLNK | 0o777, 1),
+            Node::Fixed(MELLOS) | Node::PidDir(_) => (S_IFDIR | 0o555, 2),
+            _ => (S_IFREG | 0o444, 1),
+        };
+        let t = boot_time();
+        Ok(Stat {
+            dev: vfs::makedev(0, 4),
+            ino,
+            mode,
+            nlink,
+            uid: 0,
+            gid: 0,
+            rdev: 0,
+            size: 0,
+            blksize: 1024,
+            blocks: 0,
+            atime: t,
+            mtime: t,
+            ctime: t,
+        })
+    }
+
+    fn create(&mut self, dir: Ino, _: &[u8], _: u32, _: u64, _: Cred, _: Timespec) -> vfs::Result<Ino> {
+        decode(dir)?;
+        Err(Errno::ENOENT)
+    }
+
+    fn mkdir(&mut self, dir: Ino, _: &[u8], _: u32, _: Cred, _: Timespec) -> vfs::Result<Ino> {
+        decode(dir)?;
+        Err(Errno::ENOENT)
+    }
+
+    fn symlink(&mut self, dir: Ino, _: &[u8], _: &[u8], _: Cred, _: Timespec) -> vfs::Result<Ino> {
+        decode(dir)?;
+        Err(Errno::ENOENT)
+    }
+
+    fn name_of(&mut self, dir: Ino, ino: Ino) -> vfs::Result<Vec<u8>> {
+        match (decode(dir)?, decode(ino)?) {
+            (Node::Root, Node::PidDir(pid)) => Ok(format!("{}", pid).into_bytes()),
+            (Node::Root, Node::Fixed(MELLOS)) => Ok(b"mellos".to_vec()),
+            _ => Err(Errno::ENOENT),
+        }
+    }
+
+    fn readlink(&mut self, ino: Ino) -> vfs::Result<Vec<u8>> {
+        match decode(ino)? {
+            Node::Fixed(SELF) => Ok(format!("{}", crate::user::current_pid().ok_or(Errno::ENOENT)?).into_bytes()),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn link(&mut self, _: Ino, _: Ino, _: &[u8], _: Timespec) -> vfs::Result<()> {
+        Err(Errno::EPERM)
+    }
+
+    fn unlink(&mut self, _: Ino, _: &[u8], _: Timespec) -> vfs::Result<()> {
+        Err(Errno::EPERM)
+    }
+
+    fn rmdir(&mut self, _: Ino, _: &[u8], _: Timespec) -> vfs::Result<()> {
+        Err(Errno::EPERM)
+    }
+
+    fn rename(&mut self, _: Ino, _: &[u8], _: Ino, _: &[u8], _: Timespec) -> vfs::Result<()> {
+        Err(Errno::EPERM)
+    }
+
+    fn read(&mut self, ino: Ino, offset: u64, buf: &mut [u8], _: Timespec) -> vfs::Result<usize> {
+        let text = generate(ino)?;
+        let start = (offset as usize).min(text.len());
+        let n = buf.len().min(text.len() - start);
+        buf[..n].copy_from_slice(&text[start..start + n]);
+        Ok(n)
+    }
+
+    fn write(&mut self, ino: Ino, _: u64, _: &[u8], _: Timespec) -> vfs::Result<usize> {
+        match decode(ino)? {
+            Node::Root | Node::PidDir(_) | Node::Fixed(MELLOS) => Err(Errno::EISDIR),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    fn truncate(&mut self, _: Ino, _: u64, _: Timespec) -> vfs::Result<()> {
+        Err(Errno::EPERM)
+    }
+
+    fn readdir(&mut self, dir: Ino, cookie: u64, _: Timespec) -> vfs::Result<Option<DirEntry>> {
+        let node = decode(dir)?;
+        let parent = ROOT_INO; // every procfs directory sits in the root
+        let entry = |ino: Ino, ftype: FileType, name: &[u8], next: u64| Some(DirEntry { ino, ftype, name: name.to_vec(), next });
+        if cookie == 0 {
+            return Ok(entry(dir, FileType::Directory, b".", 1));
+        }
+        if cookie == 1 {
+            return Ok(entry(parent, FileType::Directory, b"..", 2));
+        }
+        let (files, at): (&[(&[u8], Ino)], Ino) = match node {
+            Node::Root => (ROOT_FILES, 0),
+            Node::Fixed(MELLOS) => (&[(b"metrics", METRICS)], 0),
+            Node::PidDir(pid) => (PID_FILES, pid_dir(pid)),
+            _ => return Err(Errno::ENOTDIR),
+        };
+        let i = (cookie - 2) as usize;
+        if cookie < PID_COOKIE {
+            if let Some(&(name, ino)) = files.get(i) {
+                let ftype = match ino {
+                    SELF => FileType::Symlink,
+                    MELLOS => FileType::Directory,
+                    _ => FileType::Regular,
+                };
+                return Ok(entry(at + ino, ftype, name, cookie + 1));
+            }
+        }
+        if !matches!(node, Node::Root) {
+            return Ok(None);
+        }
+        let from = cookie.saturating_sub(PID_COOKIE) as usize;
+        Ok(process::pids().into_iter().find(|&p| p >= from).and_then(|pid| {
+            entry(pid_dir(pid), FileType::Directory, format!("{}", pid).as_bytes(), PID_COOKIE + pid as u64 + 1)
+        }))
+    }
+
+    fn setattr(&mut self, ino: Ino, _: &SetAttr, _: Timespec) -> vfs::Result<Stat> {
+        decode(ino)?;
+        Err(Errno::EPERM)
+    }
+
+    fn pin(&mut self, ino: Ino) -> vfs::Result<()> {
+        // Nothing to keep alive: entries are generated. Checks it exists.
+        decode(ino).map(|_| ())
+    }
+
+    fn unpin(&mut self, _: Ino) -> vfs::Result<()> {
+        Ok(())
+    }
+}
