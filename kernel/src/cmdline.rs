@@ -5,8 +5,9 @@
 //! `mello-cmdline` crate; this adapter applies the kernel's defaults
 //! (`init` is [`DEFAULT_INIT`]) and logs each word it ignores: unknown or
 //! malformed options, and the options the kernel does not act on yet
-//! (`abi=`, `root=`, `net=`, `norandmaps`); `loglevel=` sets the
-//! console log level (`kmsg`).
+//! (`root=`, `net=`, `norandmaps`); `loglevel=` sets the console log
+//! level (`kmsg`); `abi=` sets the personality of an unbranded PID 1
+//! (`user::personality`).
 //!
 //! Invariant: every string in [`Options`] borrows from the boot command
 //! line; nothing here panics on any input.
@@ -14,7 +15,8 @@
 #![forbid(unsafe_code)]
 
 use crate::config::DEFAULT_INIT;
-use mello_cmdline::{Cmdline, Opt, Problem};
+use crate::user::personality::Personality;
+use mello_cmdline::{Abi, Cmdline, Opt, Problem};
 
 pub struct Options<'a> {
     /// First user program (PID 1).
@@ -40,8 +42,14 @@ pub fn parse(cmdline: &str) -> Options<'_> {
     if let Some(n) = c.loglevel {
         crate::kmsg::set_console_level(n);
     }
+    if let Some(abi) = c.abi {
+        crate::user::personality::set_init_default(match abi {
+            Abi::Native => Personality::Native,
+            Abi::Linux => Personality::Linux,
+        });
+    }
     for opt in c.options() {
-        if !matches!(opt, Opt::Init(_) | Opt::Ktest(_) | Opt::LogLevel(_)) {
+        if !matches!(opt, Opt::Init(_) | Opt::Ktest(_) | Opt::LogLevel(_) | Opt::Abi(_)) {
             crate::klog!("KERNEL", "ignoring option '{}': not supported yet", opt);
         }
     }

@@ -29,6 +29,19 @@ impl From<MapError> for Errno {
     }
 }
 
+impl From<crate::mm::address_space::RegionError> for Errno {
+    fn from(e: crate::mm::address_space::RegionError) -> Self {
+        use crate::mm::address_space::RegionError;
+        match e {
+            // mprotect of a range with a hole, and every failed allocation.
+            RegionError::Hole | RegionError::NoMemory => Errno::ENOMEM,
+            // MAP_FIXED_NOREPLACE over a mapping (also a loader collision).
+            RegionError::Overlap => Errno::EEXIST,
+            RegionError::Empty => Errno::EINVAL,
+        }
+    }
+}
+
 /// Any defect in an ELF image: not executable.
 pub fn elf_error(_: elfload::ElfError) -> Errno {
     Errno::ENOEXEC

@@ -25,6 +25,9 @@
 #        bench      `init=/bin/bench -- 10` under -icount shift=0 -smp 1:
 #                   one well-formed [BENCH] line per operation + done
 #        linux      tools/bench/linux/run.sh --smoke, if present
+#        linux-C    static musl programs of tests/linux/c as init under the
+#                   Linux personality (tools/testing/linux_c.py): their
+#                   output byte for byte against Linux's expected-linux.txt
 #
 #   tools/testing/run_all.sh [--build] [--no-host] [--list]
 #     --build    run `make build` first (its whole output is kept in
@@ -175,6 +178,13 @@ add tty-user-smp2   "$(q tty-user-smp2 --cmdline 'init=/bin/ttyecho' --smp 2 \
     --expect '^\[TTYECHO\] raw read 3: 1 byte\(s\) "b"$' --expect '^\[TTYECHO\] raw read 4: 1 byte\(s\) "\\n"$' \
     --expect '^\[TTYECHO\] settings restored: true$' --forbid '^\[TTYECHO\] error' --timeout 150)"
 add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --expect '^\[FORKLOOP\] 1000 rounds, 0 errors$' --timeout 150)"
+# Unmodified static musl programs (tests/linux/c) as init under the Linux
+# personality, output compared byte for byte with Linux's.
+# abi=linux does not touch a branded native init: its MelloOS note wins.
+add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux' --smp 1 "${init_expect[@]}" --forbid '^\[LINUX\]' --forbid "ignoring option 'abi=" --timeout 120)"
+add linux-hello-smp2     "tools/testing/linux_c.py linux-hello-smp2 hello --smp 2 --timeout 120"
+add linux-memory-smp2    "tools/testing/linux_c.py linux-memory-smp2 memory --smp 2 --timeout 120"
+add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanosleep --smp 1 --timeout 120"
 
 # Host tests: name | command (run from the repository root).
 host_tests=()
@@ -189,6 +199,7 @@ hadd unit-test-matrix   'python3 -m unittest discover -s tools/testing -p test_m
 hadd unit-bench-report  'python3 tools/bench/test_report.py'
 hadd unit-mkcpio        'python3 tools/initramfs/test_mkcpio.py'
 hadd unit-oracle-extract 'python3 tools/oracle/test_extract.py'
+hadd unit-linux-c       'python3 -m unittest discover -s tools/testing -p test_linux_c.py'
 hadd lint-layers        'python3 tools/layers.py --check'
 hadd lint-doc           'make -s doc'
 hadd lint-clippy        '(cd crates && cargo clippy --release --all-targets -- -D warnings) && (cd kernel && cargo clippy --release -- -D warnings) && (cd userspace && cargo clippy --release -- -D warnings)'

@@ -9,6 +9,7 @@
 #![no_std]
 pub mod fs;
 pub mod termios;
+pub mod linux;
 
 /// The native system calls, one row each: `number => CONSTANT, handler, argument count;`.
 ///

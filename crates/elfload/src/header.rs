@@ -19,6 +19,9 @@ const PHDR_SIZE: usize = 56;
 pub(crate) const PT_LOAD: u32 = 1;
 pub(crate) const PT_DYNAMIC: u32 = 2;
 pub(crate) const PT_INTERP: u32 = 3;
+pub(crate) const PT_NOTE: u32 = 4;
+/// Size of one program header, as `AT_PHENT` reports it.
+pub const PHENT_SIZE: usize = PHDR_SIZE;
 
 pub(crate) const PF_X: u32 = 1;
 pub(crate) const PF_W: u32 = 2;
@@ -52,8 +55,10 @@ pub(crate) fn file_range(bytes: &[u8], offset: u64, len: u64) -> Option<core::op
 pub(crate) struct FileHeader {
     pub e_type: u16,
     pub entry: u64,
-    phoff: u64,
-    phnum: u16,
+    /// `EI_OSABI`.
+    pub osabi: u8,
+    pub phoff: u64,
+    pub phnum: u16,
 }
 
 /// Validates the ELF identification and file header.
@@ -86,6 +91,7 @@ pub(crate) fn parse_header(image: &[u8]) -> Result<FileHeader, ElfError> {
     let header = FileHeader {
         e_type,
         entry: read_u64(image, 24).unwrap_or(0),
+        osabi: ident[7],
         phoff: read_u64(image, 32).unwrap_or(0),
         phnum: field16(56),
     };

@@ -6,6 +6,11 @@
 //! permissions. It maps nothing; the kernel does that. [`relocations`]
 //! then lists the `R_X86_64_RELATIVE` fixups a static PIE needs.
 //!
+//! [`LoadPlan::brand`] says which personality the image asks for (a
+//! MelloOS note, a Linux `EI_OSABI` or GNU ABI tag, or nothing; see
+//! `note.rs`), and [`LoadPlan::phdr_addr`] where its program headers are in
+//! memory (for the auxiliary vector).
+//!
 //! Supported: static executables (`ET_EXEC`) and static position-
 //! independent executables (`ET_DYN` without an interpreter), relocated
 //! by `DT_RELA` and/or `DT_RELR` tables of relative relocations only.
@@ -29,11 +34,15 @@
 #![forbid(unsafe_code)]
 
 mod header;
+mod note;
 mod plan;
 mod reloc;
 mod symbols;
 
 use core::ops::Range;
+pub use header::PHENT_SIZE;
+pub use note::{notes, Brand, Note, Notes};
+pub use note::{ELFOSABI_LINUX, GNU_ABI_TAG_LINUX, MELLOS_ABI_VERSION, MELLOS_NOTE_NAME, NT_GNU_ABI_TAG, NT_MELLOS_ABI};
 pub use plan::plan;
 pub use reloc::{relocations, Reloc, Relocations};
 pub use symbols::symbolize;
@@ -181,12 +190,25 @@ pub struct LoadPlan {
     pub rela: RelocTable,
     /// `DT_RELR` words (8 bytes each).
     pub relr: RelocTable,
+    /// The personality the image asks for (see [`Brand`]), `None` if it
+    /// carries no brand.
+    pub brand: Option<Brand>,
+    /// User address of the program-header table (biased; `AT_PHDR`), or 0
+    /// if no segment loads it.
+    pub phdr_addr: u64,
+    /// Number of program headers (`AT_PHNUM`); each is [`PHENT_SIZE`] bytes.
+    pub phnum: u16,
 }
 
 impl LoadPlan {
     /// The segments in use.
     pub fn segments(&self) -> &[Segment] {
         &self.segments[..self.count]
+    }
+
+    /// First page above every segment: where the program break starts.
+    pub fn image_end(&self) -> u64 {
+        self.segments().iter().map(|s| s.page_range().end).max().unwrap_or(0)
     }
 
     /// The segment containing `len` bytes at `addr`, if any.

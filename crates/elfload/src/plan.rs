@@ -7,8 +7,8 @@
 //! failing check decides the error.
 
 use crate::header::{
-    file_range, parse_header, ProgramHeader, ET_DYN, PF_R, PF_W, PF_X, PT_DYNAMIC, PT_INTERP,
-    PT_LOAD,
+    file_range, parse_header, ProgramHeader, ET_DYN, PF_R, PF_W, PF_X, PHENT_SIZE, PT_DYNAMIC,
+    PT_INTERP, PT_LOAD, PT_NOTE,
 };
 use crate::{align_down, align_up, reloc, ElfError, LoadConfig, LoadPlan, Segment};
 use crate::{RelocTable, MAX_SEGMENTS, PAGE_SIZE};
@@ -24,6 +24,9 @@ pub fn plan(image: &[u8], cfg: &LoadConfig) -> Result<LoadPlan, ElfError> {
         load_bias: 0,
         rela: RelocTable::default(),
         relr: RelocTable::default(),
+        brand: None,
+        phdr_addr: 0,
+        phnum: header.phnum,
     };
     let mut dynamic = None;
     for ph in header.program_headers(image) {
@@ -63,6 +66,12 @@ pub fn plan(image: &[u8], cfg: &LoadConfig) -> Result<LoadPlan, ElfError> {
         }
     }
     check_overlaps(plan.segments())?;
+    plan.phdr_addr = phdr_address(plan.segments(), header.phoff, u64::from(header.phnum));
+    let note_bytes = header
+        .program_headers(image)
+        .filter(|ph| ph.p_type == PT_NOTE)
+        .filter_map(|ph| Some((&image[file_range(image, ph.offset, ph.filesz)?], ph.align)));
+    plan.brand = crate::note::brand(header.osabi, note_bytes);
 
     // Wrapping is harmless: link-time to load-time addresses is a bijection
     // modulo 2^64, so only a genuine in-segment entry lands in a segment.
@@ -82,6 +91,17 @@ pub fn plan(image: &[u8], cfg: &LoadConfig) -> Result<LoadPlan, ElfError> {
         reloc::relocations(image, &plan)?;
     }
     Ok(plan)
+}
+
+/// Where the program-header table is in user memory: inside the segment
+/// whose file bytes hold it (as Linux computes `AT_PHDR`), or 0 if no
+/// segment loads it.
+fn phdr_address(segments: &[Segment], phoff: u64, phnum: u64) -> u64 {
+    let len = phnum * PHENT_SIZE as u64;
+    segments
+        .iter()
+        .find(|s| s.file_offset <= phoff && phoff + len <= s.file_offset + s.file_size)
+        .map_or(0, |s| s.vaddr + (phoff - s.file_offset))
 }
 
 /// The configuration must describe a non-empty, page-aligned user range.

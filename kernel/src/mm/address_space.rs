@@ -3,16 +3,30 @@
 //! An [`AddressSpace`] owns one PML4. Its upper half (slots 256..512) is a
 //! copy of the kernel's, pointing at the shared kernel PDPTs; its lower half
 //! is private and holds only user mappings (USER bit set at every level).
-//! It also records its *regions* (page-aligned ranges the program may use:
-//! ELF segments, the stack) and every page-table frame of the lower half,
-//! so fork and teardown visit only what exists instead of scanning whole
-//! tables.
+//! It also records its *regions* (page-aligned ranges the program may use,
+//! Linux's VMAs: ELF segments, the stack, the program break, anonymous
+//! mappings), each with its protection ([`Prot`]) and whether it is filled
+//! on demand, in a host-tested [`vma::RegionMap`]; and every page-table
+//! frame of the lower half, so fork and teardown visit only what exists
+//! instead of scanning whole tables.
 //!
 //! * Mappings are made and changed through a [`Cursor`], borrowed from
 //!   `&mut AddressSpace`: a page-table entry reference never outlives that
 //!   borrow, so no two editors of one hierarchy can exist.
-//! * Regions marked lazy (the stack) are filled on demand: a fault on an
-//!   unmapped page inside one maps a zeroed page ([`AddressSpace::resolve_fault`]).
+//! * Regions marked lazy (the stack, BSS, the break, anonymous mmap) are
+//!   filled on demand: a fault on an unmapped page inside one maps a zeroed
+//!   page with the region's protection, if the access is allowed
+//!   ([`AddressSpace::resolve_fault`]).
+//! * [`AddressSpace::map_lazy`], [`AddressSpace::unmap`],
+//!   [`AddressSpace::protect`] and [`AddressSpace::set_brk`] are what
+//!   `mmap`, `munmap`, `mprotect` and `brk` need: regions are split and
+//!   merged by the region map; unmapped pages are released and flushed from
+//!   this CPU's TLB; protection changes rewrite the present entries.
+//! * A page whose region is `PROT_NONE` keeps its frame in a not-present
+//!   entry tagged with the software bit [`HELD`] (x86 cannot express "no
+//!   access" in a present entry), so `mprotect(PROT_NONE)` and back keeps
+//!   the data, as in Linux; fork and teardown treat such entries like
+//!   present ones.
 //! * Every user frame carries a reference count (`pmm::share`/`release`).
 //!   [`AddressSpace::fork_cow`] shares all mapped frames with the child and
 //!   makes writable pages read-only in both, tagged `COW`; a write fault on
@@ -41,21 +55,104 @@ use super::tlb;
 use alloc::vec::Vec;
 use core::ops::Range;
 use mello_abi::limits::USER_END;
+use vma::RegionMap;
+
+/// Why a region operation was refused (see `vma::MapError`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionError {
+    /// An empty range.
+    Empty,
+    /// The range overlaps a region (adding one).
+    Overlap,
+    /// Part of the range is in no region (changing protection).
+    Hole,
+    NoMemory,
+}
+
+impl From<vma::MapError> for RegionError {
+    fn from(e: vma::MapError) -> Self {
+        match e {
+            vma::MapError::Empty => RegionError::Empty,
+            vma::MapError::Overlap => RegionError::Overlap,
+            vma::MapError::Hole => RegionError::Hole,
+            vma::MapError::NoMemory => RegionError::NoMemory,
+        }
+    }
+}
+
+impl From<vma::NoMemory> for RegionError {
+    fn from(_: vma::NoMemory) -> Self {
+        RegionError::NoMemory
+    }
+}
 
 /// Flags of an ordinary user data page.
 pub const USER_RW: PteFlags = PteFlags::USER.union(PteFlags::WRITABLE).union(PteFlags::NO_EXECUTE);
 
-/// A range of user addresses the program owns.
-#[derive(Clone, Debug)]
-struct Region {
-    range: Range<u64>,
-    /// Pages are mapped (zeroed, RW+NX) on first touch.
+/// Software bit (ignored by the CPU in a not-present entry): the entry
+/// still owns its frame, inaccessible because its region is `PROT_NONE`.
+pub const HELD: u64 = 1 << 10;
+
+/// Access rights of a region, as Linux's `PROT_*` bits (read 1, write 2,
+/// exec 4). x86 cannot refuse reads of a present page, so write or exec
+/// imply read, as on Linux/x86.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prot(u8);
+
+impl Prot {
+    pub const WRITE: Prot = Prot(2);
+    pub const EXEC: Prot = Prot(4);
+    pub const RW: Prot = Prot(3);
+
+    /// From `PROT_*` bits (others ignored; the caller refuses them).
+    pub const fn from_bits(bits: u64) -> Prot {
+        Prot((bits & 7) as u8)
+    }
+    pub const fn contains(self, other: Prot) -> bool {
+        self.0 & other.0 == other.0
+    }
+    /// The protection of an ELF segment.
+    pub const fn of_segment(read: bool, write: bool, exec: bool) -> Prot {
+        Prot(read as u8 | (write as u8) << 1 | (exec as u8) << 2)
+    }
+    fn accessible(self) -> bool {
+        self.0 != 0
+    }
+    /// Leaf flags of a present page of this protection (`cow`: shared, so
+    /// read-only until the first write copies it).
+    fn pte_flags(self, cow: bool) -> PteFlags {
+        let mut f = PteFlags::USER | PteFlags::PRESENT;
+        if self.contains(Prot::WRITE) {
+            f |= if cow { PteFlags::COW } else { PteFlags::WRITABLE };
+        }
+        if !self.contains(Prot::EXEC) {
+            f |= PteFlags::NO_EXECUTE;
+        }
+        f
+    }
+}
+
+/// What the region map records for each region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Attr {
+    prot: Prot,
+    /// Pages are mapped (zeroed, with `prot`) on first touch.
     lazy: bool,
+}
+
+/// Whether an entry owns a frame (present, or held under `PROT_NONE`).
+fn holds_frame(pte: &Pte) -> bool {
+    pte.is_present() || pte.0 & HELD != 0
 }
 
 pub struct AddressSpace {
     root: Frame,
-    regions: Vec<Region>,
+    regions: RegionMap<Attr>,
+    /// The program break: its region starts at `brk_start` (page aligned,
+    /// above the image); `brk` is the current (unaligned) end. Both 0 until
+    /// the loader sets them.
+    brk_start: u64,
+    brk: u64,
     /// Every page-table frame of the lower half (PDPTs, PDs, PTs).
     tables: Vec<u64>,
 }
@@ -114,7 +211,7 @@ impl AddressSpace {
     pub fn new() -> Result<Self, OutOfMemory> {
         let root = paging::alloc_table()?;
         kernel_space::copy_kernel_half(root);
-        Ok(AddressSpace { root: Frame::new(root), regions: Vec::new(), tables: Vec::new() })
+        Ok(AddressSpace { root: Frame::new(root), regions: RegionMap::new(), brk_start: 0, brk: 0, tables: Vec::new() })
     }
 
     /// The PML4 frame (what CR3 holds while this space is loaded).
@@ -133,13 +230,102 @@ impl AddressSpace {
         Cursor { space: self }
     }
 
-    /// Declare `range` (page-aligned) part of the program.
-    pub fn add_region(&mut self, range: Range<VirtAddr>, lazy: bool) -> Result<(), OutOfMemory> {
+    /// Declare `range` (page-aligned, free) part of the program with
+    /// protection `prot`; `lazy` regions are filled on first touch.
+    pub fn add_region(&mut self, range: Range<VirtAddr>, prot: Prot, lazy: bool) -> Result<(), RegionError> {
         let range = range.start.as_u64()..range.end.as_u64();
         debug_assert!(range.end <= USER_END as u64 && range.start % PAGE_SIZE == 0);
-        self.regions.try_reserve(1).map_err(|_| OutOfMemory)?;
-        self.regions.push(Region { range, lazy });
+        Ok(self.regions.insert(range, Attr { prot, lazy })?)
+    }
+
+    /// Declare a fresh lazy region (`mmap` of anonymous memory): `range`
+    /// must be page-aligned and free (see [`Self::is_free`]).
+    pub fn map_lazy(&mut self, range: Range<VirtAddr>, prot: Prot) -> Result<(), RegionError> {
+        self.add_region(range, prot, true)
+    }
+
+    /// Whether no region overlaps `range`.
+    pub fn is_free(&self, range: Range<VirtAddr>) -> bool {
+        !self.regions.overlaps(&(range.start.as_u64()..range.end.as_u64()))
+    }
+
+    /// The highest page-aligned free range of `len` bytes inside `window`.
+    pub fn find_free(&self, len: u64, window: Range<VirtAddr>) -> Option<VirtAddr> {
+        self.regions.find_free(len, window.start.as_u64()..window.end.as_u64(), PAGE_SIZE).map(VirtAddr::new)
+    }
+
+    /// Remove `range` (page-aligned) from the program: split the regions it
+    /// cuts, release every page in it and flush them from this CPU's TLB
+    /// (the space is the current one, or not loaded anywhere).
+    pub fn unmap(&mut self, range: Range<VirtAddr>) -> Result<(), RegionError> {
+        let removed = self.regions.remove(range.start.as_u64()..range.end.as_u64())?;
+        for piece in removed {
+            for va in piece.step_by(PAGE_SIZE as usize) {
+                if let Ok(Some(pte)) = self.cursor().entry(VirtAddr::new(va), false) {
+                    if holds_frame(pte) {
+                        let frame = pte.addr();
+                        *pte = Pte(0);
+                        pmm::release(frame);
+                        tlb::flush_local(va);
+                    }
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Give `range` (page-aligned, entirely inside regions: else
+    /// `RegionError::Hole`) protection `prot`, rewriting its present pages
+    /// and flushing them from this CPU's TLB.
+    pub fn protect(&mut self, range: Range<VirtAddr>, prot: Prot) -> Result<(), RegionError> {
+        let pieces = self.regions.set_attr(range.start.as_u64()..range.end.as_u64(), |a| Attr { prot, ..a })?;
+        for piece in pieces {
+            for va in piece.range.step_by(PAGE_SIZE as usize) {
+                let mut cursor = self.cursor();
+                let Ok(Some(pte)) = cursor.entry(VirtAddr::new(va), false) else { continue };
+                if !holds_frame(pte) {
+                    continue;
+                }
+                let frame = pte.addr();
+                *pte = if prot.accessible() {
+                    // A shared frame (after fork) stays copy-on-write.
+                    let cow = pte.flags().contains(PteFlags::COW) || pmm::ref_count(frame) > 1;
+                    Pte::new(frame, prot.pte_flags(cow))
+                } else {
+                    Pte(frame | HELD)
+                };
+                tlb::flush_local(va);
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the program break starts (page aligned, just above the image).
+    pub fn set_brk_base(&mut self, start: VirtAddr) {
+        self.brk_start = start.as_u64();
+        self.brk = start.as_u64();
+    }
+
+    /// Move the break to `new` (Linux's `brk`): below the start, or into
+    /// another region, or above `limit`, it stays; growing declares a lazy
+    /// RW region up to the new end's page, shrinking unmaps the pages above
+    /// it. Returns the break afterwards.
+    pub fn set_brk(&mut self, new: u64, limit: u64) -> u64 {
+        if self.brk_start == 0 || new < self.brk_start || new > limit {
+            return self.brk;
+        }
+        let old_end = self.brk.next_multiple_of(PAGE_SIZE);
+        let new_end = new.next_multiple_of(PAGE_SIZE);
+        let ok = if new_end > old_end {
+            let grow = VirtAddr::new(old_end)..VirtAddr::new(new_end);
+            self.is_free(grow.clone()) && self.add_region(grow, Prot::RW, true).is_ok()
+        } else {
+            self.unmap(VirtAddr::new(new_end)..VirtAddr::new(old_end)).is_ok()
+        };
+        if ok {
+            self.brk = new;
+        }
+        self.brk
     }
 
     /// Translate a user address to its frame and leaf flags.
@@ -167,15 +353,16 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Visit every mapped page, region by region, stopping at an error.
+    /// Visit every page that owns a frame (present or held), region by
+    /// region, stopping at an error.
     fn try_for_each_mapped<E>(&mut self, mut f: impl FnMut(VirtAddr, &mut Pte) -> Result<(), E>) -> Result<(), E> {
         let regions = core::mem::take(&mut self.regions);
         let mut result = Ok(());
-        'all: for r in &regions {
+        'all: for r in regions.areas() {
             for va in r.range.clone().step_by(PAGE_SIZE as usize) {
                 let va = VirtAddr::new(va);
                 if let Ok(Some(pte)) = self.cursor().entry(va, false) {
-                    if pte.is_present() {
+                    if holds_frame(pte) {
                         if let Err(e) = f(va, pte) {
                             result = Err(e);
                             break 'all;
@@ -192,15 +379,29 @@ impl AddressSpace {
     /// (this space is the current one).
     pub fn fork_cow(&mut self) -> Result<AddressSpace, OutOfMemory> {
         let mut child = AddressSpace::new()?;
-        child.regions.try_reserve(self.regions.len()).map_err(|_| OutOfMemory)?;
-        child.regions.extend(self.regions.iter().cloned());
+        child.regions = self.regions.try_clone().map_err(|_| OutOfMemory)?;
+        (child.brk_start, child.brk) = (self.brk_start, self.brk);
         self.try_for_each_mapped(|va, pte| {
+            pmm::share(pte.addr());
+            if !pte.is_present() {
+                // Held under PROT_NONE: the child holds it the same way.
+                let held = *pte;
+                return match child.cursor().entry(va, true) {
+                    Ok(Some(slot)) => {
+                        *slot = held;
+                        Ok(())
+                    }
+                    _ => {
+                        pmm::release(held.addr());
+                        Err(OutOfMemory)
+                    }
+                };
+            }
             let mut flags = pte.flags();
             if flags.contains(PteFlags::WRITABLE) {
                 flags = (flags - PteFlags::WRITABLE) | PteFlags::COW;
                 *pte = Pte::new(pte.addr(), flags);
             }
-            pmm::share(pte.addr());
             child.cursor().install(va, Frame::new(pte.addr()), flags).map_err(|_| {
                 pmm::release(pte.addr());
                 OutOfMemory // `child` drops what it holds
@@ -214,11 +415,18 @@ impl AddressSpace {
     /// caller kills the process or delivers a signal).
     pub fn resolve_fault(&mut self, fault: &PageFault) -> Result<bool, OutOfMemory> {
         let page = fault.addr.page_floor();
+        let Some(&vma::Area { attr, .. }) = self.regions.find(page.as_u64()) else { return Ok(false) };
+        let allowed = attr.prot.accessible()
+            && (!fault.write || attr.prot.contains(Prot::WRITE))
+            && (!fault.instruction || attr.prot.contains(Prot::EXEC));
+        if !allowed {
+            return Ok(false);
+        }
         if !fault.present {
-            if !self.regions.iter().any(|r| r.lazy && r.range.contains(&page.as_u64())) {
+            if !attr.lazy {
                 return Ok(false);
             }
-            return match self.cursor().map_new(page, USER_RW) {
+            return match self.cursor().map_new(page, attr.prot.pte_flags(false) - PteFlags::PRESENT - PteFlags::USER) {
                 Ok(_) => Ok(true),
                 Err(MapError::OutOfMemory) => Err(OutOfMemory),
                 Err(_) => Ok(false),
@@ -227,6 +435,7 @@ impl AddressSpace {
         if !fault.write {
             return Ok(false);
         }
+        // A write to a present page of a writable region: copy-on-write.
         let mut cursor = self.cursor();
         let Ok(Some(pte)) = cursor.entry(page, false) else { return Ok(false) };
         let flags = pte.flags();

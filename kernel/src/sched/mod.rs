@@ -174,6 +174,26 @@ pub(crate) fn set_current_root(root: u64) {
     unsafe { crate::arch::cpu::write_cr3(root) };
 }
 
+/// Set the current user task's FS base (`arch_prctl(ARCH_SET_FS)`): kept in
+/// the task and loaded now and on every later switch to it. Refuses (false)
+/// an address outside the lower half, which `wrmsr` would fault on
+/// (Linux: `EPERM`).
+pub fn set_current_fs_base(base: u64) -> bool {
+    if base >= mello_abi::limits::USER_END as u64 {
+        return false;
+    }
+    with_current(|t| t.fs_base.store(base, Ordering::Relaxed));
+    // SAFETY: `base` is canonical (lower half); the kernel never uses FS
+    // (its per-CPU data is GS-based), so only user code sees the change.
+    unsafe { crate::arch::cpu::write_msr(crate::arch::cpu::MSR_FS_BASE, base) };
+    true
+}
+
+/// The current task's FS base (`arch_prctl(ARCH_GET_FS)`, fork).
+pub fn current_fs_base() -> u64 {
+    with_current(|t| t.fs_base.load(Ordering::Relaxed))
+}
+
 /// Make a new (user) task runnable.
 pub fn start(task: Arc<Task>) {
     runq::enqueue(task, runq::least_loaded_cpu());
@@ -288,7 +308,8 @@ fn trace_switch(cpu: usize, n: u64, next: &Task) {
     }
 }
 
-/// Load `next`'s address space, kernel stack and FPU state.
+/// Load `next`'s address space, kernel stack, FPU state and (user tasks)
+/// FS base.
 fn switch_mm_and_fpu(cpu: usize, prev: &Task, next: &Task) {
     let cr3 = next.cr3.load(Ordering::Relaxed);
     if crate::arch::cpu::read_cr3() != cr3 || next.is_user() {
@@ -309,6 +330,9 @@ fn switch_mm_and_fpu(cpu: usize, prev: &Task, next: &Task) {
     if let Some(fx) = &next.fx {
         // SAFETY: next's on_cpu is ours; its area holds a saved state.
         unsafe { context::fxrstor(&*fx.get()) };
+        // SAFETY: `fs_base` only ever holds a lower-half (canonical) address
+        // (`set_current_fs_base`), and the kernel does not use FS.
+        unsafe { crate::arch::cpu::write_msr(crate::arch::cpu::MSR_FS_BASE, next.fs_base.load(Ordering::Relaxed)) };
     }
 }
 

@@ -5,7 +5,9 @@
 //! nothing of processes or IPC: a service attaches its own state through
 //! the opaque [`TaskData`] slot (the user layer puts the process there). A
 //! user task also has an FPU area and runs on its own address space
-//! (`cr3`); kernel tasks run on the kernel page tables.
+//! (`cr3`); kernel tasks run on the kernel page tables. A user task's FS
+//! base (`fs_base`, the thread pointer of Linux programs, set by
+//! `arch_prctl`) is loaded on every switch to it.
 //!
 //! States follow the spec's machine: Ready → Running → (Ready | Sleeping |
 //! Blocked | Terminated). `state` is an atomic: a sleeper or blocked task is
@@ -78,6 +80,14 @@ pub struct Task {
     pub pinned: Option<usize>,
     /// Page-table root to load when this task runs.
     pub cr3: AtomicU64,
+    /// User FS base (a lower-half address), loaded into `IA32_FS_BASE` on
+    /// every switch to this task; written only by the task itself
+    /// (`sched::set_current_fs_base`) or before it first runs (fork).
+    pub fs_base: AtomicU64,
+    /// Which system-call table this task's calls use: a tag the scheduler
+    /// never interprets (the user layer mirrors the process's personality
+    /// here so the dispatch reads one byte; 0 = native).
+    pub syscall_abi: AtomicU8,
     /// Tick at which a sleeping task becomes due.
     pub wake_tick: AtomicU64,
     /// Saved stack pointer while switched out (only touched by the switch).
@@ -148,6 +158,8 @@ impl Task {
             cpu: AtomicUsize::new(0),
             pinned: None,
             cr3: AtomicU64::new(cr3),
+            fs_base: AtomicU64::new(0),
+            syscall_abi: AtomicU8::new(0),
             wake_tick: AtomicU64::new(0),
             saved_rsp: UnsafeCell::new(rsp),
             kstack: Some(stack),
@@ -168,6 +180,8 @@ impl Task {
             cpu: AtomicUsize::new(cpu),
             pinned: Some(cpu),
             cr3: AtomicU64::new(crate::mm::kernel_space::kernel_pml4()),
+            fs_base: AtomicU64::new(0),
+            syscall_abi: AtomicU8::new(0),
             wake_tick: AtomicU64::new(0),
             saved_rsp: UnsafeCell::new(0),
             kstack: None,

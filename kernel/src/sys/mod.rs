@@ -1,14 +1,23 @@
-//! System calls: the dispatch table and the IPC subsystem.
+//! System calls: the dispatch tables of both personalities and the IPC
+//! subsystem.
 //!
 //! Both entry paths (`syscall` and `int 0x80`) arrive in [`dispatch`] with
 //! the user's registers in a trap frame: number in `rax`, arguments in
 //! `rdi, rsi, rdx, r10, r8, r9`, result back in `rax` (negative errno on
-//! failure). The table (`table.rs`) is generated from the rows of `mello-abi`'s
-//! `native_syscalls!`: number, name, handler and argument count, written once.
+//! failure). [`dispatch`] reads the current process's personality (its
+//! copy in the running task, one byte: `user::personality`) and runs the native table
+//! (`table.rs`, generated from `mello-abi`'s `native_syscalls!`) or the Linux
+//! one (`linux_table.rs`, from `linux_syscalls!`; handlers in `linux*.rs`).
 
 #![forbid(unsafe_code)]
 
 pub mod handlers;
+pub mod linux;
+mod linux_mm;
+pub mod linux_random;
+pub mod linux_signal;
+mod linux_table;
+mod linux_time;
 pub mod port;
 mod table;
 
@@ -16,6 +25,7 @@ use crate::arch::trap::TrapFrame;
 use crate::error::{encode, Errno};
 use crate::metrics::METRICS;
 use core::sync::atomic::Ordering;
+use crate::user::personality::Personality;
 use mello_abi::nr;
 
 /// The arguments of one system call (the framework's view of the saved
@@ -63,6 +73,9 @@ fn int80(frame: &mut TrapFrame) {
 
 /// Run the system call described by `frame` and store its result in `rax`.
 pub fn dispatch(frame: &mut TrapFrame) {
+    if crate::user::personality::current() == Personality::Linux {
+        return linux::dispatch(frame);
+    }
     let number = frame.rax as usize;
     crate::kdebug!("SYSCALL", "[cpu{} pid={} rip={:#x}] {} ({})", crate::arch::percpu::cpu_id(),
         crate::user::current_pid().unwrap_or(0), frame.rip, nr::name(number).unwrap_or("?"), number);

@@ -19,7 +19,9 @@ pub(super) fn kill_on_fault(_frame: &mut TrapFrame, fault: &UserFault) {
     let status = mello_abi::signal::killed_status(fault.signal);
     let proc = super::current_process();
     let place = proc.as_deref().and_then(|p| symbolize(p, fault.rip)).map(|s| format!(" in {s}")).unwrap_or_default();
-    let bottom = USER_STACK_TOP - USER_STACK_SIZE as u64;
+    let linux = proc.as_ref().is_some_and(|p| p.personality.get() == super::personality::Personality::Linux);
+    let size = if linux { super::loader::LINUX_STACK_SIZE } else { USER_STACK_SIZE as u64 };
+    let bottom = USER_STACK_TOP - size;
     let overflow = fault.name == "Page Fault" && (bottom - PAGE_SIZE..bottom).contains(&fault.addr);
     crate::klog!(
         "FAULT",

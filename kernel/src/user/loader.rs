@@ -1,56 +1,97 @@
 //! Building a new program image: ELF segments, the user stack and the
-//! System V initial stack layout.
+//! System V initial stack layout, for either personality.
 //!
 //! [`load`] validates the ELF with the `elfload` planner (magic, class,
 //! machine, bounds, overlaps, W^X, user range; any problem is `ENOEXEC`),
+//! chooses the personality from the ELF's brand (`user::personality`),
 //! then maps each `PT_LOAD` segment into a fresh address space with its
 //! exact permissions (R, RW+NX or RX; never W and X together), copies the
 //! file bytes, leaves the BSS zeroed (pages of pure BSS are filled on first
-//! touch), applies static-PIE relocations, and
-//! declares a stack region of `USER_STACK_SIZE` bytes below
-//! `USER_STACK_TOP`, filled on demand (only the pages holding the arguments
-//! are mapped up front); the page under it is never mapped, a guard. The initial stack holds, from the stack
-//! pointer up: `argc`, `argv[0..argc]`, NULL, envp NULL, auxv `AT_NULL`,
-//! then the argument strings.
+//! touch), applies static-PIE relocations, sets the program break just
+//! above the image, and declares a stack region below `USER_STACK_TOP`
+//! (`USER_STACK_SIZE` bytes for native programs, Linux's default 8 MiB
+//! `RLIMIT_STACK` for Linux ones), filled on demand (only the pages holding
+//! the arguments are mapped up front); the page under it is never mapped, a
+//! guard.
+//!
+//! The initial stack holds, from the stack pointer up (16-byte aligned):
+//! `argc`, `argv[0..argc]`, NULL, `envp[..]`, NULL, the auxiliary vector,
+//! then the strings. Native programs get no environment and an auxiliary
+//! vector of `AT_NULL` only (the README's exec contract). Linux programs get
+//! the environment exec passed (none: empty) and the vector Linux builds:
+//! `AT_HWCAP AT_PAGESZ AT_CLKTCK AT_PHDR AT_PHENT AT_PHNUM AT_BASE AT_FLAGS
+//! AT_ENTRY AT_UID AT_EUID AT_GID AT_EGID AT_SECURE AT_RANDOM AT_HWCAP2
+//! AT_EXECFN AT_PLATFORM AT_NULL`, with 16 random bytes for `AT_RANDOM`,
+//! the path exec was given for `AT_EXECFN` and `"x86_64"` for `AT_PLATFORM`
+//! stored above the pointers (no vDSO: no `AT_SYSINFO_EHDR`).
 //!
 //! Nothing here touches the running process: the caller swaps the new
 //! space in only when everything succeeded, so a failed exec leaves the
 //! old program intact.
 
-use crate::mm::addr::VirtAddr;
-use crate::mm::{AddressSpace, USER_RW};
+use super::personality::Personality;
 use crate::config::USER_STACK_SIZE;
 use crate::error::{elf_error, no_memory, Errno};
+use crate::mm::addr::VirtAddr;
+use crate::mm::address_space::Prot;
 use crate::mm::layout::PAGE_SIZE;
 use crate::mm::paging::PteFlags;
+use crate::mm::{AddressSpace, USER_RW};
 use alloc::vec::Vec;
 use elfload::{LoadConfig, LoadPlan};
 use mello_abi::limits::{USER_END, USER_START};
+use mello_abi::linux::auxv;
 
 /// One past the highest stack address.
 pub const USER_STACK_TOP: u64 = 0x0000_7FFF_FFFF_0000;
 /// Where static-PIE (`ET_DYN`) programs are placed.
 const DYN_BASE: u64 = 0x40_0000;
+/// A Linux program's stack region (Linux's default `RLIMIT_STACK`).
+pub const LINUX_STACK_SIZE: u64 = 8 << 20;
+/// Lowest address of any stack region: images must end below it.
+pub const STACK_FLOOR: u64 = USER_STACK_TOP - LINUX_STACK_SIZE - PAGE_SIZE;
 
-/// A ready image: its address space, entry point and initial stack pointer.
+/// A ready image: its address space, entry point, initial stack pointer
+/// and the personality it runs with.
 pub struct Image {
     pub space: AddressSpace,
     pub entry: u64,
     pub stack_pointer: u64,
+    pub personality: Personality,
 }
 
-/// Build an image of ELF file `elf` with arguments `argv`.
-pub fn load(elf: &[u8], argv: &[Vec<u8>]) -> Result<Image, Errno> {
+/// What the new program is started with.
+pub struct Exec<'a> {
+    /// The path exec was given (`AT_EXECFN`).
+    pub path: &'a str,
+    pub argv: &'a [Vec<u8>],
+    /// The environment (Linux programs only; native ones get none).
+    pub envp: &'a [Vec<u8>],
+    /// The personality of the process calling exec (or, for PID 1, `abi=`):
+    /// what an unbranded program gets.
+    pub caller: Personality,
+}
+
+/// Build an image of ELF file `elf` (see the module doc).
+pub fn load(elf: &[u8], exec: &Exec) -> Result<Image, Errno> {
     let cfg = LoadConfig {
         user_start: USER_START as u64,
-        user_end: USER_STACK_TOP - USER_STACK_SIZE as u64 - PAGE_SIZE,
+        user_end: STACK_FLOOR,
         dyn_base: DYN_BASE,
     };
     let plan = elfload::plan(elf, &cfg).map_err(elf_error)?;
+    let personality = Personality::choose(plan.brand, exec.caller);
     let mut space = AddressSpace::new()?;
     map_segments(&mut space, elf, &plan)?;
-    let stack_pointer = build_stack(&mut space, argv)?;
-    Ok(Image { space, entry: plan.entry, stack_pointer })
+    space.set_brk_base(VirtAddr::new(plan.image_end()));
+    let stack_pointer = match personality {
+        Personality::Native => build_stack(&mut space, USER_STACK_SIZE as u64, exec.argv, &[], None)?,
+        Personality::Linux => {
+            let aux = LinuxAux { plan: &plan, execfn: exec.path.as_bytes() };
+            build_stack(&mut space, LINUX_STACK_SIZE, exec.argv, exec.envp, Some(aux))?
+        }
+    };
+    Ok(Image { space, entry: plan.entry, stack_pointer, personality })
 }
 
 fn map_segments(space: &mut AddressSpace, elf: &[u8], plan: &LoadPlan) -> Result<(), Errno> {
@@ -60,13 +101,14 @@ fn map_segments(space: &mut AddressSpace, elf: &[u8], plan: &LoadPlan) -> Result
     // nothing until used, in exec and in every fork after it.
     for seg in plan.segments() {
         let pages = seg.page_range();
+        let prot = Prot::of_segment(seg.readable, seg.writable, seg.executable);
         let file_end = (seg.vaddr + seg.file_size).next_multiple_of(PAGE_SIZE).max(pages.start);
         let lazy_from = if seg.writable && !seg.executable { file_end.min(pages.end) } else { pages.end };
         if pages.start < lazy_from {
-            space.add_region(VirtAddr::new(pages.start)..VirtAddr::new(lazy_from), false)?;
+            space.add_region(VirtAddr::new(pages.start)..VirtAddr::new(lazy_from), prot, false).map_err(Errno::from)?;
         }
         if lazy_from < pages.end {
-            space.add_region(VirtAddr::new(lazy_from)..VirtAddr::new(pages.end), true)?;
+            space.add_region(VirtAddr::new(lazy_from)..VirtAddr::new(pages.end), prot, true).map_err(Errno::from)?;
         }
         let mut cursor = space.cursor();
         for page in (pages.start..lazy_from).step_by(PAGE_SIZE as usize) {
@@ -93,16 +135,101 @@ fn map_segments(space: &mut AddressSpace, elf: &[u8], plan: &LoadPlan) -> Result
     Ok(())
 }
 
-/// Declare the stack region (filled on demand), lay out
+/// What a Linux program's auxiliary vector is made of.
+struct LinuxAux<'a> {
+    plan: &'a LoadPlan,
+    execfn: &'a [u8],
+}
+
+/// The bytes above the pointer block: strings (and random bytes), each at
+/// a known offset from the area's start.
+struct Strings {
+    bytes: Vec<u8>,
+}
+
+impl Strings {
+    /// Append `s` (plus a NUL, unless `raw`); returns its offset.
+    fn push(&mut self, s: &[u8], raw: bool) -> Result<u64, Errno> {
+        let at = self.bytes.len() as u64;
+        self.bytes.try_reserve(s.len() + 1).map_err(no_memory)?;
+        self.bytes.extend_from_slice(s);
+        if !raw {
+            self.bytes.push(0);
+        }
+        Ok(at)
+    }
+}
+
+/// Declare the stack region (`size` bytes, filled on demand), lay out
 /// argc/argv/envp/auxv at its top; returns the initial RSP.
-fn build_stack(space: &mut AddressSpace, argv: &[Vec<u8>]) -> Result<u64, Errno> {
-    let bottom = USER_STACK_TOP - USER_STACK_SIZE as u64;
-    space.add_region(VirtAddr::new(bottom)..VirtAddr::new(USER_STACK_TOP), true)?;
-    // Strings at the very top, then the pointer block below, 16-aligned.
-    let strings_len: u64 = argv.iter().map(|a| a.len() as u64 + 1).sum();
-    let strings_at = (USER_STACK_TOP - strings_len) & !15;
-    let words = 1 + argv.len() + 1 + 1 + 2; // argc, argv, NULL, envp NULL, AT_NULL pair
-    let sp = (strings_at - (words as u64) * 8) & !15;
+fn build_stack(
+    space: &mut AddressSpace,
+    size: u64,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    linux: Option<LinuxAux>,
+) -> Result<u64, Errno> {
+    let bottom = USER_STACK_TOP - size;
+    space.add_region(VirtAddr::new(bottom)..VirtAddr::new(USER_STACK_TOP), Prot::RW, true).map_err(Errno::from)?;
+    // The strings area (offsets first; its address is known once its size is).
+    let mut strings = Strings { bytes: Vec::new() };
+    let mut offsets: Vec<u64> = Vec::new();
+    offsets.try_reserve(argv.len() + envp.len()).map_err(no_memory)?;
+    for s in argv.iter().chain(envp) {
+        offsets.push(strings.push(s, false)?);
+    }
+    let mut random = [0u8; auxv::RANDOM_BYTES];
+    let mut extra = None;
+    if let Some(aux) = &linux {
+        crate::sys::linux_random::fill(&mut random);
+        let execfn = strings.push(aux.execfn, false)?;
+        let platform = strings.push(auxv::PLATFORM.as_bytes(), false)?;
+        strings.bytes.resize(strings.bytes.len().next_multiple_of(16), 0);
+        let rand = strings.push(&random, true)?;
+        extra = Some((execfn, platform, rand));
+    }
+    // Linux keeps the top word zero (an end marker); so do we, for both.
+    let strings_at = (USER_STACK_TOP - 8 - strings.bytes.len() as u64) & !15;
+    let at = |off: u64| strings_at + off;
+
+    let mut words: Vec<u64> = Vec::new();
+    words.try_reserve(argv.len() + envp.len() + 3 + 2 * 20).map_err(no_memory)?;
+    words.push(argv.len() as u64);
+    words.extend(offsets[..argv.len()].iter().map(|&o| at(o)));
+    words.push(0);
+    words.extend(offsets[argv.len()..].iter().map(|&o| at(o)));
+    words.push(0);
+    if let (Some(aux), Some((execfn, platform, rand))) = (&linux, extra) {
+        let plan = aux.plan;
+        let hwcap = u64::from(crate::arch::cpu::cpuid(1, 0).3);
+        let pairs = [
+            (auxv::AT_HWCAP, hwcap),
+            (auxv::AT_PAGESZ, PAGE_SIZE),
+            (auxv::AT_CLKTCK, auxv::CLOCKS_PER_SEC),
+            (auxv::AT_PHDR, plan.phdr_addr),
+            (auxv::AT_PHENT, elfload::PHENT_SIZE as u64),
+            (auxv::AT_PHNUM, u64::from(plan.phnum)),
+            (auxv::AT_BASE, 0),
+            (auxv::AT_FLAGS, 0),
+            (auxv::AT_ENTRY, plan.entry),
+            (auxv::AT_UID, 0),
+            (auxv::AT_EUID, 0),
+            (auxv::AT_GID, 0),
+            (auxv::AT_EGID, 0),
+            (auxv::AT_SECURE, 0),
+            (auxv::AT_RANDOM, at(rand)),
+            (auxv::AT_HWCAP2, 0),
+            (auxv::AT_EXECFN, at(execfn)),
+            (auxv::AT_PLATFORM, at(platform)),
+        ];
+        for (k, v) in pairs {
+            words.push(k);
+            words.push(v);
+        }
+    }
+    words.extend([auxv::AT_NULL, 0]);
+
+    let sp = (strings_at - words.len() as u64 * 8) & !15;
     if sp < bottom + PAGE_SIZE {
         return Err(Errno::E2BIG);
     }
@@ -111,23 +238,12 @@ fn build_stack(space: &mut AddressSpace, argv: &[Vec<u8>]) -> Result<u64, Errno>
         cursor.map_new(VirtAddr::new(page), USER_RW)?;
     }
     let mut block: Vec<u8> = Vec::new();
-    block.try_reserve(words * 8).map_err(no_memory)?;
-    block.extend_from_slice(&(argv.len() as u64).to_le_bytes());
-    let mut at = strings_at;
-    for arg in argv {
-        block.extend_from_slice(&at.to_le_bytes());
-        at += arg.len() as u64 + 1;
-    }
-    for _ in 0..4 {
-        block.extend_from_slice(&0u64.to_le_bytes()); // argv NULL, envp NULL, AT_NULL, 0
+    block.try_reserve(words.len() * 8).map_err(no_memory)?;
+    for w in &words {
+        block.extend_from_slice(&w.to_le_bytes());
     }
     space.write_bytes(VirtAddr::new(sp), &block)?;
-    let mut at = strings_at;
-    for arg in argv {
-        space.write_bytes(VirtAddr::new(at), arg)?;
-        space.write_bytes(VirtAddr::new(at + arg.len() as u64), &[0])?;
-        at += arg.len() as u64 + 1;
-    }
+    space.write_bytes(VirtAddr::new(strings_at), &strings.bytes)?;
     debug_assert!(USER_STACK_TOP <= USER_END as u64);
     Ok(sp)
 }

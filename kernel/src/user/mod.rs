@@ -17,6 +17,7 @@
 mod fault;
 pub mod initrd;
 pub mod loader;
+pub mod personality;
 pub mod process;
 pub use crate::mm::uaccess;
 
@@ -74,14 +75,19 @@ pub fn spawn(path: &str, argv: &[&str]) -> Result<Arc<Process>, Errno> {
 fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Errno> {
     let elf = crate::fs::open::read_file(crate::fs::mounts::root(), path.as_bytes())?;
     let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
-    let image = loader::load(&elf, &argv)?;
+    // An unbranded init gets `abi=`; programs the kernel runs itself, native.
+    let caller = if is_init { personality::init_default() } else { personality::Personality::Native };
+    let image = loader::load(&elf, &loader::Exec { path, argv: &argv, envp: &[], caller })?;
     let (entry, sp) = (image.entry, image.stack_pointer);
     let proc = process::create(None, path, image.space, console_files(), is_init)?;
     *proc.cmdline.lock() = cmdline_of(&argv);
     let frame = TrapFrame::new_user(entry, sp);
     let name = if is_init { "init" } else { "user" };
     match Task::new_user(name, TaskData::new(proc.clone()), &frame, sched::task::FxArea::new_default(), proc.root()) {
-        Ok(task) => sched::start(task),
+        Ok(task) => {
+            personality::set(&proc, &task, image.personality);
+            sched::start(task)
+        }
         Err(e) => {
             process::make_zombie(&proc, 0);
             process::reap_parentless(proc.pid);
@@ -106,12 +112,17 @@ pub fn fork() -> SysResult {
     let child = process::create(Some(parent.pid), &name, space, files, false)?;
     let cmdline = parent.cmdline.lock().clone();
     *child.cmdline.lock() = cmdline;
+    child.linux.copy_from(&parent.linux);
     let mut frame = sched::with_user_frame(|f| *f);
     frame.rax = 0;
     let fx = sched::current_fpu_copy();
     let root = child.root();
     match Task::new_user("user", TaskData::new(child.clone()), &frame, fx, root) {
-        Ok(task) => sched::start(task),
+        Ok(task) => {
+            task.fs_base.store(sched::current_fs_base(), core::sync::atomic::Ordering::Relaxed);
+            personality::set(&child, &task, parent.personality.get());
+            sched::start(task)
+        }
         Err(e) => {
             // Undo: the child never ran; reap it silently.
             process::make_zombie(&child, 0);
@@ -124,11 +135,22 @@ pub fn fork() -> SysResult {
 
 /// `exec`: replace the current image with the program at `path`.
 pub fn exec(path: &str, argv: &[Vec<u8>]) -> SysResult {
+    exec_env(path, argv, &[])
+}
+
+/// `exec` with an environment (Linux's `execve`). The personality is chosen
+/// from the new program's brand, else kept (`user::personality`).
+pub fn exec_env(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
     let proc = current_process().ok_or(Errno::EINVAL)?;
     let cwd = proc.files.lock().cwd_loc();
     let elf = crate::fs::open::read_file(cwd, path.as_bytes())?;
-    let image = loader::load(&elf, argv)?;
+    let exec = loader::Exec { path, argv, envp, caller: proc.personality.get() };
+    let image = loader::load(&elf, &exec)?;
     drop(elf);
+    sched::with_current(|t| personality::set(&proc, t, image.personality));
+    crate::kdebug!("EXEC", "pid {}: {} ({} personality)", proc.pid, path, image.personality.name());
+    proc.linux.reset_on_exec();
+    sched::set_current_fs_base(0);
     image.space.activate();
     let old = proc.space.lock().replace(image.space);
     sched::with_user_frame(|f| *f = TrapFrame::new_user(image.entry, image.stack_pointer));
@@ -208,7 +230,7 @@ pub fn wait(pid: isize, status_ptr: usize) -> SysResult {
 /// Page fault on a user address: resolve copy-on-write writes and first
 /// touches of lazy regions (the stack) in the current process's space.
 fn resolve_user_page_fault(fault: &PageFault) -> bool {
-    if fault.reserved || fault.instruction {
+    if fault.reserved {
         return false;
     }
     let Some(proc) = current_process() else { return false };

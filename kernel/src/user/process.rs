@@ -51,6 +51,10 @@ pub struct Process {
     /// last references are dropped there, with no lock held).
     pub files: SpinLock<ProcFiles>,
     pub space: SpinLock<Option<AddressSpace>>,
+    /// Which system-call ABI the process speaks (set by exec; read on every call).
+    pub personality: super::personality::AtomicPersonality,
+    /// Linux-only state (signal actions and mask, `set_tid_address`).
+    pub linux: crate::sys::linux_signal::LinuxState,
 }
 
 pub struct ProcInner {
@@ -99,12 +103,20 @@ pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, files: ProcF
         files: SpinLock::new(LockLevel::FdTable, "fd-table", files),
         inner: SpinLock::new(LockLevel::Process, "process", ProcInner { state: ProcState::Running, child_waiters: WaitQueue::new() }),
         space: SpinLock::new(LockLevel::AddressSpace, "address-space", Some(space)),
+        personality: super::personality::AtomicPersonality::new(super::personality::Personality::Native),
+        linux: crate::sys::linux_signal::LinuxState::new(),
     });
     table.procs.insert(pid, proc.clone());
     if let Some(parent) = parent {
         table.parent.insert(pid, parent);
     }
     Ok(proc)
+}
+
+/// The parent of `pid` (None for init, programs the kernel started, and
+/// unknown pids).
+pub fn parent_of(pid: Pid) -> Option<Pid> {
+    TABLE.lock().parent.get(&pid).copied()
 }
 
 /// Mark `proc` a zombie with `status`, hand its children to init and wake

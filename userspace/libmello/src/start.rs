@@ -34,6 +34,27 @@ core::arch::global_asm!(
     rust_start = sym rust_start,
 );
 
+// The MelloOS brand: an ELF note (name "MelloOS", type NT_MELLOS_ABI = 1,
+// descriptor the native ABI version 1 as a u32; elfload's MELLOS_NOTE_NAME,
+// NT_MELLOS_ABI and MELLOS_ABI_VERSION) in its own `.note.mellos` section,
+// which `mello.ld` keeps in a PT_NOTE segment. The kernel's exec gives a
+// program carrying it the native personality, whatever its caller's.
+// It sits beside `_start`, so every program (which links `_start`) has it;
+// tools/mkinitrd.sh refuses a /bin program without it.
+#[cfg(all(target_os = "none", not(test)))]
+core::arch::global_asm!(
+    ".pushsection .note.mellos, \"a\", @note",
+    ".balign 4",
+    ".long 8",            // namesz: "MelloOS\0"
+    ".long 4",            // descsz
+    ".long 1",            // type: NT_MELLOS_ABI
+    ".asciz \"MelloOS\"",
+    ".balign 4",
+    ".long 1",            // the native ABI version
+    ".balign 4",
+    ".popsection",
+);
+
 /// The stack pointer the kernel handed to `_start` (0 before start-up).
 static INITIAL_SP: AtomicUsize = AtomicUsize::new(0);
 

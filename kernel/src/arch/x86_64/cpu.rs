@@ -11,6 +11,7 @@ pub const MSR_EFER: u32 = 0xC000_0080;
 pub const MSR_STAR: u32 = 0xC000_0081;
 pub const MSR_LSTAR: u32 = 0xC000_0082;
 pub const MSR_FMASK: u32 = 0xC000_0084;
+pub const MSR_FS_BASE: u32 = 0xC000_0100;
 pub const MSR_GS_BASE: u32 = 0xC000_0101;
 pub const MSR_KERNEL_GS_BASE: u32 = 0xC000_0102;
 pub const MSR_APIC_BASE: u32 = 0x1B;
@@ -141,6 +142,23 @@ pub fn write_gs_base(v: u64) {
 pub fn write_kernel_gs_base(v: u64) {
     // SAFETY: the swapped-out GS base is the user's; any value is safe for the kernel.
     unsafe { write_msr(MSR_KERNEL_GS_BASE, v) };
+}
+
+/// A 64-bit random number from RDRAND, if the CPU has it and it delivered
+/// (it may fail transiently: retried 10 times, as Intel advises).
+pub fn rdrand64() -> Option<u64> {
+    if cpuid(1, 0).2 & (1 << 30) == 0 {
+        return None;
+    }
+    for _ in 0..10 {
+        let (value, ok): (u64, u8);
+        // SAFETY: CPUID says RDRAND exists; it only writes the two outputs.
+        unsafe { asm!("rdrand {}", "setc {}", out(reg) value, out(reg_byte) ok, options(nomem, nostack)) };
+        if ok != 0 {
+            return Some(value);
+        }
+    }
+    None
 }
 
 /// Read the time-stamp counter (instructions under `-icount shift=0`).

@@ -1,0 +1,274 @@
+//! The Linux x86-64 personality's ABI: system-call numbers (one row each,
+//! like [`native_syscalls`](crate::native_syscalls)), the structures the
+//! implemented calls copy in and out ([`types`]), and Linux's constants
+//! (signals, auxiliary vector, mmap, clocks, arch_prctl, getrandom).
+//!
+//! Every number and layout is Linux's for x86-64
+//! (`arch/x86/entry/syscalls/syscall_64.tbl`, `include/uapi/...`); the
+//! errno values are the crate's [`Errno`](crate::Errno), which already are
+//! Linux's. A call without a row is unknown to MelloOS: the kernel returns
+//! `-ENOSYS` for it and logs the number once.
+
+pub mod types;
+
+pub use types::{Iovec, KernelSigaction, Timespec, Timeval, Utsname};
+
+/// The Linux system calls MelloOS implements, one row each:
+/// `number => CONSTANT, handler, argument count;` (Linux's x86-64 number and
+/// name). It expands a caller's macro with the rows: [`nr`] (numbers and
+/// names) and the kernel's Linux dispatch `match`
+/// (`kernel/src/sys/linux_table.rs`, handlers in `sys::linux`). Adding a
+/// call is one row here plus its handler.
+#[macro_export]
+macro_rules! linux_syscalls {
+    ($callback:ident) => {
+        $callback! {
+            1 => WRITE, linux_write, 3;
+            9 => MMAP, linux_mmap, 6;
+            10 => MPROTECT, linux_mprotect, 3;
+            11 => MUNMAP, linux_munmap, 2;
+            12 => BRK, linux_brk, 1;
+            13 => RT_SIGACTION, linux_rt_sigaction, 4;
+            14 => RT_SIGPROCMASK, linux_rt_sigprocmask, 4;
+            16 => IOCTL, linux_ioctl, 3;
+            20 => WRITEV, linux_writev, 3;
+            24 => SCHED_YIELD, linux_sched_yield, 0;
+            35 => NANOSLEEP, linux_nanosleep, 2;
+            39 => GETPID, linux_getpid, 0;
+            59 => EXECVE, linux_execve, 3;
+            60 => EXIT, linux_exit, 1;
+            63 => UNAME, linux_uname, 1;
+            96 => GETTIMEOFDAY, linux_gettimeofday, 2;
+            102 => GETUID, linux_getuid, 0;
+            104 => GETGID, linux_getgid, 0;
+            107 => GETEUID, linux_geteuid, 0;
+            108 => GETEGID, linux_getegid, 0;
+            110 => GETPPID, linux_getppid, 0;
+            158 => ARCH_PRCTL, linux_arch_prctl, 2;
+            186 => GETTID, linux_gettid, 0;
+            201 => TIME, linux_time, 1;
+            218 => SET_TID_ADDRESS, linux_set_tid_address, 1;
+            228 => CLOCK_GETTIME, linux_clock_gettime, 2;
+            229 => CLOCK_GETRES, linux_clock_getres, 2;
+            230 => CLOCK_NANOSLEEP, linux_clock_nanosleep, 4;
+            231 => EXIT_GROUP, linux_exit_group, 1;
+            318 => GETRANDOM, linux_getrandom, 3;
+        }
+    };
+}
+
+/// Linux x86-64 system-call numbers of the implemented calls (derived from
+/// [`linux_syscalls`]): `nr::WRITEV`, `nr::name(20)`, `nr::COUNT`.
+pub mod nr {
+    use crate::syscall_numbers;
+    crate::linux_syscalls!(syscall_numbers);
+}
+
+/// Size of the kernel's "logged once" bitmap of unknown Linux calls: each
+/// number below it is logged the first time it is used; all numbers at or
+/// above it (Linux has none below 548 on x86-64 but x32's) share one slot.
+pub const MAX_NR: usize = 512;
+
+/// Linux's signal numbers (x86-64; `include/uapi/asm-generic/signal.h`).
+pub mod signal {
+    pub const SIGHUP: u32 = 1;
+    pub const SIGINT: u32 = 2;
+    pub const SIGQUIT: u32 = 3;
+    pub const SIGILL: u32 = 4;
+    pub const SIGTRAP: u32 = 5;
+    pub const SIGABRT: u32 = 6;
+    pub const SIGBUS: u32 = 7;
+    pub const SIGFPE: u32 = 8;
+    pub const SIGKILL: u32 = 9;
+    pub const SIGUSR1: u32 = 10;
+    pub const SIGSEGV: u32 = 11;
+    pub const SIGUSR2: u32 = 12;
+    pub const SIGPIPE: u32 = 13;
+    pub const SIGALRM: u32 = 14;
+    pub const SIGTERM: u32 = 15;
+    pub const SIGSTKFLT: u32 = 16;
+    pub const SIGCHLD: u32 = 17;
+    pub const SIGCONT: u32 = 18;
+    pub const SIGSTOP: u32 = 19;
+    pub const SIGTSTP: u32 = 20;
+    pub const SIGTTIN: u32 = 21;
+    pub const SIGTTOU: u32 = 22;
+    pub const SIGURG: u32 = 23;
+    pub const SIGXCPU: u32 = 24;
+    pub const SIGXFSZ: u32 = 25;
+    pub const SIGVTALRM: u32 = 26;
+    pub const SIGPROF: u32 = 27;
+    pub const SIGWINCH: u32 = 28;
+    pub const SIGIO: u32 = 29;
+    pub const SIGPWR: u32 = 30;
+    pub const SIGSYS: u32 = 31;
+    /// First real-time signal (the kernel's; libcs reserve a few).
+    pub const SIGRTMIN: u32 = 32;
+    /// Last signal number; signals are 1..=NSIG.
+    pub const NSIG: u32 = 64;
+    /// Bytes of a kernel `sigset_t` (the `sigsetsize` argument).
+    pub const SIGSET_SIZE: usize = 8;
+
+    /// `rt_sigprocmask`'s `how`.
+    pub const SIG_BLOCK: u32 = 0;
+    pub const SIG_UNBLOCK: u32 = 1;
+    pub const SIG_SETMASK: u32 = 2;
+
+    /// Handler values.
+    pub const SIG_DFL: u64 = 0;
+    pub const SIG_IGN: u64 = 1;
+
+    /// `sa_flags` bits.
+    pub const SA_NOCLDSTOP: u64 = 0x0000_0001;
+    pub const SA_NOCLDWAIT: u64 = 0x0000_0002;
+    pub const SA_SIGINFO: u64 = 0x0000_0004;
+    pub const SA_RESTORER: u64 = 0x0400_0000;
+    pub const SA_ONSTACK: u64 = 0x0800_0000;
+    pub const SA_RESTART: u64 = 0x1000_0000;
+    pub const SA_NODEFER: u64 = 0x4000_0000;
+    pub const SA_RESETHAND: u64 = 0x8000_0000;
+
+    /// The mask bit of signal `sig` (1..=NSIG) in a `sigset_t`.
+    pub const fn bit(sig: u32) -> u64 {
+        1 << (sig - 1)
+    }
+
+    /// Signals whose action and mask cannot be changed (Linux's
+    /// `sig_kernel_only`): SIGKILL and SIGSTOP.
+    pub const UNBLOCKABLE: u64 = bit(SIGKILL) | bit(SIGSTOP);
+}
+
+/// Auxiliary-vector types (`include/uapi/linux/auxvec.h`, x86's additions).
+pub mod auxv {
+    pub const AT_NULL: u64 = 0;
+    pub const AT_IGNORE: u64 = 1;
+    pub const AT_EXECFD: u64 = 2;
+    pub const AT_PHDR: u64 = 3;
+    pub const AT_PHENT: u64 = 4;
+    pub const AT_PHNUM: u64 = 5;
+    pub const AT_PAGESZ: u64 = 6;
+    pub const AT_BASE: u64 = 7;
+    pub const AT_FLAGS: u64 = 8;
+    pub const AT_ENTRY: u64 = 9;
+    pub const AT_NOTELF: u64 = 10;
+    pub const AT_UID: u64 = 11;
+    pub const AT_EUID: u64 = 12;
+    pub const AT_GID: u64 = 13;
+    pub const AT_EGID: u64 = 14;
+    pub const AT_PLATFORM: u64 = 15;
+    pub const AT_HWCAP: u64 = 16;
+    pub const AT_CLKTCK: u64 = 17;
+    pub const AT_SECURE: u64 = 23;
+    pub const AT_BASE_PLATFORM: u64 = 24;
+    pub const AT_RANDOM: u64 = 25;
+    pub const AT_HWCAP2: u64 = 26;
+    pub const AT_EXECFN: u64 = 31;
+    pub const AT_SYSINFO_EHDR: u64 = 33;
+    pub const AT_MINSIGSTKSZ: u64 = 51;
+    /// `AT_CLKTCK`: Linux's `USER_HZ` (`times()` and `/proc` ticks).
+    pub const CLOCKS_PER_SEC: u64 = 100;
+    /// Bytes of random data `AT_RANDOM` points at.
+    pub const RANDOM_BYTES: usize = 16;
+    /// `AT_PLATFORM`'s string on x86-64.
+    pub const PLATFORM: &str = "x86_64";
+}
+
+/// `mmap`, `mprotect` and `munmap` flags (`asm-generic/mman-common.h`, x86).
+pub mod mman {
+    pub const PROT_NONE: u64 = 0;
+    pub const PROT_READ: u64 = 1;
+    pub const PROT_WRITE: u64 = 2;
+    pub const PROT_EXEC: u64 = 4;
+    pub const PROT_GROWSDOWN: u64 = 0x0100_0000;
+    pub const PROT_GROWSUP: u64 = 0x0200_0000;
+    pub const MAP_SHARED: u64 = 0x01;
+    pub const MAP_PRIVATE: u64 = 0x02;
+    pub const MAP_SHARED_VALIDATE: u64 = 0x03;
+    pub const MAP_TYPE: u64 = 0x0f;
+    pub const MAP_FIXED: u64 = 0x10;
+    pub const MAP_ANONYMOUS: u64 = 0x20;
+    pub const MAP_32BIT: u64 = 0x40;
+    pub const MAP_GROWSDOWN: u64 = 0x0100;
+    pub const MAP_DENYWRITE: u64 = 0x0800;
+    pub const MAP_EXECUTABLE: u64 = 0x1000;
+    pub const MAP_LOCKED: u64 = 0x2000;
+    pub const MAP_NORESERVE: u64 = 0x4000;
+    pub const MAP_POPULATE: u64 = 0x8000;
+    pub const MAP_NONBLOCK: u64 = 0x1_0000;
+    pub const MAP_STACK: u64 = 0x2_0000;
+    pub const MAP_HUGETLB: u64 = 0x4_0000;
+    pub const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
+    /// What `mmap` returns on failure, as seen from C (`(void *)-1`).
+    pub const MAP_FAILED: u64 = u64::MAX;
+}
+
+/// `arch_prctl` codes (`arch/x86/include/uapi/asm/prctl.h`).
+pub mod arch_prctl {
+    pub const ARCH_SET_GS: u64 = 0x1001;
+    pub const ARCH_SET_FS: u64 = 0x1002;
+    pub const ARCH_GET_FS: u64 = 0x1003;
+    pub const ARCH_GET_GS: u64 = 0x1004;
+}
+
+/// Clock ids (`include/uapi/linux/time.h`) and `clock_nanosleep` flags.
+pub mod clock {
+    pub const CLOCK_REALTIME: u64 = 0;
+    pub const CLOCK_MONOTONIC: u64 = 1;
+    pub const CLOCK_PROCESS_CPUTIME_ID: u64 = 2;
+    pub const CLOCK_THREAD_CPUTIME_ID: u64 = 3;
+    pub const CLOCK_MONOTONIC_RAW: u64 = 4;
+    pub const CLOCK_REALTIME_COARSE: u64 = 5;
+    pub const CLOCK_MONOTONIC_COARSE: u64 = 6;
+    pub const CLOCK_BOOTTIME: u64 = 7;
+    pub const TIMER_ABSTIME: u64 = 1;
+    pub const NSEC_PER_SEC: i64 = 1_000_000_000;
+}
+
+/// `getrandom` flags (`include/uapi/linux/random.h`).
+pub mod random {
+    pub const GRND_NONBLOCK: u64 = 1;
+    pub const GRND_RANDOM: u64 = 2;
+    pub const GRND_INSECURE: u64 = 4;
+    /// Most bytes one call returns: Linux's cap for one read of the
+    /// random pool (`MAX_RW_COUNT` is larger, but `getrandom` may return
+    /// fewer bytes than asked for any request above 256).
+    pub const MAX_PER_CALL: usize = 32 * 1024 * 1024 - 4096;
+}
+
+/// What `uname` reports (see the README's "Personalities": no oracle test
+/// needs `sysname` to be "Linux", so it names MelloOS; the release has
+/// Linux's form so version checks in libcs parse it).
+pub mod uname {
+    pub const SYSNAME: &str = "MelloOS";
+    /// Linux's default host and domain name before `sethostname`.
+    pub const NODENAME: &str = "(none)";
+    pub const RELEASE: &str = "6.1.0-mellos";
+    pub const VERSION: &str = "#1 SMP MelloOS";
+    pub const MACHINE: &str = "x86_64";
+    pub const DOMAINNAME: &str = "(none)";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linux_numbers() {
+        assert_eq!((nr::WRITE, nr::WRITEV, nr::EXIT_GROUP, nr::ARCH_PRCTL), (1, 20, 231, 158));
+        assert_eq!((nr::MMAP, nr::BRK, nr::SET_TID_ADDRESS, nr::GETRANDOM), (9, 12, 218, 318));
+        assert_eq!(nr::name(nr::CLOCK_GETTIME), Some("SYS_CLOCK_GETTIME"));
+        assert_eq!(nr::name(0), None, "read is not implemented yet");
+        assert_eq!(nr::arg_count(nr::MMAP), Some(6));
+        const { assert!(nr::COUNT <= MAX_NR) };
+    }
+
+    #[test]
+    fn signal_and_auxv_values() {
+        assert_eq!((signal::SIGCHLD, signal::SIGSTOP, signal::SIGSYS), (17, 19, 31));
+        assert_eq!(signal::bit(signal::SIGKILL), 1 << 8);
+        assert_eq!(signal::UNBLOCKABLE, 0x0004_0100);
+        assert_eq!((auxv::AT_RANDOM, auxv::AT_EXECFN, auxv::AT_SECURE), (25, 31, 23));
+        assert_eq!((mman::MAP_ANONYMOUS, mman::MAP_FIXED_NOREPLACE), (0x20, 0x10_0000));
+        assert_eq!(arch_prctl::ARCH_SET_FS, 0x1002);
+    }
+}

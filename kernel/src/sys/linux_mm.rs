@@ -1,0 +1,152 @@
+//! Linux memory calls: `mmap` (anonymous private memory), `munmap`,
+//! `mprotect`, `brk`, over the current process's address space
+//! (`mm::AddressSpace` regions; pages are filled on first touch).
+//!
+//! Placement: without `MAP_FIXED`, a free range at the (page-aligned) hint
+//! if it is free, else the highest free range below [`MMAP_TOP`] (Linux's
+//! top-down layout; `MAP_32BIT` searches below 2 GiB). `MAP_FIXED` replaces
+//! whatever was there; `MAP_FIXED_NOREPLACE` fails with `EEXIST` instead.
+//! File mappings need descriptors (no VFS in the Linux personality yet):
+//! the console fds 0-2 are `ENODEV` (a tty cannot be mapped), others
+//! `EBADF`. Shared anonymous memory would have to stay shared across fork,
+//! which copy-on-write address spaces cannot do yet: `EINVAL`, logged.
+//! `MAP_POPULATE`, `MAP_NORESERVE`, `MAP_STACK`, `MAP_GROWSDOWN`,
+//! `MAP_LOCKED` are accepted (pages are still filled on demand).
+//!
+//! The argument checks are Linux's, in Linux's order (`do_mmap`,
+//! `vm_munmap`, `do_mprotect_pkey`, `brk`).
+
+#![forbid(unsafe_code)]
+
+use super::Args;
+use crate::error::{Errno, SysResult};
+use crate::mm::addr::VirtAddr;
+use crate::mm::address_space::{AddressSpace, Prot};
+use crate::mm::layout::PAGE_SIZE;
+use crate::user::loader::STACK_FLOOR;
+use mello_abi::limits::USER_START;
+use mello_abi::linux::mman::*;
+
+/// Top of the mmap area: 128 MiB below the lowest stack (Linux's minimum
+/// gap between `mmap_base` and the stack).
+pub const MMAP_TOP: u64 = STACK_FLOOR - (128 << 20);
+/// `MAP_32BIT`: below 2 GiB.
+const LOW_2G: u64 = 0x8000_0000;
+
+/// Run `f` on the current process's address space.
+fn with_space<R>(f: impl FnOnce(&mut AddressSpace) -> Result<R, Errno>) -> Result<R, Errno> {
+    let proc = crate::user::current_process().ok_or(Errno::EINVAL)?;
+    let mut guard = proc.space.lock();
+    f(guard.as_mut().ok_or(Errno::EINVAL)?)
+}
+
+fn page_ceil(len: u64) -> Option<u64> {
+    len.checked_add(PAGE_SIZE - 1).map(|v| v & !(PAGE_SIZE - 1))
+}
+
+fn range(start: u64, len: u64) -> core::ops::Range<VirtAddr> {
+    VirtAddr::new(start)..VirtAddr::new(start + len)
+}
+
+/// mmap(addr, len, prot, flags, fd, offset).
+pub fn linux_mmap(a: &Args) -> SysResult {
+    let (addr, len, prot, flags, fd, offset) = (a.get(0), a.get(1), a.get(2), a.get(3), a.get(4) as i32, a.get(5));
+    if offset % PAGE_SIZE != 0 || len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    // Unknown PROT bits are ignored by Linux's mmap (unlike mprotect).
+    let len = page_ceil(len).ok_or(Errno::ENOMEM)?;
+    if len > MMAP_TOP {
+        return Err(Errno::ENOMEM);
+    }
+    match flags & MAP_TYPE {
+        MAP_PRIVATE => {}
+        MAP_SHARED | MAP_SHARED_VALIDATE if flags & MAP_ANONYMOUS != 0 => {
+            super::linux::log_unsupported("mmap(MAP_SHARED|MAP_ANONYMOUS)");
+            return Err(Errno::EINVAL);
+        }
+        MAP_SHARED | MAP_SHARED_VALIDATE => {}
+        _ => return Err(Errno::EINVAL),
+    }
+    if flags & MAP_ANONYMOUS == 0 {
+        return Err(if (0..=2).contains(&fd) { Errno::ENODEV } else { Errno::EBADF });
+    }
+    let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+    let prot = Prot::from_bits(prot);
+    with_space(|space| {
+        let start = if fixed {
+            if addr % PAGE_SIZE != 0 {
+                return Err(Errno::EINVAL);
+            }
+            let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
+            if addr < USER_START as u64 || end > mello_abi::limits::USER_END as u64 {
+                return Err(Errno::ENOMEM);
+            }
+            if !space.is_free(range(addr, len)) {
+                if flags & MAP_FIXED != 0 && flags & MAP_FIXED_NOREPLACE == 0 {
+                    space.unmap(range(addr, len))?;
+                } else {
+                    return Err(Errno::EEXIST);
+                }
+            }
+            addr
+        } else {
+            let top = if flags & MAP_32BIT != 0 { LOW_2G } else { MMAP_TOP };
+            let hint = addr & !(PAGE_SIZE - 1);
+            let hint_ok = hint >= USER_START as u64
+                && hint.checked_add(len).is_some_and(|end| end <= MMAP_TOP)
+                && space.is_free(range(hint, len));
+            if hint_ok {
+                hint
+            } else {
+                let window = VirtAddr::new(USER_START as u64)..VirtAddr::new(top);
+                space.find_free(len, window).ok_or(Errno::ENOMEM)?.as_u64()
+            }
+        };
+        space.map_lazy(range(start, len), prot)?;
+        Ok(start as usize)
+    })
+}
+
+/// munmap(addr, len).
+pub fn linux_munmap(a: &Args) -> SysResult {
+    let (addr, len) = (a.get(0), a.get(1));
+    if addr % PAGE_SIZE != 0 || len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_ceil(len).ok_or(Errno::EINVAL)?;
+    let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
+    if end > mello_abi::limits::USER_END as u64 {
+        return Err(Errno::EINVAL);
+    }
+    with_space(|space| Ok(space.unmap(range(addr, len))?)).map(|_| 0)
+}
+
+/// mprotect(addr, len, prot).
+pub fn linux_mprotect(a: &Args) -> SysResult {
+    let (addr, len, prot) = (a.get(0), a.get(1), a.get(2));
+    if addr % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if prot & !(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP) != 0
+        || prot & (PROT_GROWSDOWN | PROT_GROWSUP) == PROT_GROWSDOWN | PROT_GROWSUP
+    {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_ceil(len).ok_or(Errno::ENOMEM)?;
+    let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
+    if len == 0 {
+        return Ok(0);
+    }
+    if end > mello_abi::limits::USER_END as u64 {
+        return Err(Errno::ENOMEM);
+    }
+    with_space(|space| Ok(space.protect(range(addr, len), Prot::from_bits(prot))?)).map(|_| 0)
+}
+
+/// brk(addr): the new break, or the old one if it cannot move there
+/// (Linux's contract: no errno, the caller compares).
+pub fn linux_brk(a: &Args) -> SysResult {
+    let new = a.get(0);
+    with_space(|space| Ok(space.set_brk(new, MMAP_TOP) as usize))
+}

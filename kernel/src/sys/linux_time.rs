@@ -1,0 +1,129 @@
+//! Linux time calls: `clock_gettime`, `clock_getres`, `gettimeofday`,
+//! `time`, `nanosleep`, `clock_nanosleep`, `sched_yield`.
+//!
+//! The clock is the TSC, calibrated against the PIT at boot
+//! (`arch::time::now_us`, microsecond resolution). `CLOCK_MONOTONIC`,
+//! `_RAW`, `_COARSE` and `CLOCK_BOOTTIME` count from boot. There is no
+//! RTC driver yet, so `CLOCK_REALTIME` (and `_COARSE`, `gettimeofday`,
+//! `time`) also starts at 0 at boot, the Unix epoch: what Linux does on a
+//! machine without a readable RTC until someone sets the time. The CPU-time
+//! clocks are not tracked yet: `EINVAL`.
+//!
+//! Sleeping: whole scheduler ticks through `sched::sleep` (rounded up, so
+//! never short), then yielding until the clock has passed the deadline, so
+//! a sleep lasts at least what was asked as measured by `CLOCK_MONOTONIC`.
+//! Sleeps are not interrupted by signals yet (no delivery), so `rem` is
+//! never written.
+
+#![forbid(unsafe_code)]
+
+use super::{ArgRegs, Args};
+use crate::config::SCHED_HZ;
+use crate::error::{Errno, SysResult};
+use crate::user::uaccess::UserSlice;
+use mello_abi::linux::clock::*;
+use mello_abi::linux::{Timespec, Timeval};
+
+/// Nanoseconds since boot.
+pub fn now_ns() -> u64 {
+    crate::arch::time::now_us().saturating_mul(1000)
+}
+
+/// The reading of clock `id`, or EINVAL for a clock MelloOS does not keep.
+fn clock_ns(id: u64) -> Result<u64, Errno> {
+    match id {
+        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_REALTIME_COARSE
+        | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => Ok(now_ns()),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+fn read_timespec(addr: usize) -> Result<Timespec, Errno> {
+    let mut b = [0u8; Timespec::SIZE];
+    UserSlice::new(addr, b.len())?.read_into(&mut b)?;
+    Ok(Timespec::from_bytes(&b))
+}
+
+fn write_bytes(addr: usize, bytes: &[u8]) -> Result<(), Errno> {
+    UserSlice::new(addr, bytes.len())?.write_from(bytes)
+}
+
+/// clock_gettime(clk, tp).
+pub fn linux_clock_gettime(a: &Args) -> SysResult {
+    let ns = clock_ns(a.get(0))?;
+    write_bytes(a.a1(), &Timespec::from_nanos(ns).to_bytes())?;
+    Ok(0)
+}
+
+/// clock_getres(clk, res): 1 µs for every clock kept; `res` may be null.
+pub fn linux_clock_getres(a: &Args) -> SysResult {
+    clock_ns(a.get(0))?;
+    if a.a1() != 0 {
+        write_bytes(a.a1(), &Timespec::from_nanos(1000).to_bytes())?;
+    }
+    Ok(0)
+}
+
+/// gettimeofday(tv, tz): either may be null; the time zone is UTC.
+pub fn linux_gettimeofday(a: &Args) -> SysResult {
+    if a.a0() != 0 {
+        write_bytes(a.a0(), &Timeval::from_nanos(now_ns()).to_bytes())?;
+    }
+    if a.a1() != 0 {
+        write_bytes(a.a1(), &[0u8; 8])?; // tz_minuteswest, tz_dsttime
+    }
+    Ok(0)
+}
+
+/// time(tloc): seconds; also stored at `tloc` unless null.
+pub fn linux_time(a: &Args) -> SysResult {
+    let secs = now_ns() / 1_000_000_000;
+    if a.a0() != 0 {
+        write_bytes(a.a0(), &secs.to_le_bytes())?;
+    }
+    Ok(secs as usize)
+}
+
+/// Sleep until `CLOCK_MONOTONIC` reaches `deadline` (ns since boot).
+fn sleep_until(deadline: u64) {
+    let tick_ns = 1_000_000_000 / SCHED_HZ;
+    let now = now_ns();
+    if deadline > now {
+        // `sleep(n)` lasts at least n whole ticks.
+        let ticks = (deadline - now) / tick_ns;
+        if ticks > 0 {
+            crate::sched::sleep::sleep(ticks);
+        }
+    }
+    while now_ns() < deadline {
+        crate::sched::yield_now();
+    }
+}
+
+/// nanosleep(req, rem).
+pub fn linux_nanosleep(a: &Args) -> SysResult {
+    let ns = read_timespec(a.a0())?.to_nanos().ok_or(Errno::EINVAL)?;
+    if ns > 0 {
+        sleep_until(now_ns().saturating_add(ns));
+    }
+    Ok(0)
+}
+
+/// clock_nanosleep(clk, flags, req, rem): relative, or absolute with
+/// `TIMER_ABSTIME` (all kept clocks share one time base).
+pub fn linux_clock_nanosleep(a: &Args) -> SysResult {
+    let (clk, flags) = (a.get(0), a.get(1));
+    clock_ns(clk)?;
+    let ns = read_timespec(a.a2())?.to_nanos().ok_or(Errno::EINVAL)?;
+    let deadline = if flags & TIMER_ABSTIME != 0 { ns } else { now_ns().saturating_add(ns) };
+    if ns > 0 {
+        sleep_until(deadline);
+    }
+    Ok(0)
+}
+
+/// sched_yield().
+pub fn linux_sched_yield(_: &Args) -> SysResult {
+    crate::sched::yield_now();
+    Ok(0)
+}
