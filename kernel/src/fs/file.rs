@@ -274,9 +274,6 @@ impl OpenFile {
         }
     }
 
-    /// Readiness for `poll`, and the pollee to wait on if it can change
-    /// (for the `poll` call, not yet merged).
-    #[allow(dead_code)]
     /// `ioctl`: a device's request; other files are not terminals (Linux's
     /// ENOTTY).
     pub fn ioctl(&self, cmd: u32, arg: usize) -> Result<usize, Errno> {
@@ -286,6 +283,9 @@ impl OpenFile {
         }
     }
 
+    /// Readiness for `poll`, and the pollee to wait on if it can change
+    /// (for the `poll` call, not yet written).
+    #[allow(dead_code)]
     pub fn poll(&self) -> (Readiness, Option<&Pollee>) {
         match &self.kind {
             Kind::Pipe(end) => (end.poll(), Some(end.pollee())),
