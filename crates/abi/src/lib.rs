@@ -295,7 +295,7 @@ mod tests {
 
     #[test]
     fn native_table() {
-        assert_eq!((nr::WRITE, nr::EXEC, nr::READ, nr::FCNTL, nr::COUNT), (0, 9, 10, 29, 30));
+        assert_eq!((nr::WRITE, nr::EXEC, nr::READ, nr::FCNTL, nr::IOCTL, nr::COUNT), (0, 9, 10, 29, 30, 31));
         assert_eq!(nr::name(nr::FORK), Some("SYS_FORK"));
         assert_eq!(nr::name(nr::COUNT), None);
         assert_eq!(nr::arg_count(nr::WAIT), Some(2));
