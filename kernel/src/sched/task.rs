@@ -65,6 +65,14 @@ impl FxArea {
 }
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+/// Tasks made and not yet freed (diagnostics: a task kept alive by a stray
+/// reference keeps its kernel stack).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many tasks exist (made, not yet freed).
+pub fn live_tasks() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
 
 pub struct Task {
     pub id: TaskId,
@@ -150,7 +158,7 @@ impl Task {
         let mut rsp = 0;
         context::prepare_kernel(&mut rsp, stack.top());
         Ok(Arc::new(Task {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            id: { LIVE.fetch_add(1, Ordering::Relaxed); NEXT_ID.fetch_add(1, Ordering::Relaxed) },
             name,
             priority,
             state: AtomicU8::new(TaskState::Ready as u8),
@@ -172,7 +180,7 @@ impl Task {
     /// The task representing a CPU's boot context, which becomes its idle task.
     pub fn new_idle(cpu: usize) -> Arc<Task> {
         Arc::new(Task {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            id: { LIVE.fetch_add(1, Ordering::Relaxed); NEXT_ID.fetch_add(1, Ordering::Relaxed) },
             name: "idle",
             priority: Priority::Low,
             state: AtomicU8::new(TaskState::Running as u8),
@@ -251,5 +259,11 @@ impl Task {
             copy.0.copy_from_slice(unsafe { &(**fx.get()).0 });
         }
         copy
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
     }
 }
