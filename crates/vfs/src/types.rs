@@ -25,15 +25,9 @@ pub const BLKSIZE: u32 = 4096;
 /// truncating past it gives `EFBIG`.
 pub const MAX_FILE_SIZE: u64 = i64::MAX as u64;
 
-/// File-type bits of a mode and their values (Linux `<sys/stat.h>`).
-pub const S_IFMT: u32 = 0o170000;
-pub const S_IFSOCK: u32 = 0o140000;
-pub const S_IFLNK: u32 = 0o120000;
-pub const S_IFREG: u32 = 0o100000;
-pub const S_IFBLK: u32 = 0o060000;
-pub const S_IFDIR: u32 = 0o040000;
-pub const S_IFCHR: u32 = 0o020000;
-pub const S_IFIFO: u32 = 0o010000;
+/// File-type bits of a mode and their values (Linux `<sys/stat.h>`),
+/// defined once in the ABI crate.
+pub use mello_abi::fs::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK};
 /// Set-user-ID, set-group-ID and sticky bits.
 pub const S_ISUID: u32 = 0o4000;
 pub const S_ISGID: u32 = 0o2000;
