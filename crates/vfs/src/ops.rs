@@ -15,7 +15,8 @@
 
 use crate::mount::Location;
 use crate::path::{Filesystems, Parent, Resolver};
-use crate::types::{Cred, Timespec, MAXSYMLINKS};
+use crate::fs::Filesystem;
+use crate::types::{Cred, Ino, Timespec, MAXSYMLINKS};
 use crate::Result;
 use mello_abi::Errno;
 
@@ -51,6 +52,27 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
         }
     }
 
+    /// Resolve `path`'s parent and make its last name there with `make`
+    /// (given the filesystem, the parent's inode and the name); the new
+    /// location. `absent`: check first that the name does not exist
+    /// ([`Self::check_absent`], for non-directories); `mkdir` leaves that to
+    /// the filesystem's own `EEXIST`.
+    fn create_in(
+        &mut self,
+        start: Location,
+        path: &[u8],
+        absent: bool,
+        make: impl FnOnce(&mut dyn Filesystem, Ino, &[u8]) -> Result<Ino>,
+    ) -> Result<Location> {
+        let p = self.resolve_parent(start, path)?;
+        if absent {
+            self.check_absent(&p)?;
+        }
+        let name = p.name_for_create()?;
+        let ino = self.with_fs(p.dir, |fs| make(fs, p.dir.ino, name))?;
+        Ok(Location { mount: p.dir.mount, ino })
+    }
+
     /// `mkdir(path, mode)`; returns the new directory.
     pub fn mkdir(
         &mut self,
@@ -60,13 +82,7 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
         cred: Cred,
         now: Timespec,
     ) -> Result<Location> {
-        let p = self.resolve_parent(start, path)?;
-        let name = p.name_for_create()?;
-        let ino = self.with_fs(p.dir, |fs| fs.mkdir(p.dir.ino, name, mode, cred, now))?;
-        Ok(Location {
-            mount: p.dir.mount,
-            ino,
-        })
+        self.create_in(start, path, false, |fs, dir, name| fs.mkdir(dir, name, mode, cred, now))
     }
 
     /// `mknod(path, mode, rdev)` (also makes regular files for type 0).
@@ -79,16 +95,7 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
         cred: Cred,
         now: Timespec,
     ) -> Result<Location> {
-        let p = self.resolve_parent(start, path)?;
-        self.check_absent(&p)?;
-        let name = p.name_for_create()?;
-        let ino = self.with_fs(p.dir, |fs| {
-            fs.create(p.dir.ino, name, mode, rdev, cred, now)
-        })?;
-        Ok(Location {
-            mount: p.dir.mount,
-            ino,
-        })
+        self.create_in(start, path, true, |fs, dir, name| fs.create(dir, name, mode, rdev, cred, now))
     }
 
     /// `symlink(target, path)`.
@@ -100,14 +107,7 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
         cred: Cred,
         now: Timespec,
     ) -> Result<Location> {
-        let p = self.resolve_parent(start, path)?;
-        self.check_absent(&p)?;
-        let name = p.name_for_create()?;
-        let ino = self.with_fs(p.dir, |fs| fs.symlink(p.dir.ino, name, target, cred, now))?;
-        Ok(Location {
-            mount: p.dir.mount,
-            ino,
-        })
+        self.create_in(start, path, true, |fs, dir, name| fs.symlink(dir, name, target, cred, now))
     }
 
     /// `linkat(old, new, follow ? AT_SYMLINK_FOLLOW : 0)`.
