@@ -13,9 +13,9 @@
 //! without its directory `i_rwsem`s, which a kernel can add by holding the
 //! filesystem lock around the whole call if it wants that).
 
+use crate::fs::Filesystem;
 use crate::mount::Location;
 use crate::path::{Filesystems, Parent, Resolver};
-use crate::fs::Filesystem;
 use crate::types::{Cred, Ino, Timespec, MAXSYMLINKS};
 use crate::Result;
 use mello_abi::Errno;
@@ -70,7 +70,10 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
         }
         let name = p.name_for_create()?;
         let ino = self.with_fs(p.dir, |fs| make(fs, p.dir.ino, name))?;
-        Ok(Location { mount: p.dir.mount, ino })
+        Ok(Location {
+            mount: p.dir.mount,
+            ino,
+        })
     }
 
     /// `mkdir(path, mode)`; returns the new directory.
@@ -82,7 +85,9 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
         cred: Cred,
         now: Timespec,
     ) -> Result<Location> {
-        self.create_in(start, path, false, |fs, dir, name| fs.mkdir(dir, name, mode, cred, now))
+        self.create_in(start, path, false, |fs, dir, name| {
+            fs.mkdir(dir, name, mode, cred, now)
+        })
     }
 
     /// `mknod(path, mode, rdev)` (also makes regular files for type 0).
@@ -95,7 +100,9 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
         cred: Cred,
         now: Timespec,
     ) -> Result<Location> {
-        self.create_in(start, path, true, |fs, dir, name| fs.create(dir, name, mode, rdev, cred, now))
+        self.create_in(start, path, true, |fs, dir, name| {
+            fs.create(dir, name, mode, rdev, cred, now)
+        })
     }
 
     /// `symlink(target, path)`.
@@ -107,7 +114,9 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
         cred: Cred,
         now: Timespec,
     ) -> Result<Location> {
-        self.create_in(start, path, true, |fs, dir, name| fs.symlink(dir, name, target, cred, now))
+        self.create_in(start, path, true, |fs, dir, name| {
+            fs.symlink(dir, name, target, cred, now)
+        })
     }
 
     /// `linkat(old, new, follow ? AT_SYMLINK_FOLLOW : 0)`.
