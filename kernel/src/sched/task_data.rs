@@ -54,7 +54,6 @@ impl TaskData {
     /// A new reference to the value, if it is a `T`.
     pub fn get_arc<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
         let (arc, _, _) = self.value.as_ref()?;
-        self.get::<T>()?;
         arc.clone().downcast::<T>().ok()
     }
 }
