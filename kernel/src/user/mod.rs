@@ -83,7 +83,7 @@ fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Er
     *proc.cmdline.lock() = cmdline_of(&argv);
     let frame = TrapFrame::new_user(entry, sp);
     let name = if is_init { "init" } else { "user" };
-    match Task::new_user(name, TaskData::new(proc.clone()), &frame, sched::task::FxArea::new_default(), proc.root()) {
+    match Task::new_user(name, proc.pid, TaskData::new(proc.clone()), &frame, sched::task::FxArea::new_default(), proc.root()) {
         Ok(task) => {
             personality::set(&proc, &task, image.personality);
             sched::start(task)
@@ -117,7 +117,7 @@ pub fn fork() -> SysResult {
     frame.rax = 0;
     let fx = sched::current_fpu_copy();
     let root = child.root();
-    match Task::new_user("user", TaskData::new(child.clone()), &frame, fx, root) {
+    match Task::new_user("user", child.pid, TaskData::new(child.clone()), &frame, fx, root) {
         Ok(task) => {
             task.fs_base.store(sched::current_fs_base(), core::sync::atomic::Ordering::Relaxed);
             personality::set(&child, &task, parent.personality.get());
