@@ -29,6 +29,9 @@
 #                   Linux personality (tools/testing/linux_c.py): their
 #                   output byte for byte against Linux's expected-linux.txt
 #
+#        docs       the README's boot transcript against a real boot
+#                   (tools/docs/capture.py --check)
+#
 #   tools/testing/run_all.sh [--build] [--no-host] [--list]
 #     --build    run `make build` first (its whole output is kept in
 #                build/test/build.log; a failure is reported like a test's)
@@ -185,6 +188,8 @@ add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux' --smp 1 "${
 add linux-hello-smp2     "tools/testing/linux_c.py linux-hello-smp2 hello --smp 2 --timeout 120"
 add linux-memory-smp2    "tools/testing/linux_c.py linux-memory-smp2 memory --smp 2 --timeout 120"
 add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanosleep --smp 1 --timeout 120"
+# The README's boot transcript against a real `make run SMP=2` boot.
+add docs-transcript-smp2 "tools/docs/capture.py --check"
 
 # Host tests: name | command (run from the repository root).
 host_tests=()
