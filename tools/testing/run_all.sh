@@ -109,7 +109,9 @@ for op in "${bench_ops[@]}"; do
     bench_expect+=(--expect "^\\[BENCH\\] name=$op n=[0-9]+ total=[0-9]+ per_op=[0-9]+\$")
 done
 init_expect=(--expect '^Hello from userland!$' --expect "^I'm the child!\$")
-utest_expect=(--expect '^\[UTEST\] [0-9]+ passed, 0 failed$')
+utest_expect=(--expect '^\[UTEST\] [0-9]+ passed, 0 failed$'
+    --expect '^\[ECHO\] argc=5: /bin/echo-args -x y /test/scripts/args.sh a b$'
+    --expect '^\[ECHO\] argc=5: /bin/echo-args -x y /test/scripts/args.sh /test/scripts/nested.sh c$')
 
 # name | command (run from the repository root). Longest first, so the
 # parallel slots stay busy.
