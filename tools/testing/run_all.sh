@@ -185,6 +185,10 @@ add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux' --smp 1 "${
 add linux-hello-smp2     "tools/testing/linux_c.py linux-hello-smp2 hello --smp 2 --timeout 120"
 add linux-memory-smp2    "tools/testing/linux_c.py linux-memory-smp2 memory --smp 2 --timeout 120"
 add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanosleep --smp 1 --timeout 120"
+add linux-fs-files-smp1   "tools/testing/linux_c.py linux-fs-files-smp1 fs_files --smp 1 --timeout 120"
+add linux-fs-dirs-smp1    "tools/testing/linux_c.py linux-fs-dirs-smp1 fs_dirs --smp 1 --timeout 120"
+add linux-fs-fdpipe-smp1  "tools/testing/linux_c.py linux-fs-fdpipe-smp1 fs_fdpipe --smp 1 --timeout 120"
+add linux-fs-poll-smp4    "tools/testing/linux_c.py linux-fs-poll-smp4 fs_poll --smp 4 --timeout 120"
 
 # Host tests: name | command (run from the repository root).
 host_tests=()
