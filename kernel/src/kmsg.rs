@@ -76,3 +76,22 @@ pub fn read_all(out: &mut [u8]) -> usize {
 pub fn size() -> usize {
     RING.lock().formatted_size()
 }
+
+/// Formatted records with sequence number `>= from` that fit `out`, oldest
+/// first: (bytes written, the sequence number to continue from).
+pub fn read_from(from: u64, out: &mut [u8]) -> (usize, u64) {
+    RING.lock().read_from(from, out)
+}
+
+/// The sequence number the next record will get.
+pub fn next_seq() -> u64 {
+    RING.lock().next_seq()
+}
+
+/// The console log level (`syslog(SYSLOG_ACTION_CONSOLE_LEVEL)` reads it).
+pub fn console_level() -> u8 {
+    CONSOLE_LEVEL.load(Ordering::Relaxed)
+}
+
+/// Bytes of the ring (`syslog(SYSLOG_ACTION_SIZE_BUFFER)`).
+pub const BUFFER_BYTES: usize = RING_BYTES;

@@ -192,6 +192,10 @@ add linux-memory-smp2    "tools/testing/linux_c.py linux-memory-smp2 memory --sm
 add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanosleep --smp 1 --timeout 120"
 # The README's boot transcript against a real `make run SMP=2` boot.
 add docs-transcript-smp2 "tools/docs/capture.py --check"
+add linux-fs-files-smp1   "tools/testing/linux_c.py linux-fs-files-smp1 fs_files --smp 1 --timeout 120"
+add linux-fs-dirs-smp1    "tools/testing/linux_c.py linux-fs-dirs-smp1 fs_dirs --smp 1 --timeout 120"
+add linux-fs-fdpipe-smp1  "tools/testing/linux_c.py linux-fs-fdpipe-smp1 fs_fdpipe --smp 1 --timeout 120"
+add linux-fs-poll-smp4    "tools/testing/linux_c.py linux-fs-poll-smp4 fs_poll --smp 4 --timeout 120"
 
 # Host tests: name | command (run from the repository root).
 host_tests=()

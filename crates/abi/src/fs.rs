@@ -35,7 +35,74 @@ pub const F_GETFD: u32 = 1;
 pub const F_SETFD: u32 = 2;
 pub const F_GETFL: u32 = 3;
 pub const F_SETFL: u32 = 4;
+pub const F_GETLK: u32 = 5;
+pub const F_SETLK: u32 = 6;
+pub const F_SETLKW: u32 = 7;
+pub const F_SETOWN: u32 = 8;
+pub const F_GETOWN: u32 = 9;
+pub const F_SETPIPE_SZ: u32 = 1031;
+pub const F_GETPIPE_SZ: u32 = 1032;
 pub const F_DUPFD_CLOEXEC: u32 = 1030;
+
+/// The `*at` calls' directory argument meaning "the working directory".
+pub const AT_FDCWD: i32 = -100;
+/// `*at` flags (`<linux/fcntl.h>`).
+pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+/// `unlinkat`: remove a directory (same value as `AT_EACCESS`).
+pub const AT_REMOVEDIR: u32 = 0x200;
+/// `faccessat`: check with the effective ids.
+pub const AT_EACCESS: u32 = 0x200;
+pub const AT_SYMLINK_FOLLOW: u32 = 0x400;
+pub const AT_NO_AUTOMOUNT: u32 = 0x800;
+pub const AT_EMPTY_PATH: u32 = 0x1000;
+/// `statx`'s synchronisation bits (meaningless for local filesystems).
+pub const AT_STATX_SYNC_TYPE: u32 = 0x6000;
+
+/// `renameat2` flags.
+pub const RENAME_NOREPLACE: u32 = 1;
+pub const RENAME_EXCHANGE: u32 = 2;
+pub const RENAME_WHITEOUT: u32 = 4;
+
+/// `access` modes.
+pub const F_OK: u32 = 0;
+pub const X_OK: u32 = 1;
+pub const W_OK: u32 = 2;
+pub const R_OK: u32 = 4;
+
+/// `utimensat`'s special `tv_nsec` values.
+pub const UTIME_NOW: i64 = (1 << 30) - 1;
+pub const UTIME_OMIT: i64 = (1 << 30) - 2;
+
+/// Generic descriptor `ioctl`s (handled above the file, as Linux's
+/// `do_vfs_ioctl`).
+pub const FIONREAD: u32 = 0x541B;
+pub const FIONBIO: u32 = 0x5421;
+pub const FIONCLEX: u32 = 0x5450;
+pub const FIOCLEX: u32 = 0x5451;
+
+/// `poll` event bits (`<asm-generic/poll.h>`).
+pub const POLLIN: u16 = 0x001;
+pub const POLLPRI: u16 = 0x002;
+pub const POLLOUT: u16 = 0x004;
+pub const POLLERR: u16 = 0x008;
+pub const POLLHUP: u16 = 0x010;
+pub const POLLNVAL: u16 = 0x020;
+pub const POLLRDNORM: u16 = 0x040;
+pub const POLLRDBAND: u16 = 0x080;
+pub const POLLWRNORM: u16 = 0x100;
+pub const POLLWRBAND: u16 = 0x200;
+
+/// Filesystem magic numbers `statfs` reports (`<linux/magic.h>`).
+pub const TMPFS_MAGIC: i64 = 0x0102_1994;
+pub const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+/// `statfs`'s `f_flags`: `ST_VALID` (the field is filled in), and the
+/// mount flags (`ST_NOSUID` 2, `ST_NODEV` 4, `ST_NOEXEC` 8, `ST_RELATIME`
+/// 0x400).
+pub const ST_VALID: i64 = 0x20;
+pub const ST_NOSUID: i64 = 0x2;
+pub const ST_NODEV: i64 = 0x4;
+pub const ST_NOEXEC: i64 = 0x8;
+pub const ST_RELATIME: i64 = 0x400;
 
 /// `lseek` whences.
 pub const SEEK_SET: u32 = 0;

@@ -11,6 +11,8 @@
 //!   operations with Linux's above-the-filesystem checks (`mkdir`,
 //!   `mknod`, `symlink`, `link`, `unlink`, `rmdir`, `rename`,
 //!   `open_create`).
+//! * [`perm`]: Linux's permission rules (`access`, the umask, `chown`
+//!   clearing set-ID bits).
 //! * [`unpack_cpio`]: fills a filesystem from an initramfs ("newc") image
 //!   as Linux's `init/initramfs.c` does.
 //! * The value types (`types`): [`Stat`], [`FileType`], [`DirEntry`],
@@ -98,6 +100,7 @@ mod fs;
 pub mod mount;
 mod ops;
 pub mod path;
+pub mod perm;
 pub mod tmpfs;
 pub mod types;
 

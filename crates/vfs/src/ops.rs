@@ -181,6 +181,22 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
         new_path: &[u8],
         now: Timespec,
     ) -> Result<()> {
+        self.rename2(old_start, old_path, new_start, new_path, false, now)
+    }
+
+    /// `renameat2(old, new, noreplace ? RENAME_NOREPLACE : 0)`: with
+    /// `noreplace`, an existing target is `EEXIST` (checked right after the
+    /// two lookups, as Linux's `do_renameat2`; like every step here, not
+    /// atomic with the rename itself).
+    pub fn rename2(
+        &mut self,
+        old_start: Location,
+        old_path: &[u8],
+        new_start: Location,
+        new_path: &[u8],
+        noreplace: bool,
+        now: Timespec,
+    ) -> Result<()> {
         let op = self.resolve_parent(old_start, old_path)?;
         let np = self.resolve_parent(new_start, new_path)?;
         if op.dir.mount != np.dir.mount {
@@ -194,6 +210,9 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
             Err(Errno::ENOENT) => None,
             Err(err) => return Err(err),
         };
+        if noreplace && target.is_some() {
+            return Err(Errno::EEXIST);
+        }
         let source_is_dir = self.stat(source)?.is_dir();
         if !source_is_dir && (op.trailing_slash || np.trailing_slash) {
             return Err(Errno::ENOTDIR);

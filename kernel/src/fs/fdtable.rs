@@ -7,6 +7,11 @@
 //!   close-on-exec flag, which belongs to the descriptor, not the file.
 //! * The working directory is a pinned inode (`None`: the root), so a
 //!   removed working directory stays valid (getcwd gives `ENOENT`).
+//! * Beside them, what Linux keeps per process that these calls read: the
+//!   file-creation mask (`umask`, 022 for the first process, inherited by
+//!   `fork` with the rest of `ProcFiles`) and the resource limits set by
+//!   `setrlimit` (`None`: Linux's defaults, `sys::linux_sys`). The table
+//!   enforces `RLIMIT_NOFILE`: descriptors are below [`FdTable::limit`].
 //!
 //! Locking: `Process::files` (level `FdTable`) guards the whole
 //! `ProcFiles`. Callers take a file out (`get` clones the `Arc`) and use it
@@ -16,9 +21,12 @@
 
 use super::file::OpenFile;
 use super::mounts::Pinned;
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use mello_abi::fs::OPEN_MAX;
+use mello_abi::linux::fs_types::rlimit::RLIM_NLIMITS;
+use mello_abi::linux::Rlimit;
 use mello_abi::Errno;
 use vfs::Location;
 
@@ -29,15 +37,34 @@ struct Slot {
 }
 
 /// The descriptor table.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct FdTable {
     slots: Vec<Option<Slot>>,
+    /// Descriptors are `0..limit` (`RLIMIT_NOFILE`, at most `OPEN_MAX`).
+    limit: usize,
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        FdTable { slots: Vec::new(), limit: OPEN_MAX }
+    }
 }
 
 impl FdTable {
+    /// One more than the highest descriptor number allowed.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Set `RLIMIT_NOFILE` (clamped to `OPEN_MAX`); open descriptors above
+    /// it stay open, as on Linux.
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit.min(OPEN_MAX);
+    }
+
     /// Install `file` at the lowest free descriptor `>= min`.
     pub fn alloc(&mut self, file: Arc<OpenFile>, cloexec: bool, min: usize) -> Result<usize, Errno> {
-        let fd = (min..OPEN_MAX).find(|&fd| self.slots.get(fd).is_none_or(Option::is_none)).ok_or(Errno::EMFILE)?;
+        let fd = (min..self.limit).find(|&fd| self.slots.get(fd).is_none_or(Option::is_none)).ok_or(Errno::EMFILE)?;
         if fd >= self.slots.len() {
             self.slots.try_reserve(fd + 1 - self.slots.len()).map_err(|_| Errno::ENOMEM)?;
             self.slots.resize(fd + 1, None);
@@ -64,8 +91,14 @@ impl FdTable {
     /// `dup2(old, new)`: `new` becomes a copy of `old` (close-on-exec
     /// clear); whatever `new` held is returned for dropping.
     pub fn dup2(&mut self, old: usize, new: usize) -> Result<Option<Arc<OpenFile>>, Errno> {
+        self.dup3(old, new, false)
+    }
+
+    /// `dup3(old, new, flags)`: as `dup2` with the close-on-exec flag given
+    /// (`old == new` leaves everything as it is; `dup3` refuses it first).
+    pub fn dup3(&mut self, old: usize, new: usize, cloexec: bool) -> Result<Option<Arc<OpenFile>>, Errno> {
         let file = self.get(old)?;
-        if new >= OPEN_MAX {
+        if new >= self.limit {
             return Err(Errno::EBADF);
         }
         if old == new {
@@ -75,7 +108,7 @@ impl FdTable {
             self.slots.try_reserve(new + 1 - self.slots.len()).map_err(|_| Errno::ENOMEM)?;
             self.slots.resize(new + 1, None);
         }
-        Ok(self.slots[new].replace(Slot { file, cloexec: false }).map(|s| s.file))
+        Ok(self.slots[new].replace(Slot { file, cloexec }).map(|s| s.file))
     }
 
     pub fn cloexec(&self, fd: usize) -> Result<bool, Errno> {
@@ -108,11 +141,22 @@ impl FdTable {
 }
 
 /// Everything file-related a process owns.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ProcFiles {
     pub fds: FdTable,
     /// The working directory; `None` is `/`.
     pub cwd: Option<Pinned>,
+    /// The file-creation mask (`umask`), permission bits only.
+    pub umask: u32,
+    /// Resource limits set by `setrlimit` (`None`: never set, Linux's
+    /// defaults), indexed by `RLIMIT_*`.
+    pub rlimits: Option<Box<[Rlimit; RLIM_NLIMITS]>>,
+}
+
+impl Default for ProcFiles {
+    fn default() -> Self {
+        ProcFiles { fds: FdTable::default(), cwd: None, umask: super::open::UMASK, rlimits: None }
+    }
 }
 
 impl ProcFiles {

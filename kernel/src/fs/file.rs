@@ -16,9 +16,10 @@
 //! * A device file forwards to its `CharDevice` (kernel buffers, no
 //!   position lock: a terminal read may block); a pipe end to `pipe.rs`.
 
-use super::dev::{CharDevice, Readiness};
-use super::pipe::PipeEnd;
+use super::dev::CharDevice;
 use super::mounts::{self, Pinned};
+use super::pipe::PipeEnd;
+use super::rw::{self, Src, CHUNK};
 use crate::mm::uaccess::UserSlice;
 use crate::sched::pollee::Pollee;
 use crate::sync::{LockLevel, SpinLock};
@@ -26,10 +27,9 @@ use alloc::sync::Arc;
 use alloc::vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 use mello_abi::fs::{self as abi, O_APPEND, O_LARGEFILE, O_NONBLOCK, SEEK_CUR, SEEK_END, SEEK_SET};
+use mello_abi::fs::{POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 use mello_abi::Errno;
-
-/// Largest piece moved through a kernel buffer at once.
-const CHUNK: usize = 64 * 1024;
+use vfs::Location;
 
 /// Status flags `fcntl(F_SETFL)` may change.
 pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK;
@@ -102,11 +102,18 @@ impl OpenFile {
     /// read(2) into `[addr, addr + len)`: the caller checked the access
     /// mode and validated the range.
     pub fn read(&self, addr: usize, len: usize) -> Result<usize, Errno> {
+        self.read_nb(addr, len, false)
+    }
+
+    /// [`read`](Self::read), never blocking if `nonblock` (`readv` after
+    /// its first bytes: `EAGAIN` instead of waiting).
+    pub fn read_nb(&self, addr: usize, len: usize, nonblock: bool) -> Result<usize, Errno> {
+        let nonblock = nonblock || self.nonblock();
         match &self.kind {
-            Kind::Pipe(end) => end.read(addr, len, self.nonblock()),
+            Kind::Pipe(end) => end.read(addr, len, nonblock),
             Kind::Device { dev, .. } => {
                 let mut buf = vec![0u8; len.min(CHUNK)];
-                let n = dev.read(&mut buf, self.nonblock())?;
+                let n = dev.read(&mut buf, nonblock)?;
                 UserSlice::new(addr, n)?.write_from(&buf[..n])?;
                 Ok(n)
             }
@@ -114,30 +121,10 @@ impl OpenFile {
                 if f.is_dir {
                     return Err(Errno::EISDIR);
                 }
-                let loc = f.node.loc();
                 let mut pos = f.pos.lock();
-                let mut buf = vec![0u8; len.min(CHUNK)];
-                let mut done = 0;
-                while done < len {
-                    let want = (len - done).min(CHUNK);
-                    let n = match mounts::with_fs(loc, |fs| fs.read(loc.ino, *pos, &mut buf[..want], mounts::now())) {
-                        Ok(n) => n,
-                        Err(e) if done == 0 => return Err(e),
-                        Err(_) => break,
-                    };
-                    if n == 0 {
-                        break;
-                    }
-                    if UserSlice::new(addr + done, n)?.write_from(&buf[..n]).is_err() {
-                        return if done > 0 { Ok(done) } else { Err(Errno::EFAULT) };
-                    }
-                    *pos += n as u64;
-                    done += n;
-                    if n < want {
-                        break;
-                    }
-                }
-                Ok(done)
+                let n = rw::inode_read(f.node.loc(), *pos, addr, len)?;
+                *pos += n as u64;
+                Ok(n)
             }
         }
     }
@@ -145,13 +132,19 @@ impl OpenFile {
     /// write(2) from `[addr, addr + len)`: the caller checked the access
     /// mode and validated the range.
     pub fn write(&self, addr: usize, len: usize) -> Result<usize, Errno> {
+        self.write_from(Src::User(addr), len)
+    }
+
+    /// write(2) of `len` bytes from `src` (user memory or, for `sendfile`,
+    /// a kernel buffer).
+    pub fn write_from(&self, src: Src<'_>, len: usize) -> Result<usize, Errno> {
         match &self.kind {
-            Kind::Pipe(end) => end.write(addr, len, self.nonblock()),
+            Kind::Pipe(end) => end.write(src, len, self.nonblock()),
             Kind::Device { dev, .. } => {
                 let mut done = 0;
                 while done < len || len == 0 {
                     let n = (len - done).min(CHUNK);
-                    let data = match UserSlice::new(addr + done, n)?.read_vec() {
+                    let data = match src.fetch(done, n) {
                         Ok(data) => data,
                         Err(e) if done == 0 => return Err(e),
                         Err(_) => break,
@@ -169,34 +162,80 @@ impl OpenFile {
                 Ok(done)
             }
             Kind::Inode(f) => {
-                let loc = f.node.loc();
                 let append = self.status.load(Ordering::Relaxed) & O_APPEND != 0;
                 let mut pos = f.pos.lock();
-                let mut done = 0;
-                while done < len {
-                    let n = (len - done).min(CHUNK);
-                    let data = match UserSlice::new(addr + done, n)?.read_vec() {
-                        Ok(data) => data,
-                        Err(e) if done == 0 => return Err(e),
-                        Err(_) => break,
-                    };
-                    let at = *pos;
-                    let wrote = mounts::with_fs(loc, |fs| {
-                        let off = if append { fs.getattr(loc.ino)?.size } else { at };
-                        let n = fs.write(loc.ino, off, &data, mounts::now())?;
-                        Ok((off, n))
-                    });
-                    match wrote {
-                        Ok((off, n)) => {
-                            *pos = off + n as u64;
-                            done += n;
-                        }
-                        Err(e) if done == 0 => return Err(e),
-                        Err(_) => break,
-                    }
-                }
-                Ok(done)
+                let (end, n) = rw::inode_write(f.node.loc(), *pos, append, src, len)?;
+                *pos = end;
+                Ok(n)
             }
+        }
+    }
+
+    /// pread(2) at `offset`, the position unchanged: regular files and the
+    /// devices that can seek (`/dev/zero`, ...); pipes and terminals are
+    /// `ESPIPE`, a directory `EISDIR`.
+    pub fn pread(&self, addr: usize, len: usize, offset: u64) -> Result<usize, Errno> {
+        match &self.kind {
+            Kind::Inode(f) if f.is_dir => Err(Errno::EISDIR),
+            Kind::Inode(f) => rw::inode_read(f.node.loc(), offset, addr, len),
+            Kind::Device { dev, .. } if dev.lseek(0, SEEK_CUR).is_ok() => self.read(addr, len),
+            Kind::Device { .. } | Kind::Pipe(_) => Err(Errno::ESPIPE),
+        }
+    }
+
+    /// pwrite(2) at `offset` (with `O_APPEND`, Linux appends anyway).
+    pub fn pwrite(&self, addr: usize, len: usize, offset: u64) -> Result<usize, Errno> {
+        match &self.kind {
+            Kind::Inode(f) if f.is_dir => Err(Errno::EISDIR),
+            Kind::Inode(f) => {
+                let append = self.status.load(Ordering::Relaxed) & O_APPEND != 0;
+                Ok(rw::inode_write(f.node.loc(), offset, append, Src::User(addr), len)?.1)
+            }
+            Kind::Device { dev, .. } if dev.lseek(0, SEEK_CUR).is_ok() => self.write(addr, len),
+            Kind::Device { .. } | Kind::Pipe(_) => Err(Errno::ESPIPE),
+        }
+    }
+
+    /// The regular file behind this description, with its position lock
+    /// (for `sendfile`); `None` for anything else.
+    pub fn regular(&self) -> Option<(Location, &SpinLock<u64>)> {
+        match &self.kind {
+            Kind::Inode(f) if !f.is_dir => Some((f.node.loc(), &f.pos)),
+            _ => None,
+        }
+    }
+
+    /// The inode this description names: a file's or directory's, a device
+    /// node's; `None` for a pipe.
+    pub fn location(&self) -> Option<Location> {
+        match &self.kind {
+            Kind::Inode(f) => Some(f.node.loc()),
+            Kind::Device { node, .. } => Some(node.loc()),
+            Kind::Pipe(_) => None,
+        }
+    }
+
+    /// The directory this description names (`ENOTDIR` otherwise): the
+    /// start of an `*at` call's relative path.
+    pub fn directory(&self) -> Result<Location, Errno> {
+        match &self.kind {
+            Kind::Inode(f) if f.is_dir => Ok(f.node.loc()),
+            _ => Err(Errno::ENOTDIR),
+        }
+    }
+
+    /// `FIONREAD`: bytes a read would return now (a regular file's from
+    /// the position to the end, a pipe's buffered bytes, a device's
+    /// answer). `ENOTTY` for a directory.
+    pub fn bytes_readable(&self) -> Result<usize, Errno> {
+        match &self.kind {
+            Kind::Inode(f) if f.is_dir => Err(Errno::ENOTTY),
+            Kind::Inode(f) => {
+                let pos = *f.pos.lock();
+                Ok(mounts::getattr(f.node.loc())?.size.saturating_sub(pos) as usize)
+            }
+            Kind::Pipe(end) => Ok(end.buffered()),
+            Kind::Device { .. } => Err(Errno::ENOTTY),
         }
     }
 
@@ -283,14 +322,21 @@ impl OpenFile {
         }
     }
 
-    /// Readiness for `poll`, and the pollee to wait on if it can change
-    /// (for the `poll` call, not yet written).
-    #[allow(dead_code)]
-    pub fn poll(&self) -> (Readiness, Option<&Pollee>) {
+    /// `poll`'s event mask for this description now (Linux's bits: a
+    /// regular file or directory is always `POLLIN|POLLOUT` and their
+    /// `NORM`s; a pipe end answers as Linux's `pipe_poll`; a device from its
+    /// readiness), and the pollee to wait on if it can change.
+    pub fn poll(&self) -> (u16, Option<&Pollee>) {
         match &self.kind {
-            Kind::Pipe(end) => (end.poll(), Some(end.pollee())),
-            Kind::Device { dev, .. } => (dev.poll(), dev.pollee()),
-            Kind::Inode(_) => (Readiness { readable: true, writable: true, hangup: false }, None),
+            Kind::Pipe(end) => (end.poll_mask(), Some(end.pollee())),
+            Kind::Device { dev, .. } => {
+                let r = dev.poll();
+                let mask = if r.readable { POLLIN | POLLRDNORM } else { 0 }
+                    | if r.writable { POLLOUT | POLLWRNORM } else { 0 }
+                    | if r.hangup { POLLHUP } else { 0 };
+                (mask, dev.pollee())
+            }
+            Kind::Inode(_) => (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM, None),
         }
     }
 }

@@ -18,6 +18,8 @@
 //! * [`dev`]: the `CharDevice` trait, the registry by (major, minor) and
 //!   the memory devices and console; [`random`]: the ChaCha20 generator
 //!   behind `/dev/random` and `/dev/urandom`.
+//! * [`rw`]: moving bytes between inode files and user or kernel memory.
+//! * [`poll`]: waiting on many files (`poll`/`select`), with a deadline.
 //! * [`procfs`]: `/proc`, generated on read.
 //!
 //! Lock order (see `sync/lock_ordering.rs`): `File` (a description's
@@ -34,9 +36,11 @@ pub mod fdtable;
 pub mod file;
 pub mod open;
 pub mod pipe;
+pub mod poll;
 pub mod procfs;
 pub mod random;
 pub mod mounts;
+pub mod rw;
 
 pub use fdtable::ProcFiles;
 

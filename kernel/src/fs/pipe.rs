@@ -19,7 +19,7 @@
 //! the copy may take), so bytes leave the pipe only if they reached the
 //! reader. Notifying under it is allowed (`WaitQueue` ranks after it).
 
-use super::dev::Readiness;
+use super::rw::Src;
 use crate::mm::uaccess::UserSlice;
 use crate::sched::pollee::{self, Pollee};
 use crate::sync::{LockLevel, SpinLock};
@@ -27,7 +27,7 @@ use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec;
 use core::sync::atomic::{AtomicU64, Ordering};
-use mello_abi::fs::{PIPE_BUF, PIPE_SIZE};
+use mello_abi::fs::{PIPE_BUF, PIPE_SIZE, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 use mello_abi::Errno;
 
 pub struct Pipe {
@@ -114,8 +114,9 @@ impl PipeEnd {
         }
     }
 
-    /// write(2) from the user buffer `[addr, addr + len)` (validated).
-    pub fn write(&self, addr: usize, len: usize, nonblock: bool) -> Result<usize, Errno> {
+    /// write(2) of `len` bytes from `src` (a validated user buffer, or a
+    /// kernel one for `sendfile`).
+    pub fn write(&self, src: Src<'_>, len: usize, nonblock: bool) -> Result<usize, Errno> {
         if len == 0 {
             return Ok(0);
         }
@@ -133,7 +134,7 @@ impl PipeEnd {
             }
             let n = free.min(len - written);
             let mut chunk = vec![0u8; n];
-            if UserSlice::new(addr + written, n)?.read_into(&mut chunk).is_err() {
+            if src.fetch_into(written, &mut chunk).is_err() {
                 return if written > 0 { Ok(written) } else { Err(Errno::EFAULT) };
             }
             st.buf.extend(chunk.iter());
@@ -152,18 +153,26 @@ impl PipeEnd {
         }
     }
 
-    /// Readiness of this end (for `poll`, not yet merged).
-    #[allow(dead_code)]
-    pub fn poll(&self) -> Readiness {
+    /// `poll`'s mask for this end, as Linux's `pipe_poll`: the read end is
+    /// `POLLIN|POLLRDNORM` with data, `POLLHUP` once no writer is left; the
+    /// write end `POLLOUT|POLLWRNORM` with room for `PIPE_BUF` bytes,
+    /// `POLLERR` once no reader is left.
+    pub fn poll_mask(&self) -> u16 {
         let st = self.pipe.state.lock();
         if self.write {
-            Readiness { readable: false, writable: st.readers == 0 || PIPE_SIZE - st.buf.len() >= PIPE_BUF, hangup: st.readers == 0 }
+            let room = if PIPE_SIZE - st.buf.len() >= PIPE_BUF { POLLOUT | POLLWRNORM } else { 0 };
+            room | if st.readers == 0 { POLLERR } else { 0 }
         } else {
-            Readiness { readable: !st.buf.is_empty() || st.writers == 0, writable: false, hangup: st.writers == 0 }
+            let data = if st.buf.is_empty() { 0 } else { POLLIN | POLLRDNORM };
+            data | if st.writers == 0 { POLLHUP } else { 0 }
         }
     }
 
-    #[allow(dead_code)]
+    /// Bytes in the pipe (`FIONREAD`).
+    pub fn buffered(&self) -> usize {
+        self.pipe.state.lock().buf.len()
+    }
+
     pub fn pollee(&self) -> &Pollee {
         &self.pipe.pollee
     }

@@ -70,11 +70,26 @@ impl Pollee {
 /// Run `attempt` until it returns anything but `Err(EAGAIN)`, blocking
 /// between attempts until one of `pollees` is notified. `attempt` must not
 /// block; it may take locks and copy user memory.
-pub fn wait_until<R>(pollees: &[&Pollee], mut attempt: impl FnMut() -> Result<R, Errno>) -> Result<R, Errno> {
+pub fn wait_until<R>(pollees: &[&Pollee], attempt: impl FnMut() -> Result<R, Errno>) -> Result<R, Errno> {
+    wait_until_deadline(pollees, None, attempt)
+}
+
+/// [`wait_until`] with a time limit: once the scheduler tick reaches
+/// `deadline` (`sleep::now()` units) with `attempt` still answering
+/// `EAGAIN`, the result is `Err(ETIMEDOUT)`. The timeout wakes the task
+/// through `sleep::arm_timeout`; no busy waiting.
+pub fn wait_until_deadline<R>(
+    pollees: &[&Pollee],
+    deadline: Option<u64>,
+    mut attempt: impl FnMut() -> Result<R, Errno>,
+) -> Result<R, Errno> {
     loop {
         match attempt() {
             Err(Errno::EAGAIN) => {}
             done => return done,
+        }
+        if deadline.is_some_and(|d| super::sleep::now() >= d) {
+            return Err(Errno::ETIMEDOUT);
         }
         let me = super::current();
         let guard = PreemptGuard::new();
@@ -88,7 +103,12 @@ pub fn wait_until<R>(pollees: &[&Pollee], mut attempt: impl FnMut() -> Result<R,
             }
             registered += 1;
         }
-        // A notify from here on finds us registered.
+        let mut armed = false;
+        if let (Ok(()), Some(d)) = (&result, deadline) {
+            result = super::sleep::arm_timeout(d);
+            armed = result.is_ok();
+        }
+        // A notify (or the timeout) from here on finds us registered.
         let outcome = match result {
             Ok(()) => attempt(),
             Err(e) => Err(e),
@@ -101,6 +121,9 @@ pub fn wait_until<R>(pollees: &[&Pollee], mut attempt: impl FnMut() -> Result<R,
             // queued us: switch away (the queued entry brings us back).
             drop(guard);
             super::wait::block();
+        }
+        if armed {
+            super::sleep::disarm_timeout();
         }
         for p in &pollees[..registered] {
             p.unregister(&me);

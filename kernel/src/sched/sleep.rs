@@ -7,6 +7,12 @@
 //!
 //! `sleep(n)` returns after at least `n` full ticks: the deadline is
 //! `now + n + 1`, because the current tick has already partly elapsed.
+//!
+//! Timeouts (`TIMEOUTS`, level `WaitQueue`): a task blocked elsewhere (on
+//! pollees, `pollee::wait_until_deadline`) can also ask to be woken at a
+//! tick. Unlike sleepers, a due timeout is woken *with its list's lock
+//! held*, so once [`disarm_timeout`] returns no wake-up from it can still
+//! arrive (it would be a spurious wake-up of the task's next wait).
 
 #![forbid(unsafe_code)]
 
@@ -19,6 +25,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
 static SLEEPERS: IrqSpinLock<Vec<Arc<Task>>> = IrqSpinLock::new(LockLevel::WaitQueue, "sleepers", Vec::new());
+/// Armed timeouts: (task, tick at which to wake it).
+static TIMEOUTS: IrqSpinLock<Vec<(Arc<Task>, u64)>> = IrqSpinLock::new(LockLevel::WaitQueue, "timeouts", Vec::new());
 
 /// Ticks since the scheduler timer started.
 pub fn now() -> u64 {
@@ -44,7 +52,30 @@ pub fn tick() -> u64 {
     for task in &due {
         super::wake(task);
     }
+    TIMEOUTS.lock().retain(|(task, at)| {
+        if *at <= now {
+            super::wake(task);
+        }
+        *at > now
+    });
     now
+}
+
+/// Wake the current task (about to block on something else) at tick
+/// `deadline` unless [`disarm_timeout`] comes first. `ENOMEM` if the list
+/// cannot grow.
+pub fn arm_timeout(deadline: u64) -> Result<(), mello_abi::Errno> {
+    let me = super::current();
+    let mut list = TIMEOUTS.lock();
+    list.try_reserve(1).map_err(|_| mello_abi::Errno::ENOMEM)?;
+    list.push((me, deadline));
+    Ok(())
+}
+
+/// Cancel the current task's timeout; afterwards it cannot fire.
+pub fn disarm_timeout() {
+    let me = super::current();
+    TIMEOUTS.lock().retain(|(task, _)| !Arc::ptr_eq(task, &me));
 }
 
 /// Sleep for at least `ticks` timer ticks.

@@ -1,19 +1,16 @@
 //! The Linux x86-64 personality's system calls: the dispatch entry, the
-//! log of unknown calls, and the process, identity and console calls
-//! (`write`, `writev`, `ioctl`, `exit`, `exit_group`, `execve`, `uname`,
-//! `arch_prctl`, `set_tid_address`, the id getters). Memory, time, signal
-//! and random calls live in `linux_mm`, `linux_time`, `linux_signal` and
-//! `linux_random`; all are re-exported here for the generated table
-//! (`linux_table.rs`, from `mello_abi::linux_syscalls!`).
+//! log of unknown calls, and the process and identity calls (`exit`,
+//! `exit_group`, `execve`, `uname`, `arch_prctl`, `set_tid_address`, the
+//! id getters). Memory, time, signal, random, descriptor, path, inode,
+//! poll and system-information calls live in `linux_mm`, `linux_time`,
+//! `linux_signal`, `linux_random`, `linux_fd`, `linux_fs`,
+//! `linux_fs_stat`, `linux_poll` and `linux_sys`; all are re-exported here
+//! for the generated table (`linux_table.rs`, from
+//! `mello_abi::linux_syscalls!`).
 //!
-//! Descriptors: until the VFS serves Linux processes, fds 0, 1 and 2 are
-//! the console (`/dev/console`, as PID 1 has them on Linux): writes go to
-//! it, and it answers the tty ioctls as Linux's serial console does
-//! (`TCGETS` gives Linux's default termios at 9600 baud, `TIOCGWINSZ` 0x0,
-//! so musl and glibc line-buffer stdout exactly as under Linux). Every
-//! other fd is `EBADF`. The termios set by `TCSETS*` is kept and returned
-//! by `TCGETS`, but the console does not apply it yet (output is always
-//! sent as written).
+//! Descriptors are the process's descriptor table, shared with the native
+//! calls (PID 1 starts with 0, 1 and 2 on `/dev/console`, whose terminal
+//! answers the tty ioctls).
 //!
 //! Identity: one task per process, so the tid is the pid; every process
 //! runs as root (uid, gid, euid, egid 0).
@@ -23,9 +20,14 @@
 
 #![forbid(unsafe_code)]
 
+pub use super::linux_fd::*;
+pub use super::linux_fs::*;
+pub use super::linux_fs_stat::*;
 pub use super::linux_mm::*;
+pub use super::linux_poll::*;
 pub use super::linux_random::linux_getrandom;
 pub use super::linux_signal::*;
+pub use super::linux_sys::*;
 pub use super::linux_time::*;
 
 use super::{ArgRegs, Args};
@@ -36,8 +38,7 @@ use crate::user::{self, uaccess::{self, UserSlice}};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use mello_abi::linux::arch_prctl::{ARCH_GET_FS, ARCH_SET_FS};
-use mello_abi::linux::{nr, Iovec, Utsname, MAX_NR};
-use mello_abi::termios::{self, ioctl, Termios, WinSize};
+use mello_abi::linux::{nr, Utsname, MAX_NR};
 
 /// Run the Linux call in `frame` and store its result in `rax`. (Kept out
 /// of line: the native dispatch must not pay for its frame.)
@@ -78,124 +79,6 @@ pub fn log_unsupported(what: &'static str) {
         drop(seen);
         crate::klog!("LINUX", "pid {}: {} not supported yet", user::current_pid().unwrap_or(0), what);
     }
-}
-
-/// The console's fds; anything else is not open.
-fn console_fd(fd: usize) -> Result<(), Errno> {
-    if fd <= 2 { Ok(()) } else { Err(Errno::EBADF) }
-}
-
-/// Copy `len` bytes at `buf` to the console, 4 KiB at a time. A fault
-/// after some bytes were written returns their count (as Linux's tty
-/// write does); a fault before any is `EFAULT`.
-fn console_write(buf: usize, len: usize) -> SysResult {
-    UserSlice::new(buf, len)?;
-    let mut chunk = [0u8; 4096];
-    let mut done = 0;
-    while done < len {
-        let n = (len - done).min(chunk.len());
-        if let Err(e) = UserSlice::new(buf + done, n).and_then(|u| u.read_into(&mut chunk[..n])) {
-            return if done > 0 { Ok(done) } else { Err(e) };
-        }
-        crate::serial::write_bytes(&chunk[..n]);
-        done += n;
-    }
-    Ok(done)
-}
-
-/// Linux's cap on one read or write (`MAX_RW_COUNT`).
-const MAX_RW_COUNT: usize = 0x7fff_f000;
-
-/// write(fd, buf, len).
-pub fn linux_write(a: &Args) -> SysResult {
-    console_fd(a.a0())?;
-    console_write(a.a1(), a.a2().min(MAX_RW_COUNT))
-}
-
-/// writev(fd, iov, iovcnt).
-pub fn linux_writev(a: &Args) -> SysResult {
-    let (fd, iov, count) = (a.a0(), a.a1(), a.get(2) as i32);
-    console_fd(fd)?;
-    if count < 0 || count as usize > Iovec::MAX {
-        return Err(Errno::EINVAL);
-    }
-    let count = count as usize;
-    let mut bytes = Vec::new();
-    bytes.try_reserve_exact(count * Iovec::SIZE).map_err(crate::error::no_memory)?;
-    bytes.resize(count * Iovec::SIZE, 0);
-    UserSlice::new(iov, bytes.len())?.read_into(&mut bytes)?;
-    let vecs: Vec<Iovec> = bytes.chunks_exact(Iovec::SIZE).map(|c| Iovec::from_bytes(c.try_into().unwrap_or(&[0; 16]))).collect();
-    // Linux checks every length first: a negative one (as ssize_t) or a
-    // total past ssize_t is EINVAL; the total is then capped.
-    let mut total: u64 = 0;
-    for v in &vecs {
-        if v.len > isize::MAX as u64 {
-            return Err(Errno::EINVAL);
-        }
-        total = total.checked_add(v.len).filter(|&t| t <= isize::MAX as u64).ok_or(Errno::EINVAL)?;
-    }
-    let mut left = MAX_RW_COUNT;
-    let mut done = 0;
-    for v in &vecs {
-        let want = (v.len as usize).min(left);
-        if want == 0 {
-            continue;
-        }
-        match console_write(v.base as usize, want) {
-            Ok(n) => {
-                done += n;
-                left -= n;
-                if n < want {
-                    break;
-                }
-            }
-            Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
-        }
-    }
-    Ok(done)
-}
-
-/// The console's terminal settings, as `TCGETS`/`TCSETS` see them: Linux's
-/// `tty_std_termios` with the serial console's `9600n8` line
-/// (`B9600 | CS8 | CREAD | HUPCL | CLOCAL`), and a 0x0 window.
-static CONSOLE_TTY: SpinLock<(Termios, WinSize)> = SpinLock::new(
-    LockLevel::Device,
-    "linux-console-tty",
-    (
-        Termios {
-            c_cflag: termios::B9600 | termios::CS8 | termios::CREAD | termios::HUPCL | termios::CLOCAL,
-            ..termios::TTY_STD_TERMIOS
-        },
-        WinSize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 },
-    ),
-);
-
-/// ioctl(fd, request, arg): the console's tty requests (module doc).
-pub fn linux_ioctl(a: &Args) -> SysResult {
-    let (fd, request, arg) = (a.a0(), a.get(1) as u32, a.a2());
-    console_fd(fd)?;
-    match request {
-        ioctl::TCGETS => {
-            let t = CONSOLE_TTY.lock().0;
-            UserSlice::new(arg, termios::TERMIOS_SIZE)?.write_from(&t.to_bytes())?;
-        }
-        ioctl::TCSETS | ioctl::TCSETSW | ioctl::TCSETSF => {
-            let mut b = [0u8; termios::TERMIOS_SIZE];
-            UserSlice::new(arg, b.len())?.read_into(&mut b)?;
-            CONSOLE_TTY.lock().0 = Termios::from_bytes(&b);
-        }
-        ioctl::TIOCGWINSZ => {
-            let w = CONSOLE_TTY.lock().1;
-            UserSlice::new(arg, termios::WINSIZE_SIZE)?.write_from(&w.to_bytes())?;
-        }
-        ioctl::TIOCSWINSZ => {
-            let mut b = [0u8; termios::WINSIZE_SIZE];
-            UserSlice::new(arg, b.len())?.read_into(&mut b)?;
-            CONSOLE_TTY.lock().1 = WinSize::from_bytes(&b);
-        }
-        _ => return Err(Errno::ENOTTY),
-    }
-    Ok(0)
 }
 
 /// exit(code): the thread ends; with one thread per process, the process.

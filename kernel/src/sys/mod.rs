@@ -13,9 +13,14 @@
 
 pub mod handlers;
 pub mod linux;
+mod linux_fd;
+mod linux_fs;
+mod linux_fs_stat;
 mod linux_mm;
+mod linux_poll;
 pub mod linux_random;
 pub mod linux_signal;
+mod linux_sys;
 mod linux_table;
 mod linux_time;
 pub mod port;

@@ -9,8 +9,10 @@
 //! Linux's. A call without a row is unknown to MelloOS: the kernel returns
 //! `-ENOSYS` for it and logs the number once.
 
+pub mod fs_types;
 pub mod types;
 
+pub use fs_types::{PollFd, Rlimit, Statfs, Statx, StatxTime, Sysinfo};
 pub use types::{Iovec, KernelSigaction, Timespec, Timeval, Utsname};
 
 /// The Linux system calls MelloOS implements, one row each:
@@ -23,7 +25,15 @@ pub use types::{Iovec, KernelSigaction, Timespec, Timeval, Utsname};
 macro_rules! linux_syscalls {
     ($callback:ident) => {
         $callback! {
+            0 => READ, linux_read, 3;
             1 => WRITE, linux_write, 3;
+            2 => OPEN, linux_open, 3;
+            3 => CLOSE, linux_close, 1;
+            4 => STAT, linux_stat, 2;
+            5 => FSTAT, linux_fstat, 2;
+            6 => LSTAT, linux_lstat, 2;
+            7 => POLL, linux_poll, 3;
+            8 => LSEEK, linux_lseek, 3;
             9 => MMAP, linux_mmap, 6;
             10 => MPROTECT, linux_mprotect, 3;
             11 => MUNMAP, linux_munmap, 2;
@@ -31,28 +41,92 @@ macro_rules! linux_syscalls {
             13 => RT_SIGACTION, linux_rt_sigaction, 4;
             14 => RT_SIGPROCMASK, linux_rt_sigprocmask, 4;
             16 => IOCTL, linux_ioctl, 3;
+            17 => PREAD64, linux_pread64, 4;
+            18 => PWRITE64, linux_pwrite64, 4;
+            19 => READV, linux_readv, 3;
             20 => WRITEV, linux_writev, 3;
+            21 => ACCESS, linux_access, 2;
+            22 => PIPE, linux_pipe, 1;
+            23 => SELECT, linux_select, 5;
             24 => SCHED_YIELD, linux_sched_yield, 0;
+            32 => DUP, linux_dup, 1;
+            33 => DUP2, linux_dup2, 2;
             35 => NANOSLEEP, linux_nanosleep, 2;
             39 => GETPID, linux_getpid, 0;
+            40 => SENDFILE, linux_sendfile, 4;
             59 => EXECVE, linux_execve, 3;
             60 => EXIT, linux_exit, 1;
             63 => UNAME, linux_uname, 1;
+            72 => FCNTL, linux_fcntl, 3;
+            74 => FSYNC, linux_fsync, 1;
+            75 => FDATASYNC, linux_fdatasync, 1;
+            76 => TRUNCATE, linux_truncate, 2;
+            77 => FTRUNCATE, linux_ftruncate, 2;
+            79 => GETCWD, linux_getcwd, 2;
+            80 => CHDIR, linux_chdir, 1;
+            81 => FCHDIR, linux_fchdir, 1;
+            82 => RENAME, linux_rename, 2;
+            83 => MKDIR, linux_mkdir, 2;
+            84 => RMDIR, linux_rmdir, 1;
+            85 => CREAT, linux_creat, 2;
+            86 => LINK, linux_link, 2;
+            87 => UNLINK, linux_unlink, 1;
+            88 => SYMLINK, linux_symlink, 2;
+            89 => READLINK, linux_readlink, 3;
+            90 => CHMOD, linux_chmod, 2;
+            91 => FCHMOD, linux_fchmod, 2;
+            92 => CHOWN, linux_chown, 3;
+            93 => FCHOWN, linux_fchown, 3;
+            94 => LCHOWN, linux_lchown, 3;
+            95 => UMASK, linux_umask, 1;
             96 => GETTIMEOFDAY, linux_gettimeofday, 2;
+            97 => GETRLIMIT, linux_getrlimit, 2;
+            99 => SYSINFO, linux_sysinfo, 1;
             102 => GETUID, linux_getuid, 0;
+            103 => SYSLOG, linux_syslog, 3;
             104 => GETGID, linux_getgid, 0;
             107 => GETEUID, linux_geteuid, 0;
             108 => GETEGID, linux_getegid, 0;
             110 => GETPPID, linux_getppid, 0;
+            133 => MKNOD, linux_mknod, 3;
+            137 => STATFS, linux_statfs, 2;
+            138 => FSTATFS, linux_fstatfs, 2;
             158 => ARCH_PRCTL, linux_arch_prctl, 2;
+            160 => SETRLIMIT, linux_setrlimit, 2;
+            162 => SYNC, linux_sync, 0;
             186 => GETTID, linux_gettid, 0;
             201 => TIME, linux_time, 1;
+            217 => GETDENTS64, linux_getdents64, 3;
             218 => SET_TID_ADDRESS, linux_set_tid_address, 1;
             228 => CLOCK_GETTIME, linux_clock_gettime, 2;
             229 => CLOCK_GETRES, linux_clock_getres, 2;
             230 => CLOCK_NANOSLEEP, linux_clock_nanosleep, 4;
             231 => EXIT_GROUP, linux_exit_group, 1;
+            257 => OPENAT, linux_openat, 4;
+            258 => MKDIRAT, linux_mkdirat, 3;
+            259 => MKNODAT, linux_mknodat, 4;
+            260 => FCHOWNAT, linux_fchownat, 5;
+            262 => NEWFSTATAT, linux_newfstatat, 4;
+            263 => UNLINKAT, linux_unlinkat, 3;
+            264 => RENAMEAT, linux_renameat, 4;
+            265 => LINKAT, linux_linkat, 5;
+            266 => SYMLINKAT, linux_symlinkat, 3;
+            267 => READLINKAT, linux_readlinkat, 4;
+            268 => FCHMODAT, linux_fchmodat, 3;
+            269 => FACCESSAT, linux_faccessat, 3;
+            270 => PSELECT6, linux_pselect6, 6;
+            271 => PPOLL, linux_ppoll, 5;
+            280 => UTIMENSAT, linux_utimensat, 4;
+            292 => DUP3, linux_dup3, 3;
+            293 => PIPE2, linux_pipe2, 2;
+            295 => PREADV, linux_preadv, 5;
+            296 => PWRITEV, linux_pwritev, 5;
+            302 => PRLIMIT64, linux_prlimit64, 4;
+            306 => SYNCFS, linux_syncfs, 1;
+            316 => RENAMEAT2, linux_renameat2, 5;
             318 => GETRANDOM, linux_getrandom, 3;
+            332 => STATX, linux_statx, 5;
+            439 => FACCESSAT2, linux_faccessat2, 4;
         }
     };
 }
@@ -257,7 +331,9 @@ mod tests {
         assert_eq!((nr::WRITE, nr::WRITEV, nr::EXIT_GROUP, nr::ARCH_PRCTL), (1, 20, 231, 158));
         assert_eq!((nr::MMAP, nr::BRK, nr::SET_TID_ADDRESS, nr::GETRANDOM), (9, 12, 218, 318));
         assert_eq!(nr::name(nr::CLOCK_GETTIME), Some("SYS_CLOCK_GETTIME"));
-        assert_eq!(nr::name(0), None, "read is not implemented yet");
+        assert_eq!(nr::name(0), Some("SYS_READ"));
+        assert_eq!((nr::OPENAT, nr::NEWFSTATAT, nr::STATX, nr::FACCESSAT2), (257, 262, 332, 439));
+        assert_eq!(nr::name(1000), None);
         assert_eq!(nr::arg_count(nr::MMAP), Some(6));
         const { assert!(nr::COUNT <= MAX_NR) };
     }

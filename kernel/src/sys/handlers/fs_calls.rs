@@ -22,7 +22,7 @@ use alloc::vec::Vec;
 use mello_abi::fs::*;
 use vfs::Location;
 
-fn me() -> Result<Arc<Process>, Errno> {
+pub fn me() -> Result<Arc<Process>, Errno> {
     user::current_process().ok_or(Errno::EINVAL)
 }
 
@@ -46,20 +46,26 @@ fn kernel_console() -> Result<Arc<OpenFile>, Errno> {
         .ok_or(Errno::EBADF)
 }
 
-fn cwd() -> Result<Location, Errno> {
+pub fn cwd() -> Result<Location, Errno> {
     Ok(me()?.files.lock().cwd_loc())
 }
 
+/// The calling process's file-creation mask.
+pub fn umask() -> Result<u32, Errno> {
+    Ok(me()?.files.lock().umask)
+}
+
 /// A NUL-terminated path argument.
-fn path_arg(ptr: usize) -> Result<Vec<u8>, Errno> {
+pub fn path_arg(ptr: usize) -> Result<Vec<u8>, Errno> {
     uaccess::read_cstr(ptr, PATH_MAX, Errno::ENAMETOOLONG)
 }
 
-fn install(file: Arc<OpenFile>, cloexec: bool, min: usize) -> SysResult {
+/// Install `file` at the lowest free descriptor `>= min`.
+pub fn install(file: Arc<OpenFile>, cloexec: bool, min: usize) -> SysResult {
     me()?.files.lock().fds.alloc(file, cloexec, min)
 }
 
-fn put_stat(addr: usize, st: &Stat) -> SysResult {
+pub fn put_stat(addr: usize, st: &Stat) -> SysResult {
     UserSlice::new(addr, Stat::SIZE)?.write_from(&st.to_bytes())?;
     Ok(0)
 }
@@ -82,14 +88,14 @@ pub fn sys_open(a: &Args) -> SysResult {
     let proc = me()?;
     // Linux reserves the descriptor first: with none free, nothing is
     // looked up or created.
-    let (cwd, free) = {
+    let (cwd, umask, free) = {
         let files = proc.files.lock();
-        (files.cwd_loc(), files.fds.count() < OPEN_MAX)
+        (files.cwd_loc(), files.umask, files.fds.count() < files.fds.limit())
     };
     if !free {
         return Err(Errno::EMFILE);
     }
-    let file = open::open(cwd, &path, flags, mode)?;
+    let file = open::open_masked(cwd, &path, flags, mode, umask)?;
     install(file, flags & O_CLOEXEC != 0, 0)
 }
 
@@ -145,7 +151,11 @@ pub fn sys_dup2(a: &Args) -> SysResult {
 /// pipe(fds, flags): `fds[0]` the read end, `fds[1]` the write end (two
 /// i32s); flags `O_CLOEXEC`, `O_NONBLOCK` (pipe2's), anything else EINVAL.
 pub fn sys_pipe(a: &Args) -> SysResult {
-    let (ptr, flags) = (a.a0(), a.a1() as u32);
+    make_pipe(a.a0(), a.a1() as u32)
+}
+
+/// pipe2(fds, flags), for both personalities.
+pub fn make_pipe(ptr: usize, flags: u32) -> SysResult {
     if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -183,7 +193,7 @@ pub fn sys_pipe(a: &Args) -> SysResult {
 /// mkdir(path, mode).
 pub fn sys_mkdir(a: &Args) -> SysResult {
     let path = path_arg(a.a0())?;
-    open::mkdir(cwd()?, &path, a.a1() as u32)?;
+    open::mkdir(cwd()?, &path, a.a1() as u32, umask()?)?;
     Ok(0)
 }
 
