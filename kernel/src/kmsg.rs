@@ -33,7 +33,8 @@ pub fn set_console_level(n: u8) {
     CONSOLE_LEVEL.store(n.min(8), Ordering::Relaxed);
 }
 
-/// The first user program runs: debug tracing leaves the console.
+/// The first user program (or the kernel test suite) runs: debug tracing
+/// leaves the console.
 pub fn end_of_boot() {
     BOOTING.store(false, Ordering::Relaxed);
 }

@@ -35,6 +35,10 @@ pub fn spawn_suite(boot: &crate::bootinfo::BootInfo, only: &str) {
 }
 
 fn run_all(only: &str) {
+    // The boot is over: scheduler tracing leaves the console, so that it
+    // cannot land between the characters a test echoes (tty-smp2's
+    // keyboard echo once got an `[SCHED] Enqueued ...` line inside it).
+    crate::kmsg::end_of_boot();
     let groups: &[(&str, &[Test])] = &[
         ("MM", crate::mm::selftest::TESTS),
         ("SCHED", sched_tests::TESTS),
