@@ -11,39 +11,50 @@
 # (tests/linux/c/*.c, built by tools/oracle/build_c.sh into build/linux-c/)
 # land in /bin/linux/NAME: unbranded static Linux programs. The `#!`
 # scripts of the exec tests (tests/scripts/*.sh) land in /test/scripts/.
+# The archive is written by tools/initramfs/mkcpio.py from a manifest
+# (OUT.cpio.manifest): deterministic bytes, root-owned entries.
 set -euo pipefail
 out=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/userspace/target/x86_64-unknown-none/release
 die() { echo "mkinitrd: $*" >&2; exit 1; }
-stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin" "$stage/dev" "$stage/proc" "$stage/tmp" "$(dirname "$out")"
-chmod 0755 "$stage" "$stage/bin" "$stage/dev" "$stage/proc"
-chmod 1777 "$stage/tmp"
-if [ -d "$root/userspace/programs" ]; then
-    names=$("$root/tools/check-programs.py" --list) || die "tools/check-programs.py failed (above)"
-    for name in $names; do
-        f=$bin/$name
-        [ -f "$f" ] || die "$f missing: the program '$name' was not built (make userspace)"
-        [ "$(head -c 4 "$f" | tail -c 3)" = "ELF" ] || die "$f is not an ELF file"
-        if command -v readelf >/dev/null && ! readelf -nW "$f" | grep -q '^ *MelloOS '; then
-            die "$f has no MelloOS note (.note.mellos from libmello): exec would not give it the native personality"
-        fi
-        cp "$f" "$stage/bin/"
+mkdir -p "$(dirname "$out")"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+manifest() {
+    cat <<MANIFEST
+# MelloOS initial ramdisk (tools/mkinitrd.sh)
+dir /bin 0755 0 0
+dir /dev 0755 0 0
+dir /proc 0755 0 0
+dir /tmp 1777 0 0
+file /README $work/README 0644 0 0
+MANIFEST
+    local name f c s
+    if [ -d "$root/userspace/programs" ]; then
+        names=$("$root/tools/check-programs.py" --list) || die "tools/check-programs.py failed (above)"
+        for name in $names; do
+            f=$bin/$name
+            [ -f "$f" ] || die "$f missing: the program '$name' was not built (make userspace)"
+            [ "$(head -c 4 "$f" | tail -c 3)" = "ELF" ] || die "$f is not an ELF file"
+            if command -v readelf >/dev/null && ! readelf -nW "$f" | grep -q '^ *MelloOS '; then
+                die "$f has no MelloOS note (.note.mellos from libmello): exec would not give it the native personality"
+            fi
+            echo "file /bin/$name $f 0755 0 0"
+        done
+    fi
+    if command -v musl-gcc >/dev/null && [ -d "$root/tests/linux/c" ]; then
+        "$root/tools/oracle/build_c.sh" "$root/build/linux-c" >/dev/null || die "tools/oracle/build_c.sh failed (above)"
+        for c in "$root"/tests/linux/c/*.c; do
+            echo "file /bin/linux/$(basename "$c" .c) $root/build/linux-c/$(basename "$c" .c) 0755 0 0"
+        done
+    fi
+    for s in "$root"/tests/scripts/*.sh; do
+        [ -f "$s" ] && echo "file /test/scripts/$(basename "$s") $s 0755 0 0"
     done
-fi
-if command -v musl-gcc >/dev/null && [ -d "$root/tests/linux/c" ]; then
-    mkdir -p "$stage/bin/linux"
-    "$root/tools/oracle/build_c.sh" "$root/build/linux-c" >/dev/null || die "tools/oracle/build_c.sh failed (above)"
-    for c in "$root"/tests/linux/c/*.c; do
-        cp "$root/build/linux-c/$(basename "$c" .c)" "$stage/bin/linux/"
-    done
-fi
-if [ -d "$root/tests/scripts" ]; then
-    mkdir -p "$stage/test/scripts"
-    cp -p "$root"/tests/scripts/*.sh "$stage/test/scripts/"
-fi
-echo "MelloOS initial ramdisk" > "$stage/README"
-(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out" ||
-    die "cpio failed writing $out"
+}
+
+echo "MelloOS initial ramdisk" > "$work/README"
+manifest > "$out.manifest"
+python3 "$root/tools/initramfs/mkcpio.py" -o "$out" "$out.manifest" || die "mkcpio.py failed on $out.manifest"

@@ -48,7 +48,8 @@ done
 [ -r "$script" ] || die "cannot read $script"
 [ "$print" = 1 ] || [ -n "$out" ] || die "no -o OUT.cpio given"
 [ -x "$busybox" ] || die "no busybox at $busybox: run tools/deps.sh (it fetches Debian's busybox-static)"
-applets=$("$busybox" --list) || die "$busybox --list failed (not a busybox for this host?)"
+# shellcheck source=tools/initramfs/busybox.sh
+. "$here/busybox.sh"
 
 abs() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s/%s\n' "$PWD" "$1" ;; esac; }
 # Manifest paths may not contain white space (one entry per line, split on blanks).
@@ -79,13 +80,9 @@ file /etc/passwd $here/etc/passwd 0644 0 0
 file /etc/group $here/etc/group 0644 0 0
 file /etc/hostname $here/etc/hostname 0644 0 0
 file /init $here/init 0755 0 0
-file /bin/busybox $(abs "$busybox") 0755 0 0
 file /test/script $(abs "$script") 0755 0 0
 MANIFEST
-    local a
-    for a in $applets; do
-        [ "$a" = busybox ] || echo "slink /bin/$a busybox 0777 0 0"
-    done
+    busybox_manifest "$(abs "$busybox")" || die "cannot list busybox's applets"
     local spec host guest mode
     for spec in ${adds[@]+"${adds[@]}"}; do
         IFS=: read -r host guest mode <<<"$spec"
