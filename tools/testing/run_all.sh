@@ -129,16 +129,16 @@ if [ -x tools/bench/linux/run.sh ]; then
 fi
 add ktest-smp16     "$(q ktest-smp16 --cmdline ktest --smp 16 --expect '^\[KTEST\] smp: 16 CPUs online' --timeout 480)"
 add bench-smoke     "$(q bench-smoke --cmdline 'init=/bin/bench -- 10' --smp 1 --qemu-arg=-icount --qemu-arg=shift=0 "${bench_expect[@]}" --timeout 240)"
-add ktest-smp8      "$(q ktest-smp8 --cmdline ktest --smp 8 --expect '^\[KTEST\] smp: 8 CPUs online' --timeout 150)"
-add ktest-uefi-smp2 "$(q ktest-uefi-smp2 --cmdline ktest --smp 2 --firmware uefi --expect '^\[KTEST\] smp: 2 CPUs online' --timeout 150)"
+add ktest-smp8      "$(q ktest-smp8 --cmdline ktest --smp 8 --expect '^\[KTEST\] smp: 8 CPUs online' --timeout 480)"
+add ktest-uefi-smp2 "$(q ktest-uefi-smp2 --cmdline ktest --smp 2 --firmware uefi --expect '^\[KTEST\] smp: 2 CPUs online' --timeout 300)"
 add init-uefi-smp2  "$(q init-uefi-smp2 --cmdline '' --smp 2 --firmware uefi "${init_expect[@]}" --timeout 120)"
-add ktest-q35-smp4  "$(q ktest-q35-smp4 --cmdline ktest --smp 4 --machine q35 --expect '^\[KTEST\] smp: 4 CPUs online' --timeout 150)"
+add ktest-q35-smp4  "$(q ktest-q35-smp4 --cmdline ktest --smp 4 --machine q35 --expect '^\[KTEST\] smp: 4 CPUs online' --timeout 300)"
 add ktest-q35-smp16 "$(q ktest-q35-smp16 --cmdline ktest --smp 16 --machine q35 --expect '^\[KTEST\] smp: 16 CPUs online' --timeout 480)"
-add ktest-q35-smp1  "$(q ktest-q35-smp1 --cmdline ktest --smp 1 --machine q35 --expect '^\[KTEST\] smp: 1 CPUs online' --timeout 150)"
+add ktest-q35-smp1  "$(q ktest-q35-smp1 --cmdline ktest --smp 1 --machine q35 --expect '^\[KTEST\] smp: 1 CPUs online' --timeout 300)"
 add ktest-uefi-q35-smp8 "$(q ktest-uefi-q35-smp8 --cmdline ktest --smp 8 --machine q35 --firmware uefi --expect '^\[KTEST\] smp: 8 CPUs online' --timeout 480)"
-add ktest-smp4      "$(q ktest-smp4 --cmdline ktest --smp 4 --expect '^\[KTEST\] smp: 4 CPUs online' --timeout 150)"
-add ktest-smp2      "$(q ktest-smp2 --cmdline ktest --smp 2 --expect '^\[KTEST\] smp: 2 CPUs online' --timeout 150)"
-add ktest-smp1      "$(q ktest-smp1 --cmdline ktest --smp 1 --expect '^\[KTEST\] smp: 1 CPUs online' --timeout 150)"
+add ktest-smp4      "$(q ktest-smp4 --cmdline ktest --smp 4 --expect '^\[KTEST\] smp: 4 CPUs online' --timeout 300)"
+add ktest-smp2      "$(q ktest-smp2 --cmdline ktest --smp 2 --expect '^\[KTEST\] smp: 2 CPUs online' --timeout 300)"
+add ktest-smp1      "$(q ktest-smp1 --cmdline ktest --smp 1 --expect '^\[KTEST\] smp: 1 CPUs online' --timeout 300)"
 add init-smp4       "$(q init-smp4 --cmdline '' --smp 4 "${init_expect[@]}" --timeout 120)"
 add crash-smp4      "$(q crash-smp4 --cmdline 'ktest=CRASH' --smp 4 --expect-panic \
     --expect '^\[FAULT\] KERNEL EXCEPTION: Page Fault \(vector 14\) on CPU [0-9]+$' \
