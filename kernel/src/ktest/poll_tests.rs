@@ -72,7 +72,7 @@ fn timeout_wakes() -> Result<(), String> {
     if n != 0 {
         return Err(format!("{} ready on an empty pipe", n));
     }
-    if waited < 5 || waited > 5 + LATE * 4 {
+    if !(5..=5 + LATE * 4).contains(&waited) {
         return Err(format!("woke after {} ticks, wanted 5", waited));
     }
     if !saw_blocked.load(SeqCst) {
