@@ -9,7 +9,8 @@
 # and /tmp (mode 1777, as on Linux).
 # With musl-gcc (Debian's musl-tools), the oracle's C programs
 # (tests/linux/c/*.c, built by tools/oracle/build_c.sh into build/linux-c/)
-# land in /bin/linux/NAME: unbranded static Linux programs.
+# land in /bin/linux/NAME: unbranded static Linux programs. The `#!`
+# scripts of the exec tests (tests/scripts/*.sh) land in /test/scripts/.
 set -euo pipefail
 out=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +39,10 @@ if command -v musl-gcc >/dev/null && [ -d "$root/tests/linux/c" ]; then
     for c in "$root"/tests/linux/c/*.c; do
         cp "$root/build/linux-c/$(basename "$c" .c)" "$stage/bin/linux/"
     done
+fi
+if [ -d "$root/tests/scripts" ]; then
+    mkdir -p "$stage/test/scripts"
+    cp -p "$root"/tests/scripts/*.sh "$stage/test/scripts/"
 fi
 echo "MelloOS initial ramdisk" > "$stage/README"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out" ||

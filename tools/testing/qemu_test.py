@@ -105,6 +105,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("name", help="test name (log: build/test/NAME.log)")
     p.add_argument("--cmdline", default="", help="kernel command line")
+    p.add_argument("--initrd", type=Path, metavar="CPIO",
+                   help="boot this archive instead of build/initrd.cpio (e.g. an oracle initramfs)")
     p.add_argument("--smp", type=int, default=1)
     p.add_argument("--machine", default="pc", choices=["pc", "q35"])
     p.add_argument("--firmware", default="bios", choices=["bios", "uefi"])
@@ -323,22 +325,24 @@ class Inputs:
                 pass
 
 
-def build_iso(cmdline):
-    """Returns an ISO for cmdline, rebuilding it when missing or stale."""
-    inputs = [BUILD / "kernel.elf", BUILD / "initrd.cpio", ROOT / "boot" / "grub.cfg"]
+def build_iso(cmdline, initrd=None):
+    """Returns an ISO for cmdline (and initrd, default build/initrd.cpio),
+    rebuilding it when missing or stale."""
+    initrd = Path(initrd or BUILD / "initrd.cpio").resolve()
+    inputs = [BUILD / "kernel.elf", initrd, ROOT / "boot" / "grub.cfg"]
     for f in inputs[:2]:
         if not f.is_file():
-            raise RuntimeError(f"{f.relative_to(ROOT)} missing: run 'make build' first")
+            raise RuntimeError(f"{f} missing: run 'make build' first")
     iso_dir = TEST_DIR / "iso"
     iso_dir.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha1(cmdline.encode()).hexdigest()[:12]
+    key = hashlib.sha1(f"{cmdline}\0{initrd}".encode()).hexdigest()[:12]
     iso = iso_dir / f"{key}.iso"
     with open(iso_dir / f"{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # parallel tests may share the ISO
         newest = max(f.stat().st_mtime for f in inputs if f.exists())
         if not iso.exists() or iso.stat().st_mtime < newest:
             tmp = iso.with_suffix(".tmp.iso")
-            r = subprocess.run([str(ROOT / "tools" / "mkiso.sh"), str(tmp), cmdline],
+            r = subprocess.run([str(ROOT / "tools" / "mkiso.sh"), str(tmp), cmdline], env={**os.environ, "INITRD": str(initrd)},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             if r.returncode != 0:
                 raise RuntimeError(f"mkiso.sh failed:\n{r.stdout}")
@@ -469,7 +473,7 @@ def run(args):
     forbid = args.forbid + ([] if args.expect_watchdog else [WATCHDOG_MARKER])
     judge = Judge(args.expect, forbid, args.done or default_done(args.cmdline), args.fail_grace,
                   args.expect_raw)
-    iso = build_iso(args.cmdline)
+    iso = build_iso(args.cmdline, args.initrd)
     log_path = TEST_DIR / f"{args.name}.log"
     cmd = [str(ROOT / "tools" / "qemu" / "qemu.sh"), "-iso", str(iso), "-smp", str(args.smp),
            "-machine", args.machine, "-headless"]

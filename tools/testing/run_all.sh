@@ -29,6 +29,9 @@
 #                   Linux personality (tools/testing/linux_c.py): their
 #                   output byte for byte against Linux's expected-linux.txt
 #
+#        docs       the README's boot transcript against a real boot
+#                   (tools/docs/capture.py --check)
+#
 #   tools/testing/run_all.sh [--build] [--no-host] [--list]
 #     --build    run `make build` first (its whole output is kept in
 #                build/test/build.log; a failure is reported like a test's)
@@ -106,7 +109,9 @@ for op in "${bench_ops[@]}"; do
     bench_expect+=(--expect "^\\[BENCH\\] name=$op n=[0-9]+ total=[0-9]+ per_op=[0-9]+\$")
 done
 init_expect=(--expect '^Hello from userland!$' --expect "^I'm the child!\$")
-utest_expect=(--expect '^\[UTEST\] [0-9]+ passed, 0 failed$')
+utest_expect=(--expect '^\[UTEST\] [0-9]+ passed, 0 failed$'
+    --expect '^\[ECHO\] argc=5: /bin/echo-args -x y /test/scripts/args.sh a b$'
+    --expect '^\[ECHO\] argc=5: /bin/echo-args -x y /test/scripts/args.sh /test/scripts/nested.sh c$')
 
 # name | command (run from the repository root). Longest first, so the
 # parallel slots stay busy.
@@ -185,6 +190,8 @@ add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux' --smp 1 "${
 add linux-hello-smp2     "tools/testing/linux_c.py linux-hello-smp2 hello --smp 2 --timeout 120"
 add linux-memory-smp2    "tools/testing/linux_c.py linux-memory-smp2 memory --smp 2 --timeout 120"
 add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanosleep --smp 1 --timeout 120"
+# The README's boot transcript against a real `make run SMP=2` boot.
+add docs-transcript-smp2 "tools/docs/capture.py --check"
 add linux-fs-files-smp1   "tools/testing/linux_c.py linux-fs-files-smp1 fs_files --smp 1 --timeout 120"
 add linux-fs-dirs-smp1    "tools/testing/linux_c.py linux-fs-dirs-smp1 fs_dirs --smp 1 --timeout 120"
 add linux-fs-fdpipe-smp1  "tools/testing/linux_c.py linux-fs-fdpipe-smp1 fs_fdpipe --smp 1 --timeout 120"

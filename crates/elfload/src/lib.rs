@@ -11,6 +11,9 @@
 //! `note.rs`), and [`LoadPlan::phdr_addr`] where its program headers are in
 //! memory (for the auxiliary vector).
 //!
+//! [`script`] parses the other format `execve` accepts: `#!` interpreter
+//! lines, as Linux's `binfmt_script` reads them.
+//!
 //! Supported: static executables (`ET_EXEC`) and static position-
 //! independent executables (`ET_DYN` without an interpreter), relocated
 //! by `DT_RELA` and/or `DT_RELR` tables of relative relocations only.
@@ -37,6 +40,7 @@ mod header;
 mod note;
 mod plan;
 mod reloc;
+pub mod script;
 mod symbols;
 
 use core::ops::Range;

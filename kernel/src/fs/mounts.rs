@@ -61,9 +61,10 @@ impl Filesystems for Instances {
     }
 }
 
-/// The current time for inode timestamps (time since boot; no RTC yet).
+/// The current time for inode timestamps (the wall clock: the RTC at boot
+/// plus the TSC since).
 pub fn now() -> Timespec {
-    let us = crate::arch::time::now_us();
+    let us = crate::arch::time::realtime_us();
     Timespec { sec: (us / 1_000_000) as i64, nsec: ((us % 1_000_000) * 1000) as u32 }
 }
 

@@ -20,6 +20,7 @@ mod preempt_tests;
 mod sched_tests;
 mod smp_stress_tests;
 mod smp_tests;
+mod time_tests;
 mod tty_tests;
 mod user_tests;
 
@@ -43,6 +44,7 @@ fn run_all(only: &str) {
         ("SMP", smp_tests::TESTS),
         ("STRESS", smp_stress_tests::TESTS),
         ("IRQ", irq_tests::TESTS),
+        ("TIME", time_tests::TESTS),
         ("USER", user_tests::TESTS),
         ("LOG", log_tests::TESTS),
         ("POLL", poll_tests::TESTS),

@@ -1,15 +1,23 @@
-//! The kernel heap: a buddy allocator (64 B .. 1 MiB blocks) over the 16 MiB
-//! region at `HEAP_BASE`, serving as Rust's global allocator.
+//! The kernel heap, Rust's global allocator: small objects from a buddy
+//! allocator (64 B .. 1 MiB blocks) over the 16 MiB region at `HEAP_BASE`,
+//! requests of a page or more straight from the frame allocator.
 //!
-//! The whole region is backed by frames at boot, so allocation never touches
-//! the page tables. Requests above 1 MiB, or when the heap is exhausted, fail
-//! with a null pointer (`alloc` callers see `AllocError`/`try_reserve`
-//! errors; infallible collections panic, as in any Rust program).
+//! The buddy region is backed by frames at boot, so allocation never
+//! touches the page tables. A request of at least [`LARGE`] bytes gets
+//! physically consecutive frames, addressed through the direct map (as
+//! Linux's `kmalloc` hands large sizes to the page allocator): file pages
+//! and big buffers (an executable being loaded) are limited by RAM, not by
+//! the heap's 16 MiB, and never split its blocks. Which path a block took
+//! follows from its layout's size, which `dealloc` gets again. When memory
+//! is exhausted the result is a null pointer (`alloc` callers see
+//! `AllocError`/`try_reserve` errors; infallible collections panic, as in
+//! any Rust program).
 //!
-//! Locking: `HEAP` (level `Heap`, IRQ-safe).
+//! Locking: `HEAP` (level `Heap`, IRQ-safe); the large path takes only the
+//! frame allocator's lock.
 
 use super::kernel_space;
-use super::layout::{HEAP_BASE, HEAP_SIZE, PAGE_SIZE};
+use super::layout::{phys_to_virt, virt_to_phys, HEAP_BASE, HEAP_SIZE, PAGE_SIZE};
 use super::pmm;
 use crate::sync::{IrqSpinLock, LockLevel};
 use buddy::BuddyAllocator;
@@ -19,6 +27,15 @@ const META_WORDS: usize = buddy::meta_words(HEAP_SIZE);
 static HEAP: IrqSpinLock<Option<BuddyAllocator>> = IrqSpinLock::new(LockLevel::Heap, "heap", None);
 
 struct KernelHeap;
+
+/// Requests of this many bytes or more bypass the buddy heap (see the
+/// module doc).
+pub const LARGE: usize = PAGE_SIZE as usize;
+
+/// Frames, and their alignment in frames, for a large `layout`.
+fn frames_for(layout: &Layout) -> (usize, usize) {
+    (layout.size().div_ceil(PAGE_SIZE as usize), (layout.align() / PAGE_SIZE as usize).max(1))
+}
 
 #[global_allocator]
 static GLOBAL: KernelHeap = KernelHeap;
@@ -45,6 +62,10 @@ pub fn init() {
 // requested size and alignment, under the HEAP lock.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= LARGE {
+            let (count, align) = frames_for(&layout);
+            return pmm::alloc_contiguous(count, align).map_or(core::ptr::null_mut(), |pa| phys_to_virt(pa) as *mut u8);
+        }
         HEAP.lock()
             .as_mut()
             .and_then(|h| h.alloc(layout.size(), layout.align()))
@@ -52,6 +73,9 @@ unsafe impl GlobalAlloc for KernelHeap {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if layout.size() >= LARGE {
+            return pmm::free_contiguous(virt_to_phys(ptr as u64), frames_for(&layout).0);
+        }
         let result = HEAP.lock().as_mut().expect("heap").free_aligned(ptr as usize, layout.size(), layout.align());
         if let Err(e) = result {
             panic!("heap free of {ptr:p} ({} bytes): {e:?}", layout.size());

@@ -29,6 +29,14 @@ pub const fn phys_to_virt(pa: u64) -> u64 {
     pa + HHDM_BASE
 }
 
+/// The physical address of direct-map address `va` (the inverse of
+/// [`phys_to_virt`]; `va` must lie in the direct map).
+#[inline]
+pub const fn virt_to_phys(va: u64) -> u64 {
+    va - HHDM_BASE
+}
+
+
 /// The physical address of a kernel-image address (`.text`, `.data`, ...).
 #[inline]
 pub fn kernel_image_phys(va: u64) -> u64 {

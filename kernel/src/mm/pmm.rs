@@ -130,6 +130,23 @@ pub fn alloc_frame_zeroed() -> Result<u64, OutOfMemory> {
     Ok(pa)
 }
 
+/// Allocate `count` physically consecutive frames, the first a multiple of
+/// `align_frames` (a power of two); contents undefined. Returns the first
+/// frame's physical address.
+pub fn alloc_contiguous(count: usize, align_frames: usize) -> Result<u64, OutOfMemory> {
+    let first = PMM.lock().as_mut().and_then(|b| b.alloc_contiguous(count, align_frames)).ok_or(OutOfMemory)?;
+    Ok(first as u64 * PAGE_SIZE)
+}
+
+/// Return `count` frames from [`alloc_contiguous`] starting at `pa`.
+/// Freeing a frame twice is a kernel bug and panics.
+pub fn free_contiguous(pa: u64, count: usize) {
+    let result = PMM.lock().as_mut().expect("pmm not initialised").free_contiguous((pa / PAGE_SIZE) as usize, count);
+    if let Err(e) = result {
+        panic!("free_contiguous({pa:#x}, {count}): {e:?}");
+    }
+}
+
 /// Return a frame obtained from [`alloc_frame`]. Freeing a frame twice is a
 /// kernel bug and panics.
 pub fn free_frame(pa: u64) {

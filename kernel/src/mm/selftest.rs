@@ -90,10 +90,17 @@ fn heap_alloc() -> Result<(), String> {
     drop(big);
     drop(blocks);
     kassert!(heap::stats().0 == free_before, "heap did not coalesce back ({} != {})", heap::stats().0, free_before);
-    let too_big = alloc::alloc::Layout::from_size_align(2 << 20, 8).unwrap();
-    // SAFETY: non-zero layout; a null result is the expected outcome.
-    let p = core::hint::black_box(unsafe { alloc::alloc::alloc(too_big) });
-    kassert!(p.is_null(), "a 2 MiB allocation should fail (max block is 1 MiB)");
+    // Past the buddy's largest block, frames: 2 MiB, 4 KiB-aligned, freed
+    // back to the frame allocator, the buddy heap untouched.
+    let frames_before = crate::mm::pmm::free_frames();
+    let mut huge: Vec<u8> = Vec::new();
+    huge.try_reserve_exact(2 << 20).map_err(|_| "no 2 MiB buffer from frames")?;
+    huge.resize(2 << 20, 9);
+    kassert!(huge.as_ptr() as usize % PAGE_SIZE as usize == 0 && huge[(2 << 20) - 1] == 9, "2 MiB buffer");
+    kassert!(crate::mm::pmm::free_frames() == frames_before - 512, "2 MiB did not take 512 frames");
+    kassert!(heap::stats().0 == free_before, "a large buffer came from the buddy heap");
+    drop(huge);
+    kassert!(crate::mm::pmm::free_frames() == frames_before, "2 MiB buffer's frames not freed");
     crate::mm_info!("✓ Allocator tests passed (buddy system working)");
     Ok(())
 }

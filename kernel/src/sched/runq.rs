@@ -73,14 +73,14 @@ pub fn enqueue(task: Arc<Task>, cpu: usize) {
     let prio = task.priority;
     task.cpu.store(cpu, Ordering::Relaxed);
     task.set_state(TaskState::Ready);
-    let id = task.id;
+    let (id, pid) = (task.id, task.log_pid);
     counted_in(cpu, &task);
     RQS[cpu].lock().push_back(task, prio);
     if cpu == percpu::cpu_id() {
         percpu::cpu(cpu).set_need_resched(true);
     } else {
         if super::trace_budget() {
-            trace_enqueue(id, cpu);
+            trace_enqueue(id, pid, cpu);
         }
         apic::send_ipi(cpu, apic::RESCHEDULE_IPI);
     }
@@ -88,9 +88,13 @@ pub fn enqueue(task: Arc<Task>, cpu: usize) {
 
 #[cold]
 #[inline(never)]
-fn trace_enqueue(id: usize, cpu: usize) {
+fn trace_enqueue(id: usize, pid: usize, cpu: usize) {
     let queued = LOAD[cpu].load(Ordering::Relaxed);
-    crate::ktrace!("SCHED", "Enqueued task {} to CPU {} (runqueue size: {})", id, cpu, queued);
+    if pid != 0 {
+        crate::ktrace!("SCHED", "Enqueued task {} (pid {}) to CPU {} (runqueue size: {})", id, pid, cpu, queued);
+    } else {
+        crate::ktrace!("SCHED", "Enqueued task {} to CPU {} (runqueue size: {})", id, cpu, queued);
+    }
     crate::ktrace!("IPI", "send RESCHED IPI → core{}", cpu);
 }
 

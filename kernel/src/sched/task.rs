@@ -98,6 +98,10 @@ pub struct Task {
     pub syscall_abi: AtomicU8,
     /// Tick at which a sleeping task becomes due.
     pub wake_tick: AtomicU64,
+    /// What log lines call a user task: the pid of the process it runs
+    /// (0 for kernel tasks), given by the user layer at creation, so that
+    /// traces name what users see (pids) beside the scheduler's task ids.
+    pub log_pid: usize,
     /// Saved stack pointer while switched out (only touched by the switch).
     pub(super) saved_rsp: UnsafeCell<u64>,
     /// `None` for idle tasks, which run on their CPU's boot stack.
@@ -134,12 +138,14 @@ impl Task {
     /// (copied to the top of its kernel stack), with address space `cr3`.
     pub fn new_user(
         name: &'static str,
+        log_pid: usize,
         data: TaskData,
         frame: &crate::arch::trap::TrapFrame,
         fx: Box<FxArea>,
         cr3: u64,
     ) -> Result<Arc<Task>, OutOfMemory> {
-        let task = Self::build(name, Priority::Normal, Some(fx), data, None, cr3)?;
+        let mut task = Self::build(name, Priority::Normal, Some(fx), data, None, cr3)?;
+        Arc::get_mut(&mut task).expect("new task is unshared").log_pid = log_pid;
         let top = task.kernel_stack_top();
         // SAFETY: the task is new and unshared: we own its stack and context.
         unsafe { context::prepare_user(&mut *task.saved_rsp.get(), top, frame) };
@@ -169,6 +175,7 @@ impl Task {
             fs_base: AtomicU64::new(0),
             syscall_abi: AtomicU8::new(0),
             wake_tick: AtomicU64::new(0),
+            log_pid: 0,
             saved_rsp: UnsafeCell::new(rsp),
             kstack: Some(stack),
             fx: fx.map(UnsafeCell::new),
@@ -191,6 +198,7 @@ impl Task {
             fs_base: AtomicU64::new(0),
             syscall_abi: AtomicU8::new(0),
             wake_tick: AtomicU64::new(0),
+            log_pid: 0,
             saved_rsp: UnsafeCell::new(0),
             kstack: None,
             fx: None,

@@ -3,10 +3,11 @@
 //!
 //! The clock is the TSC, calibrated against the PIT at boot
 //! (`arch::time::now_us`, microsecond resolution). `CLOCK_MONOTONIC`,
-//! `_RAW`, `_COARSE` and `CLOCK_BOOTTIME` count from boot. There is no
-//! RTC driver yet, so `CLOCK_REALTIME` (and `_COARSE`, `gettimeofday`,
-//! `time`) also starts at 0 at boot, the Unix epoch: what Linux does on a
-//! machine without a readable RTC until someone sets the time. The CPU-time
+//! `_RAW`, `_COARSE` and `CLOCK_BOOTTIME` count from boot.
+//! `CLOCK_REALTIME` (and `_COARSE`, `gettimeofday`, `time`) is the wall
+//! clock: the RTC's time read at boot plus the TSC since
+//! (`arch::time::realtime_us`; the Unix epoch at boot on a machine without
+//! a readable RTC, as on Linux until someone sets the time). The CPU-time
 //! clocks are not tracked yet: `EINVAL`.
 //!
 //! Sleeping: whole scheduler ticks through `sched::sleep` (rounded up, so
@@ -29,11 +30,16 @@ pub fn now_ns() -> u64 {
     crate::arch::time::now_us().saturating_mul(1000)
 }
 
+/// Nanoseconds since the Unix epoch (the wall clock).
+pub fn realtime_ns() -> u64 {
+    crate::arch::time::realtime_us().saturating_mul(1000)
+}
+
 /// The reading of clock `id`, or EINVAL for a clock MelloOS does not keep.
 fn clock_ns(id: u64) -> Result<u64, Errno> {
     match id {
-        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_REALTIME_COARSE
-        | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => Ok(now_ns()),
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => Ok(realtime_ns()),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => Ok(now_ns()),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -67,7 +73,7 @@ pub fn linux_clock_getres(a: &Args) -> SysResult {
 /// gettimeofday(tv, tz): either may be null; the time zone is UTC.
 pub fn linux_gettimeofday(a: &Args) -> SysResult {
     if a.a0() != 0 {
-        write_bytes(a.a0(), &Timeval::from_nanos(now_ns()).to_bytes())?;
+        write_bytes(a.a0(), &Timeval::from_nanos(realtime_ns()).to_bytes())?;
     }
     if a.a1() != 0 {
         write_bytes(a.a1(), &[0u8; 8])?; // tz_minuteswest, tz_dsttime
@@ -77,7 +83,7 @@ pub fn linux_gettimeofday(a: &Args) -> SysResult {
 
 /// time(tloc): seconds; also stored at `tloc` unless null.
 pub fn linux_time(a: &Args) -> SysResult {
-    let secs = now_ns() / 1_000_000_000;
+    let secs = realtime_ns() / 1_000_000_000;
     if a.a0() != 0 {
         write_bytes(a.a0(), &secs.to_le_bytes())?;
     }
@@ -109,14 +115,15 @@ pub fn linux_nanosleep(a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// clock_nanosleep(clk, flags, req, rem): relative, or absolute with
-/// `TIMER_ABSTIME` (all kept clocks share one time base).
+/// clock_nanosleep(clk, flags, req, rem): relative, or absolute on `clk`
+/// with `TIMER_ABSTIME` (turned into a `CLOCK_MONOTONIC` deadline).
 pub fn linux_clock_nanosleep(a: &Args) -> SysResult {
     let (clk, flags) = (a.get(0), a.get(1));
-    clock_ns(clk)?;
+    let clock_now = clock_ns(clk)?;
     let ns = read_timespec(a.a2())?.to_nanos().ok_or(Errno::EINVAL)?;
-    let deadline = if flags & TIMER_ABSTIME != 0 { ns } else { now_ns().saturating_add(ns) };
-    if ns > 0 {
+    let wait = if flags & TIMER_ABSTIME != 0 { ns.saturating_sub(clock_now) } else { ns };
+    let deadline = now_ns().saturating_add(wait);
+    if wait > 0 {
         sleep_until(deadline);
     }
     Ok(0)

@@ -19,6 +19,7 @@ pub mod initrd;
 pub mod loader;
 pub mod personality;
 pub mod process;
+mod script;
 pub use crate::mm::uaccess;
 
 use crate::arch::trap::TrapFrame;
@@ -73,17 +74,18 @@ pub fn spawn(path: &str, argv: &[&str]) -> Result<Arc<Process>, Errno> {
 }
 
 fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Errno> {
-    let elf = crate::fs::open::read_file(crate::fs::mounts::root(), path.as_bytes())?;
     let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
+    let program = script::resolve(crate::fs::mounts::root(), path.as_bytes(), &argv)?;
+    let argv = program.argv;
     // An unbranded init gets `abi=`; programs the kernel runs itself, native.
     let caller = if is_init { personality::init_default() } else { personality::Personality::Native };
-    let image = loader::load(&elf, &loader::Exec { path, argv: &argv, envp: &[], caller })?;
+    let image = loader::load(&program.file, &loader::Exec { path, argv: &argv, envp: &[], caller })?;
     let (entry, sp) = (image.entry, image.stack_pointer);
     let proc = process::create(None, path, image.space, console_files(), is_init)?;
     *proc.cmdline.lock() = cmdline_of(&argv);
     let frame = TrapFrame::new_user(entry, sp);
     let name = if is_init { "init" } else { "user" };
-    match Task::new_user(name, TaskData::new(proc.clone()), &frame, sched::task::FxArea::new_default(), proc.root()) {
+    match Task::new_user(name, proc.pid, TaskData::new(proc.clone()), &frame, sched::task::FxArea::new_default(), proc.root()) {
         Ok(task) => {
             personality::set(&proc, &task, image.personality);
             sched::start(task)
@@ -117,7 +119,7 @@ pub fn fork() -> SysResult {
     frame.rax = 0;
     let fx = sched::current_fpu_copy();
     let root = child.root();
-    match Task::new_user("user", TaskData::new(child.clone()), &frame, fx, root) {
+    match Task::new_user("user", child.pid, TaskData::new(child.clone()), &frame, fx, root) {
         Ok(task) => {
             task.fs_base.store(sched::current_fs_base(), core::sync::atomic::Ordering::Relaxed);
             personality::set(&child, &task, parent.personality.get());
@@ -143,10 +145,10 @@ pub fn exec(path: &str, argv: &[Vec<u8>]) -> SysResult {
 pub fn exec_env(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
     let proc = current_process().ok_or(Errno::EINVAL)?;
     let cwd = proc.files.lock().cwd_loc();
-    let elf = crate::fs::open::read_file(cwd, path.as_bytes())?;
+    let program = script::resolve(cwd, path.as_bytes(), argv)?;
+    let argv = &program.argv[..];
     let exec = loader::Exec { path, argv, envp, caller: proc.personality.get() };
-    let image = loader::load(&elf, &exec)?;
-    drop(elf);
+    let image = loader::load(&program.file, &exec)?;
     sched::with_current(|t| personality::set(&proc, t, image.personality));
     crate::kdebug!("EXEC", "pid {}: {} ({} personality)", proc.pid, path, image.personality.name());
     proc.linux.reset_on_exec();

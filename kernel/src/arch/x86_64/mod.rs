@@ -11,6 +11,7 @@ pub mod idt;
 pub mod irq;
 pub mod percpu;
 pub mod ps2;
+pub mod rtc;
 pub mod smp;
 pub mod syscall;
 pub mod time;

@@ -15,6 +15,10 @@
 //! every CPU at once). Under `-icount shift=0` the TSC counts instructions
 //! and the PIT follows the same virtual clock, so the calibration holds.
 //!
+//! The wall clock ([`realtime_us`]) is the RTC's time at [`init`] plus
+//! the TSC's count since; without a readable RTC it starts at the Unix
+//! epoch at boot (and the boot log says so).
+//!
 //! Locking: `PIT` (level `Device`) serialises the latch-and-read sequence on
 //! the PIT's ports; it is held only for one read.
 
@@ -37,6 +41,8 @@ static PIT: IrqSpinLock<bool> = IrqSpinLock::new(LockLevel::Device, "pit", false
 static TSC_HZ: AtomicU64 = AtomicU64::new(0);
 /// TSC value at calibration (origin of [`now_us`]).
 static TSC_ORIGIN: AtomicU64 = AtomicU64::new(0);
+/// Microseconds since the Unix epoch at the origin of [`now_us`].
+static EPOCH_AT_ORIGIN_US: AtomicU64 = AtomicU64::new(0);
 
 /// Read the PIT channel-0 counter (counts down, wraps from 1 to 65536).
 fn pit_count() -> u16 {
@@ -124,6 +130,19 @@ pub fn init() {
     let hz = counter_hz(5_000, crate::arch::cpu::rdtsc);
     TSC_ORIGIN.store(crate::arch::cpu::rdtsc(), Ordering::Relaxed);
     TSC_HZ.store(hz, Ordering::Release);
+    match super::rtc::read() {
+        Some(t) => {
+            let secs = t.unix_seconds().unwrap_or(0);
+            EPOCH_AT_ORIGIN_US.store(secs.saturating_mul(1_000_000).saturating_sub(now_us()), Ordering::Relaxed);
+            crate::klog!("TIME", "RTC: {:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", t.year, t.month, t.day, t.hour, t.minute, t.second);
+        }
+        None => crate::klog!("TIME", "no valid RTC time: the wall clock starts at the Unix epoch"),
+    }
+}
+
+/// Microseconds since the Unix epoch (the RTC at boot plus the TSC since).
+pub fn realtime_us() -> u64 {
+    EPOCH_AT_ORIGIN_US.load(Ordering::Relaxed) + now_us()
 }
 
 /// Measured TSC frequency in Hz (0 before [`init`]).

@@ -49,6 +49,36 @@ pub fn exec_argv() -> TestResult {
     checks.finish()
 }
 
+/// `#!` scripts (tests/scripts, in the initrd at /test/scripts): the
+/// interpreter runs with `[interpreter, argument, script, argv[1..]]`
+/// (echo-args exits with argc and prints the vector, which run_all.sh
+/// checks), nested scripts resolve, and the bad ones fail as Linux's exec
+/// does.
+pub fn exec_scripts() -> TestResult {
+    let mut checks = Checks::default();
+    let mut expect = |what: &str, status: Result<i32, String>, want: i32| {
+        checks.add(match status {
+            Ok(s) if s == want => Ok(()),
+            Ok(s) => Err(format!("{}: expected status {}, got {}", what, want, explain(s))),
+            Err(e) => Err(format!("{}: {}", what, e)),
+        })
+    };
+    let run = |path: &CStr, argv: &[&CStr]| {
+        child_status(|| match exec(path, argv) {
+            Ok(_) => 199,
+            Err(e) => 200 + e as i32,
+        })
+    };
+    // [/bin/echo-args, "-x y", /test/scripts/args.sh, a, b]
+    expect("args.sh a b", run(c"/test/scripts/args.sh", &[c"args.sh", c"a", c"b"]), 5);
+    // [/bin/echo-args, "-x y", /test/scripts/args.sh, /test/scripts/nested.sh, c]
+    expect("nested.sh c", run(c"/test/scripts/nested.sh", &[c"nested.sh", c"c"]), 5);
+    expect("empty.sh (no interpreter)", run(c"/test/scripts/empty.sh", &[c"empty.sh"]), 200 + Errno::ENOEXEC as i32);
+    expect("loop.sh (its own interpreter)", run(c"/test/scripts/loop.sh", &[c"loop.sh"]), 200 + Errno::ELOOP as i32);
+    expect("missing.sh (no such interpreter)", run(c"/test/scripts/missing.sh", &[c"missing.sh"]), 200 + Errno::ENOENT as i32);
+    checks.finish()
+}
+
 /// A NULL-terminated pointer array for `strings`.
 fn argv_of(strings: &[CString]) -> Vec<*const c_char> {
     strings.iter().map(|s| s.as_ptr()).chain([null()]).collect()

@@ -63,6 +63,7 @@ const TESTS: &[Test] = &[
     ("fault_kills", |_| faults::fault_kills()),
     ("exec_argv", |_| exec::exec_argv()),
     ("exec_errors", |_| exec::exec_errors()),
+    ("exec_scripts", |_| exec::exec_scripts()),
     ("wait_not_our_child", |_| wait::wait_not_our_child()),
     ("wait_null_status", |_| wait::wait_null_status()),
     ("wait_any", |_| wait::wait_any()),

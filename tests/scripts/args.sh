@@ -1,0 +1,1 @@
+#!/bin/echo-args  -x y 
