@@ -96,7 +96,7 @@ fn heap_alloc() -> Result<(), String> {
     let mut huge: Vec<u8> = Vec::new();
     huge.try_reserve_exact(2 << 20).map_err(|_| "no 2 MiB buffer from frames")?;
     huge.resize(2 << 20, 9);
-    kassert!(huge.as_ptr() as usize % PAGE_SIZE as usize == 0 && huge[(2 << 20) - 1] == 9, "2 MiB buffer");
+    kassert!((huge.as_ptr() as usize).is_multiple_of(PAGE_SIZE as usize) && huge[(2 << 20) - 1] == 9, "2 MiB buffer");
     kassert!(crate::mm::pmm::free_frames() == frames_before - 512, "2 MiB did not take 512 frames");
     kassert!(heap::stats().0 == free_before, "a large buffer came from the buddy heap");
     drop(huge);
