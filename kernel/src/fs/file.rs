@@ -211,8 +211,13 @@ impl OpenFile {
         match &self.kind {
             Kind::Inode(f) => Some(f.node.loc()),
             Kind::Device { node, .. } => Some(node.loc()),
-            Kind::Pipe(_) => None,
+            Kind::Pipe(end) => end.node.as_ref().map(Pinned::loc),
         }
+    }
+
+    /// Whether this is a pipe end (anonymous or a FIFO's).
+    pub fn is_pipe(&self) -> bool {
+        matches!(self.kind, Kind::Pipe(_))
     }
 
     /// The directory this description names (`ENOTDIR` otherwise): the
@@ -302,6 +307,7 @@ impl OpenFile {
         match &self.kind {
             Kind::Inode(f) => Ok(to_abi(&mounts::getattr(f.node.loc())?)),
             Kind::Device { node, .. } => Ok(to_abi(&mounts::getattr(node.loc())?)),
+            Kind::Pipe(PipeEnd { node: Some(node), .. }) => Ok(to_abi(&mounts::getattr(node.loc())?)),
             Kind::Pipe(end) => Ok(abi::Stat {
                 dev: ::vfs::makedev(0, 12),
                 ino: end.pipe().ino,

@@ -14,6 +14,7 @@
 //!   and its working directory.
 //! * [`open`]: path-based operations (`open`, `stat`, `mkdir`, ... and
 //!   `exec`'s file reading) on behalf of a process.
+//! * [`fifo`]: named pipes (one pipe per FIFO inode, Linux's open rules).
 //! * [`pipe`]: pipes (64 KiB, `PIPE_BUF` atomicity, readiness via `Pollee`).
 //! * [`dev`]: the `CharDevice` trait, the registry by (major, minor) and
 //!   the memory devices and console; [`random`]: the ChaCha20 generator
@@ -33,6 +34,7 @@
 
 pub mod dev;
 pub mod fdtable;
+pub mod fifo;
 pub mod file;
 pub mod open;
 pub mod pipe;

@@ -66,8 +66,9 @@ pub fn open_masked(cwd: Location, path: &[u8], flags: u32, mode: u32, umask: u32
             let dev = dev::lookup(st.rdev).ok_or(Errno::ENXIO)?;
             Ok(OpenFile::new(Kind::Device { node, dev }, flags))
         }
-        // No block drivers, named pipes or sockets yet.
-        FileType::BlockDevice | FileType::Fifo | FileType::Socket => Err(Errno::ENXIO),
+        FileType::Fifo => super::fifo::open(node, flags),
+        // No block drivers or sockets yet.
+        FileType::BlockDevice | FileType::Socket => Err(Errno::ENXIO),
     }
 }
 

@@ -9,6 +9,10 @@
 //!   atomic: it waits until it fits whole. A longer one goes in as room
 //!   appears (blocking until all is written; with `O_NONBLOCK`, as much as
 //!   fits, `EAGAIN` if nothing does).
+//! * Named pipes (FIFOs, `fifo.rs`) are the same object, shared by every
+//!   open of one inode; an end opened `O_RDWR` is both a reader and a
+//!   writer, and the open counters (`PipeState::opened_*`) let a blocking
+//!   FIFO open see that the other side came, even if it left again.
 //! * Readiness: every change (data in, data out, an end closed) calls
 //!   `Pollee::notify`; blocking is `pollee::wait_until` over the pipe's
 //!   pollee, so no wake-up is lost.
@@ -41,32 +45,86 @@ struct PipeState {
     buf: VecDeque<u8>,
     readers: usize,
     writers: usize,
+    /// How many read and write ends were ever opened (FIFO opens wait on
+    /// these).
+    opened_readers: u64,
+    opened_writers: u64,
 }
 
-/// One end of a pipe; closing (dropping) it updates the counts.
+/// One end of a pipe (or both, for a FIFO opened `O_RDWR`); closing
+/// (dropping) it updates the counts.
 pub struct PipeEnd {
     pipe: Arc<Pipe>,
-    write: bool,
+    reads: bool,
+    writes: bool,
+    /// A FIFO's inode (what `fstat` reports), kept alive while open.
+    pub node: Option<super::mounts::Pinned>,
 }
 
 static NEXT_INO: AtomicU64 = AtomicU64::new(1);
 
-/// A new pipe: its (read end, write end).
-pub fn new_pipe() -> (PipeEnd, PipeEnd) {
-    let pipe = Arc::new(Pipe {
-        state: SpinLock::new(LockLevel::Pipe, "pipe", PipeState { buf: VecDeque::new(), readers: 1, writers: 1 }),
+/// A pipe with no ends yet (a FIFO's, `fifo.rs`).
+pub fn empty_pipe() -> Arc<Pipe> {
+    let state = PipeState { buf: VecDeque::new(), readers: 0, writers: 0, opened_readers: 0, opened_writers: 0 };
+    Arc::new(Pipe {
+        state: SpinLock::new(LockLevel::Pipe, "pipe", state),
         pollee: Pollee::new(),
         ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
-    });
-    (PipeEnd { pipe: pipe.clone(), write: false }, PipeEnd { pipe, write: true })
+    })
+}
+
+/// A new pipe: its (read end, write end).
+pub fn new_pipe() -> (PipeEnd, PipeEnd) {
+    let pipe = empty_pipe();
+    (PipeEnd::open(&pipe, true, false), PipeEnd::open(&pipe, false, true))
+}
+
+impl PipeEnd {
+    /// A new end of `pipe` that reads and/or writes; wakes anyone waiting
+    /// for that side to appear.
+    pub fn open(pipe: &Arc<Pipe>, reads: bool, writes: bool) -> PipeEnd {
+        let mut st = pipe.state.lock();
+        if reads {
+            st.readers += 1;
+            st.opened_readers += 1;
+        }
+        if writes {
+            st.writers += 1;
+            st.opened_writers += 1;
+        }
+        drop(st);
+        pipe.pollee.notify();
+        PipeEnd { pipe: pipe.clone(), reads, writes, node: None }
+    }
+
+    /// Block (unless `nonblock`: `EAGAIN`) until a writer (`want_writer`)
+    /// or a reader has opened this pipe since `since` opens of that side,
+    /// or one is open now (a FIFO's blocking open).
+    pub fn wait_for_peer(&self, want_writer: bool, since: u64, nonblock: bool) -> Result<(), Errno> {
+        let attempt = || {
+            let st = self.pipe.state.lock();
+            let (open, opened) = if want_writer { (st.writers, st.opened_writers) } else { (st.readers, st.opened_readers) };
+            if open > 0 || opened > since { Ok(()) } else { Err(Errno::EAGAIN) }
+        };
+        if nonblock { attempt() } else { pollee::wait_until(&[&self.pipe.pollee], attempt) }
+    }
+}
+
+impl Pipe {
+    /// (readers open, writers ever opened, readers ever opened).
+    pub fn counts(&self) -> (usize, u64, u64) {
+        let st = self.state.lock();
+        (st.readers, st.opened_writers, st.opened_readers)
+    }
 }
 
 impl Drop for PipeEnd {
     fn drop(&mut self) {
         let mut st = self.pipe.state.lock();
-        if self.write {
+        if self.writes {
             st.writers -= 1;
-        } else {
+        }
+        if self.reads {
             st.readers -= 1;
         }
         drop(st);
@@ -159,13 +217,16 @@ impl PipeEnd {
     /// `POLLERR` once no reader is left.
     pub fn poll_mask(&self) -> u16 {
         let st = self.pipe.state.lock();
-        if self.write {
-            let room = if PIPE_SIZE - st.buf.len() >= PIPE_BUF { POLLOUT | POLLWRNORM } else { 0 };
-            room | if st.readers == 0 { POLLERR } else { 0 }
-        } else {
-            let data = if st.buf.is_empty() { 0 } else { POLLIN | POLLRDNORM };
-            data | if st.writers == 0 { POLLHUP } else { 0 }
+        let mut mask = 0;
+        if self.writes {
+            mask |= if PIPE_SIZE - st.buf.len() >= PIPE_BUF { POLLOUT | POLLWRNORM } else { 0 };
+            mask |= if st.readers == 0 { POLLERR } else { 0 };
         }
+        if self.reads {
+            mask |= if st.buf.is_empty() { 0 } else { POLLIN | POLLRDNORM };
+            mask |= if st.writers == 0 { POLLHUP } else { 0 };
+        }
+        mask
     }
 
     /// Bytes in the pipe (`FIONREAD`).

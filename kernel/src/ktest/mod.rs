@@ -15,6 +15,7 @@ mod ipc_tests;
 mod irq_tests;
 mod lockup_tests;
 mod log_tests;
+mod poll_tests;
 mod preempt_tests;
 mod sched_tests;
 mod smp_stress_tests;
@@ -50,6 +51,7 @@ fn run_all(only: &str) {
         ("TIME", time_tests::TESTS),
         ("USER", user_tests::TESTS),
         ("LOG", log_tests::TESTS),
+        ("POLL", poll_tests::TESTS),
         ("TERMINAL", tty_tests::CORE_TESTS),
         ("CRASH", crash_tests::TESTS),
         ("LOCKUP", lockup_tests::TESTS),

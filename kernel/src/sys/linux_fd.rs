@@ -297,7 +297,7 @@ pub fn linux_fcntl(a: &Args) -> SysResult {
             file.set_flags(arg as u32);
             Ok(0)
         }
-        F_GETPIPE_SZ if file.location().is_none() => Ok(PIPE_SIZE),
+        F_GETPIPE_SZ if file.is_pipe() => Ok(PIPE_SIZE),
         F_GETPIPE_SZ => Err(Errno::EBADF),
         F_GETLK | F_SETLK | F_SETLKW => {
             log_unsupported("fcntl record locks (F_GETLK/F_SETLK/F_SETLKW)");

@@ -105,6 +105,32 @@ int main(void)
     report("pipe2 bad flags", pipe2(p, O_APPEND), EINVAL);
     report("pipe bad pointer", syscall(SYS_pipe, (int *)8), EFAULT);
 
+    /* a named pipe */
+    say("mkfifo: %d\n", mkfifo("/tmp/fifo", 0640));
+    report("open O_WRONLY|O_NONBLOCK without a reader", open("/tmp/fifo", O_WRONLY | O_NONBLOCK), ENXIO);
+    int fr = open("/tmp/fifo", O_RDONLY | O_NONBLOCK);
+    say("reader opened without waiting: %d\n", fr >= 0);
+    say("read with no writer yet: %ld\n", (long)read(fr, buf, sizeof buf));
+    int fw = open("/tmp/fifo", O_WRONLY | O_NONBLOCK);
+    say("writer opened: %d\n", fw >= 0);
+    say("write 4: %ld\n", (long)write(fw, "fifo", 4));
+    memset(buf, 0, sizeof buf);
+    say("read: %ld '%s'\n", (long)read(fr, buf, sizeof buf), buf);
+    report("read empty with a writer", read(fr, buf, 1), EAGAIN);
+    struct stat fst;
+    fstat(fw, &fst);
+    say("fstat: fifo %d mode %o size %lld\n", S_ISFIFO(fst.st_mode), (unsigned)(fst.st_mode & 0777), (long long)fst.st_size);
+    say("F_GETPIPE_SZ: %d\n", fcntl(fr, F_GETPIPE_SZ));
+    close(fw);
+    say("read after the writer closed: %ld\n", (long)read(fr, buf, sizeof buf));
+    close(fr);
+    int frw = open("/tmp/fifo", O_RDWR);
+    say("O_RDWR open: %d, write %ld\n", frw >= 0, (long)write(frw, "both", 4));
+    memset(buf, 0, sizeof buf);
+    say("read back: %ld '%s'\n", (long)read(frw, buf, sizeof buf), buf);
+    close(frw);
+    unlink("/tmp/fifo");
+
     /* the descriptor limit */
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
