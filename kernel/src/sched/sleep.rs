@@ -47,6 +47,36 @@ pub fn tick() -> u64 {
     now
 }
 
+/// Put `task` on the sleeper list, due at tick `at` (an interruptible
+/// wait's deadline: the timer then wakes it from Blocked).
+pub fn arm(task: &Arc<Task>, at: u64) {
+    task.wake_tick.store(at, Ordering::Relaxed);
+    SLEEPERS.lock().push(task.clone());
+}
+
+/// Take `task` off the sleeper list (its wait ended another way).
+pub fn disarm(task: &Task) {
+    SLEEPERS.lock().retain(|t| !core::ptr::eq(Arc::as_ptr(t), task));
+}
+
+/// Sleep for at least `ticks` ticks unless a signal comes first: `Ok` when
+/// the time is up, `Err(left)` with the ticks that were left when a signal
+/// interrupted the sleep.
+pub fn sleep_interruptible(ticks: u64) -> Result<(), u64> {
+    let at = now() + ticks + 1;
+    METRICS.sleep_count.fetch_add(1, Ordering::Relaxed);
+    loop {
+        let waiter = super::wait::Waiter::prepare(Some(at));
+        super::with_current(|t| t.set_state(TaskState::Blocked));
+        match waiter.block() {
+            super::wait::Wake::Interrupted => return Err(at.saturating_sub(now())),
+            super::wait::Wake::TimedOut => return Ok(()),
+            super::wait::Wake::Notified if now() >= at => return Ok(()),
+            super::wait::Wake::Notified => {}
+        }
+    }
+}
+
 /// Sleep for at least `ticks` timer ticks.
 pub fn sleep(ticks: u64) {
     if ticks == 0 {

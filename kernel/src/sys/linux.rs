@@ -1,10 +1,14 @@
 //! The Linux x86-64 personality's system calls: the dispatch entry, the
-//! log of unknown calls, and the process, identity and console calls
-//! (`write`, `writev`, `ioctl`, `exit`, `exit_group`, `execve`, `uname`,
-//! `arch_prctl`, `set_tid_address`, the id getters). Memory, time, signal
-//! and random calls live in `linux_mm`, `linux_time`, `linux_signal` and
+//! log of unknown calls, and the identity and console calls (`write`,
+//! `writev`, `ioctl`, `execve`, `uname`, `arch_prctl`, the uid/gid
+//! getters). Process, memory, time, signal and random calls live in
+//! `linux_proc`, `linux_mm`, `linux_time`, `linux_signal` and
 //! `linux_random`; all are re-exported here for the generated table
 //! (`linux_table.rs`, from `mello_abi::linux_syscalls!`).
+//!
+//! On the way out of every call the dispatch hands an interrupted call's
+//! restart code to the signal layer (`user::note_restart`) and, like
+//! Linux's pipe write, raises SIGPIPE on a writer that got `EPIPE`.
 //!
 //! Descriptors: until the VFS serves Linux processes, fds 0, 1 and 2 are
 //! the console (`/dev/console`, as PID 1 has them on Linux): writes go to
@@ -15,8 +19,7 @@
 //! by `TCGETS`, but the console does not apply it yet (output is always
 //! sent as written).
 //!
-//! Identity: one task per process, so the tid is the pid; every process
-//! runs as root (uid, gid, euid, egid 0).
+//! Identity: every process runs as root (uid, gid, euid, egid 0).
 //!
 //! Unknown calls: `-ENOSYS`, and one `[LINUX]` log line the first time each
 //! number is used (a bitmap of `MAX_NR` bits; numbers above share a slot).
@@ -24,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 pub use super::linux_mm::*;
+pub use super::linux_proc::*;
 pub use super::linux_random::linux_getrandom;
 pub use super::linux_signal::*;
 pub use super::linux_time::*;
@@ -53,7 +57,25 @@ pub fn dispatch(frame: &mut TrapFrame) {
             Err(Errno::ENOSYS)
         }
     };
+    if let Err(e) = result {
+        after_error(number, e, &result);
+    }
     frame.rax = encode(result);
+}
+
+/// The cold path of a failed call: restart codes and SIGPIPE.
+#[cold]
+fn after_error(number: usize, e: Errno, result: &SysResult) {
+    user::note_restart(number as u64, result);
+    // write, pwrite64, writev, pwritev, pwritev2 (Linux's pipe_write
+    // sends SIGPIPE with the EPIPE).
+    if e == Errno::EPIPE && matches!(number, 1 | 18 | 20 | 296 | 328) {
+        if let Some(p) = user::current_process() {
+            let info = user::signal::kernel_info(mello_abi::linux::signal::SIGPIPE);
+            let info = mello_abi::linux::sigframe::Siginfo { code: mello_abi::linux::signal::SI_USER, ..info };
+            user::signal::send(&p, info, user::signal::Sender::Kernel);
+        }
+    }
 }
 
 /// One bit per number below `MAX_NR`, plus one for all above.
@@ -193,19 +215,12 @@ pub fn linux_ioctl(a: &Args) -> SysResult {
             UserSlice::new(arg, b.len())?.read_into(&mut b)?;
             CONSOLE_TTY.lock().1 = WinSize::from_bytes(&b);
         }
+        ioctl::TIOCSCTTY | ioctl::TIOCNOTTY | ioctl::TIOCGPGRP | ioctl::TIOCSPGRP | ioctl::TIOCGSID => {
+            return user::jobctl::ioctl(crate::tty::console(), request, arg);
+        }
         _ => return Err(Errno::ENOTTY),
     }
     Ok(0)
-}
-
-/// exit(code): the thread ends; with one thread per process, the process.
-pub fn linux_exit(a: &Args) -> SysResult {
-    user::exit_current((a.a0() & 0xff) as i32)
-}
-
-/// exit_group(code).
-pub fn linux_exit_group(a: &Args) -> SysResult {
-    user::exit_current((a.a0() & 0xff) as i32)
 }
 
 /// Read a NULL-terminated array of C strings (argv, envp); null is empty.
@@ -264,29 +279,6 @@ pub fn linux_arch_prctl(a: &Args) -> SysResult {
         _ => return Err(Errno::EINVAL),
     }
     Ok(0)
-}
-
-/// set_tid_address(ptr): remembered; returns the tid.
-pub fn linux_set_tid_address(a: &Args) -> SysResult {
-    let proc = user::current_process().ok_or(Errno::EINVAL)?;
-    proc.linux.set_clear_child_tid(a.get(0));
-    Ok(proc.pid)
-}
-
-pub fn linux_getpid(_: &Args) -> SysResult {
-    user::current_pid().ok_or(Errno::EINVAL)
-}
-
-/// gettid(): one task per process, so the pid.
-pub fn linux_gettid(_: &Args) -> SysResult {
-    user::current_pid().ok_or(Errno::EINVAL)
-}
-
-/// getppid(): the parent's pid (orphans: init's, 1), 0 for init and for
-/// programs the kernel started itself.
-pub fn linux_getppid(_: &Args) -> SysResult {
-    let me = user::current_pid().ok_or(Errno::EINVAL)?;
-    Ok(user::process::parent_of(me).unwrap_or(0))
 }
 
 pub fn linux_getuid(_: &Args) -> SysResult {

@@ -15,6 +15,7 @@ pub mod handlers;
 pub mod linux;
 mod linux_mm;
 pub mod linux_random;
+mod linux_proc;
 pub mod linux_signal;
 mod linux_table;
 mod linux_time;
@@ -86,6 +87,10 @@ pub fn dispatch(frame: &mut TrapFrame) {
         }
         None => Err(Errno::ENOSYS),
     };
+    if result.is_err() {
+        // An interrupted wait restarts (native programs have no handlers).
+        crate::user::note_restart(number as u64, &result);
+    }
     // After a successful exec the frame describes the new program, whose
     // rax starts at 0: exactly what `Ok(0)` stores.
     frame.rax = encode(result);

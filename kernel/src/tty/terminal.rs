@@ -158,6 +158,11 @@ pub struct Terminal {
     name: &'static str,
     state: IrqSpinLock<State>,
     pollee: Pollee,
+    /// Job control (`user::jobctl`): the session this is the controlling
+    /// terminal of and its foreground process group (0: none). Atomics:
+    /// the input interrupt reads them to send ^C to the foreground group.
+    pub session: core::sync::atomic::AtomicUsize,
+    pub foreground: core::sync::atomic::AtomicUsize,
 }
 
 impl Terminal {
@@ -172,7 +177,13 @@ impl Terminal {
             stats: Stats::default(),
         };
         let state = State { ld: LineDiscipline::new(), backlog: VecDeque::with_capacity(BACKLOG_MAX), io, wake: false };
-        Terminal { name, state: IrqSpinLock::new(LockLevel::Terminal, "terminal", state), pollee: Pollee::new() }
+        Terminal {
+            name,
+            state: IrqSpinLock::new(LockLevel::Terminal, "terminal", state),
+            pollee: Pollee::new(),
+            session: core::sync::atomic::AtomicUsize::new(0),
+            foreground: core::sync::atomic::AtomicUsize::new(0),
+        }
     }
 
     /// The terminal's name (`console`, `ttyS0`, `tty1`).
