@@ -185,6 +185,19 @@ add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux' --smp 1 "${
 add linux-hello-smp2     "tools/testing/linux_c.py linux-hello-smp2 hello --smp 2 --timeout 120"
 add linux-memory-smp2    "tools/testing/linux_c.py linux-memory-smp2 memory --smp 2 --timeout 120"
 add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanosleep --smp 1 --timeout 120"
+# Processes and signals (fork/wait statuses, groups, clone, signal frames,
+# EINTR/restart, hostile sigreturn frames): -smp 1, the signal ones -smp 4 too.
+add linux-signal-smp1     "tools/testing/linux_c.py linux-signal-smp1 signal --smp 1 --timeout 120"
+add linux-proc-wait-smp1  "tools/testing/linux_c.py linux-proc-wait-smp1 proc_wait --smp 1 --timeout 150"
+add linux-proc-pgrp-smp1  "tools/testing/linux_c.py linux-proc-pgrp-smp1 proc_pgrp --smp 1 --timeout 120"
+add linux-proc-clone-smp1 "tools/testing/linux_c.py linux-proc-clone-smp1 proc_clone --smp 1 --timeout 120"
+add linux-sig-handler-smp1 "tools/testing/linux_c.py linux-sig-handler-smp1 sig_handler --smp 1 --timeout 120"
+add linux-sig-handler-smp4 "tools/testing/linux_c.py linux-sig-handler-smp4 sig_handler --smp 4 --timeout 150"
+add linux-sig-altstack-smp1 "tools/testing/linux_c.py linux-sig-altstack-smp1 sig_altstack --smp 1 --timeout 120"
+add linux-sig-eintr-smp1  "tools/testing/linux_c.py linux-sig-eintr-smp1 sig_eintr --smp 1 --timeout 150"
+add linux-sig-eintr-smp4  "tools/testing/linux_c.py linux-sig-eintr-smp4 sig_eintr --smp 4 --timeout 150"
+add linux-sig-forge-smp1  "tools/testing/linux_c.py linux-sig-forge-smp1 sig_forge --smp 1 --timeout 120"
+add linux-sig-forge-smp4  "tools/testing/linux_c.py linux-sig-forge-smp4 sig_forge --smp 4 --timeout 150"
 
 # Host tests: name | command (run from the repository root).
 host_tests=()

@@ -93,13 +93,18 @@ fn log_unknown(number: usize) {
 /// Log, the first time only, that a Linux feature `what` was refused
 /// because MelloOS lacks it (not because of a bad argument).
 pub fn log_unsupported(what: &'static str) {
-    static SEEN: SpinLock<Vec<&'static str>> = SpinLock::new(LockLevel::Device, "linux-unsupported", Vec::new());
+    // A fixed table: nothing is allocated under the lock (level Device
+    // ranks after Heap); kinds beyond its size are logged every time.
+    static SEEN: SpinLock<[Option<&'static str>; 32]> = SpinLock::new(LockLevel::Device, "linux-unsupported", [None; 32]);
     let mut seen = SEEN.lock();
-    if !seen.contains(&what) && seen.try_reserve(1).is_ok() {
-        seen.push(what);
-        drop(seen);
-        crate::klog!("LINUX", "pid {}: {} not supported yet", user::current_pid().unwrap_or(0), what);
+    if seen.contains(&Some(what)) {
+        return;
     }
+    if let Some(slot) = seen.iter_mut().find(|s| s.is_none()) {
+        *slot = Some(what);
+    }
+    drop(seen);
+    crate::klog!("LINUX", "pid {}: {} not supported yet", user::current_pid().unwrap_or(0), what);
 }
 
 /// The console's fds; anything else is not open.

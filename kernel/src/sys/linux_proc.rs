@@ -27,7 +27,7 @@ use crate::user::uaccess::{self, UserSlice};
 use crate::user::{self, futex, ForkOpts};
 use mello_abi::linux::process::{clone::*, futex::*, reboot, wait::*};
 use mello_abi::linux::sigframe::{SigFields, Siginfo};
-use mello_abi::linux::signal::{CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, NSIG, SIGCHLD, SIGCONT};
+use mello_abi::linux::signal::{CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD, SIGCONT};
 use mello_abi::linux::Timespec;
 
 fn me() -> Result<alloc::sync::Arc<user::Process>, Errno> {
@@ -39,9 +39,6 @@ pub fn linux_clone(a: &Args) -> SysResult {
     let (flags, newsp, ptid, ctid, tls) = (a.get(0), a.get(1), a.get(2), a.get(3), a.get(4));
     if flags & (CLONE_THREAD | CLONE_SIGHAND) != 0 || (flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0) {
         crate::sys::linux::log_unsupported("clone of a thread (CLONE_THREAD/CLONE_SIGHAND/CLONE_VM)");
-        return Err(Errno::EINVAL);
-    }
-    if flags & CSIGNAL > NSIG as u64 {
         return Err(Errno::EINVAL);
     }
     if flags & CLONE_SETTLS != 0 && tls >= mello_abi::limits::USER_END as u64 {

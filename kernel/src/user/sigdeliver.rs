@@ -162,6 +162,9 @@ fn stop(proc: &Process, sig: u32) {
         s.stopped = true;
     }
     super::process::report_job_change(proc, JobChange::Stopped(sig));
+    // A blocked task is kept alive only by whoever will wake it: hold our
+    // own reference while stopped (the process's link to us is weak).
+    let _me = sched::current();
     loop {
         let s = proc.signals.lock();
         if !s.stopped || s.thread.pending & bit(SIGKILL) != 0 {

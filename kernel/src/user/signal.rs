@@ -15,8 +15,8 @@
 //! resumes a stopped process and discards pending stop signals; a stop
 //! signal discards a pending SIGCONT; a signal whose action is to ignore
 //! (SIG_IGN, or SIG_DFL of SIGCHLD/SIGCONT/SIGURG/SIGWINCH) is discarded
-//! unless blocked; init (pid 1) gets no signal from user space whose action
-//! is the default (Linux's `SIGNAL_UNKILLABLE`). A pending, unblocked
+//! unless blocked; init (pid 1) gets no signal whose action is the
+//! default (Linux's `SIGNAL_UNKILLABLE`). A pending, unblocked
 //! signal sets the task's `user_work` (`sched::interrupt`): it ends an
 //! interruptible wait and is delivered on the way back to user mode.
 //!
@@ -254,7 +254,10 @@ pub fn send(proc: &Process, info: Siginfo, from: Sender) -> bool {
             continued = sig == SIGCONT;
         }
     }
-    let unkillable = proc.pid == super::INIT_PID && from == Sender::User && s.action(sig).handler == SIG_DFL;
+    // Linux's SIGNAL_UNKILLABLE: init only gets signals it handles or
+    // ignores (its own faults still kill it: `fault` does not come here).
+    let _ = from;
+    let unkillable = proc.pid == super::INIT_PID && s.action(sig).handler == SIG_DFL;
     let queued = !unkillable && !s.ignored(sig);
     if queued && s.thread.pending & bit(sig) == 0 {
         s.thread.pending |= bit(sig);
