@@ -198,6 +198,13 @@ add linux-sig-eintr-smp1  "tools/testing/linux_c.py linux-sig-eintr-smp1 sig_ein
 add linux-sig-eintr-smp4  "tools/testing/linux_c.py linux-sig-eintr-smp4 sig_eintr --smp 4 --timeout 150"
 add linux-sig-forge-smp1  "tools/testing/linux_c.py linux-sig-forge-smp1 sig_forge --smp 1 --timeout 120"
 add linux-sig-forge-smp4  "tools/testing/linux_c.py linux-sig-forge-smp4 sig_forge --smp 4 --timeout 150"
+add linux-proc-tty-smp1   "tools/testing/linux_c.py linux-proc-tty-smp1 proc_tty --smp 1 --timeout 120"
+# ^C and ^Z typed on COM1 reach the console's foreground group: the musl
+# program proc_tty (as init, argument ctrlc) waits in pause() in a child.
+add linux-ctrlc-smp2 "$(q linux-ctrlc-smp2 --cmdline 'init=/bin/linux/proc_tty abi=linux -- ctrlc' --smp 2 \
+    --after '^\[JOBCTL\] ready for \^C$' --type '\x03' --after '^\[JOBCTL\] ready for \^Z$' --type '\x1a' \
+    --expect '^\^C\[JOBCTL\] child killed by signal 2: shell status 130$' --expect '^\^Z\[JOBCTL\] child stopped by signal 20$' \
+    --expect '^\[JOBCTL\] then killed by signal 9$' --expect '^OK proc_tty ctrlc$' --forbid '^FAIL' --timeout 120)"
 
 # Host tests: name | command (run from the repository root).
 host_tests=()

@@ -289,7 +289,7 @@ pub fn linux_futex(a: &Args) -> SysResult {
             if bitset == 0 {
                 return Err(Errno::EINVAL);
             }
-            if addr % 4 != 0 {
+            if !addr.is_multiple_of(4) {
                 return Err(Errno::EINVAL);
             }
             Ok(futex::wake_bitset(&proc, addr, val as usize, bitset))
@@ -308,7 +308,7 @@ fn online_mask() -> u64 {
 /// sched_getaffinity(pid, len, mask): the online CPUs (module doc).
 pub fn linux_sched_getaffinity(a: &Args) -> SysResult {
     let (pid, len, mask) = (a.get(0) as i32, a.a1(), a.a2());
-    if len * 8 < crate::arch::smp::online_cpus() || len % 8 != 0 {
+    if len * 8 < crate::arch::smp::online_cpus() || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     target(pid)?;

@@ -42,7 +42,7 @@ fn key(proc: &Process, addr: u64) -> (u64, u64) {
 /// wake whose bitset meets `bitset`, a signal or `deadline`. `EAGAIN` if the
 /// word differs, `EINVAL` if misaligned, `EFAULT` if unreadable.
 pub fn wait(proc: &Process, addr: u64, expected: u32, bitset: u32, deadline: Option<u64>) -> Result<(), Errno> {
-    if addr % 4 != 0 {
+    if !addr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     let key = key(proc, addr);

@@ -117,6 +117,9 @@ pub struct Process {
     pub sid: AtomicUsize,
     /// Whether the process has the console as its controlling terminal.
     pub ctty: AtomicBool,
+    /// Set when it becomes a zombie (readable without `inner`'s lock, as
+    /// the terminal's interrupt-time group signals need).
+    pub exited: AtomicBool,
 }
 
 pub struct ProcInner {
@@ -198,6 +201,7 @@ pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, files: ProcF
         pgid: AtomicUsize::new(pgid),
         sid: AtomicUsize::new(sid),
         ctty: AtomicBool::new(ctty),
+        exited: AtomicBool::new(false),
     });
     table.procs.insert(pid, proc.clone());
     if let Some(parent) = parent {
@@ -217,15 +221,11 @@ pub fn get(pid: Pid) -> Option<Arc<Process>> {
     TABLE.lock().procs.get(&pid).cloned()
 }
 
-/// Live (non-zombie) processes for which `pick` is true.
+/// Live (non-zombie) processes for which `pick` is true. Takes only IRQ-safe
+/// locks (the terminal's ^C calls it from an interrupt handler).
 pub fn select(mut pick: impl FnMut(&Process) -> bool) -> Vec<Arc<Process>> {
     let table = TABLE.lock();
-    table
-        .procs
-        .values()
-        .filter(|p| pick(p) && !matches!(p.inner.lock().state, ProcState::Zombie(_)))
-        .cloned()
-        .collect()
+    table.procs.values().filter(|p| pick(p) && !p.exited.load(Relaxed)).cloned().collect()
 }
 
 /// Mark `proc` a zombie that ended as `exit`, hand its children to init,
@@ -244,6 +244,7 @@ pub fn make_zombie(proc: &Process, exit: Exit) {
     {
         let mut inner = proc.inner.lock();
         inner.state = ProcState::Zombie(exit);
+        proc.exited.store(true, Relaxed);
         inner.vfork_done = true;
         inner.vfork_waiters.wake_all();
     }
