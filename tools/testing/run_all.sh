@@ -196,6 +196,26 @@ add linux-fs-files-smp1   "tools/testing/linux_c.py linux-fs-files-smp1 fs_files
 add linux-fs-dirs-smp1    "tools/testing/linux_c.py linux-fs-dirs-smp1 fs_dirs --smp 1 --timeout 120"
 add linux-fs-fdpipe-smp1  "tools/testing/linux_c.py linux-fs-fdpipe-smp1 fs_fdpipe --smp 1 --timeout 120"
 add linux-fs-poll-smp4    "tools/testing/linux_c.py linux-fs-poll-smp4 fs_poll --smp 4 --timeout 120"
+# Processes and signals (fork/wait statuses, groups, clone, signal frames,
+# EINTR/restart, hostile sigreturn frames): -smp 1, the signal ones -smp 4 too.
+add linux-signal-smp1     "tools/testing/linux_c.py linux-signal-smp1 signal --smp 1 --timeout 120"
+add linux-proc-wait-smp1  "tools/testing/linux_c.py linux-proc-wait-smp1 proc_wait --smp 1 --timeout 150"
+add linux-proc-pgrp-smp1  "tools/testing/linux_c.py linux-proc-pgrp-smp1 proc_pgrp --smp 1 --timeout 120"
+add linux-proc-clone-smp1 "tools/testing/linux_c.py linux-proc-clone-smp1 proc_clone --smp 1 --timeout 120"
+add linux-sig-handler-smp1 "tools/testing/linux_c.py linux-sig-handler-smp1 sig_handler --smp 1 --timeout 120"
+add linux-sig-handler-smp4 "tools/testing/linux_c.py linux-sig-handler-smp4 sig_handler --smp 4 --timeout 150"
+add linux-sig-altstack-smp1 "tools/testing/linux_c.py linux-sig-altstack-smp1 sig_altstack --smp 1 --timeout 120"
+add linux-sig-eintr-smp1  "tools/testing/linux_c.py linux-sig-eintr-smp1 sig_eintr --smp 1 --timeout 150"
+add linux-sig-eintr-smp4  "tools/testing/linux_c.py linux-sig-eintr-smp4 sig_eintr --smp 4 --timeout 150"
+add linux-sig-forge-smp1  "tools/testing/linux_c.py linux-sig-forge-smp1 sig_forge --smp 1 --timeout 120"
+add linux-sig-forge-smp4  "tools/testing/linux_c.py linux-sig-forge-smp4 sig_forge --smp 4 --timeout 150"
+add linux-proc-tty-smp1   "tools/testing/linux_c.py linux-proc-tty-smp1 proc_tty --smp 1 --timeout 120"
+# ^C and ^Z typed on COM1 reach the console's foreground group: the musl
+# program proc_tty (as init, argument ctrlc) waits in pause() in a child.
+add linux-ctrlc-smp2 "$(q linux-ctrlc-smp2 --cmdline 'init=/bin/linux/proc_tty abi=linux -- ctrlc' --smp 2 \
+    --after '^\[JOBCTL\] ready for \^C$' --type '\x03' --after '^\[JOBCTL\] ready for \^Z$' --type '\x1a' \
+    --expect '^\^C\[JOBCTL\] child killed by signal 2: shell status 130$' --expect '^\^Z\[JOBCTL\] child stopped by signal 20$' \
+    --expect '^\[JOBCTL\] then killed by signal 9$' --expect '^OK proc_tty ctrlc$' --forbid '^FAIL' --timeout 120)"
 
 # Host tests: name | command (run from the repository root).
 host_tests=()

@@ -221,6 +221,13 @@ errnos! {
     EALREADY = 114, "Operation already in progress";
     EINPROGRESS = 115, "Operation now in progress";
     ECANCELED = 125, "Operation canceled";
+    // Kernel-internal restart codes (Linux's include/linux/errno.h): a
+    // blocking call interrupted by a signal returns one of these, and the
+    // signal code on the way back to user space turns it into EINTR or a
+    // restart of the call. User space never sees them.
+    ERESTARTSYS = 512, "Interrupted system call (restart if SA_RESTART)";
+    ERESTARTNOINTR = 513, "Interrupted system call (always restart)";
+    ERESTARTNOHAND = 514, "Interrupted system call (restart if no handler ran)";
 }
 
 impl Errno {

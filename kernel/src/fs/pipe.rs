@@ -182,8 +182,7 @@ impl PipeEnd {
         let mut attempt = || {
             let mut st = self.pipe.state.lock();
             if st.readers == 0 {
-                // SIGPIPE hook: when signals exist, send SIGPIPE to the
-                // writer here (Linux does so before returning EPIPE).
+                // The Linux dispatch raises SIGPIPE on the writer for EPIPE.
                 return if written > 0 { Ok(written) } else { Err(Errno::EPIPE) };
             }
             let free = PIPE_SIZE - st.buf.len();
@@ -207,7 +206,12 @@ impl PipeEnd {
                 other => other,
             }
         } else {
-            pollee::wait_until(&[&self.pipe.pollee], attempt)
+            // A signal after part of the data went in: that part is the
+            // result (Linux's pipe_write), not a restart of the whole write.
+            match pollee::wait_until(&[&self.pipe.pollee], &mut attempt) {
+                Err(Errno::ERESTARTSYS) if written > 0 => Ok(written),
+                other => other,
+            }
         }
     }
 

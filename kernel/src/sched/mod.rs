@@ -153,6 +153,31 @@ pub fn with_user_frame<R>(f: impl FnOnce(&mut TrapFrame) -> R) -> R {
     })
 }
 
+/// Replace the current user task's FPU/SSE state with the 512-byte FXSAVE
+/// image `image` (`rt_sigreturn`), loading it now. Bits `fxrstor` would
+/// fault on are cleared first: MXCSR's reserved bits (kept: the bits of
+/// `MXCSR_MASK` 0xFFBF) and the reserved bytes are taken as given (the CPU
+/// ignores them).
+pub fn set_current_fpu(image: &[u8; 512]) {
+    with_current(|t| {
+        let Some(fx) = &t.fx else { return };
+        let mut area = [0u8; 512];
+        area.copy_from_slice(image);
+        let mxcsr = u32::from_le_bytes([area[24], area[25], area[26], area[27]]) & 0xFFBF;
+        area[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+        // MXCSR_MASK (bytes 28..32) is an output of fxsave; fxrstor ignores it.
+        irq::without(|| {
+            // SAFETY: we are the running task with interrupts off, so nobody
+            // else touches the area or the live FPU registers; the image's
+            // MXCSR has no reserved bit set, so `fxrstor` cannot fault.
+            unsafe {
+                (**fx.get()).0.copy_from_slice(&area);
+                context::fxrstor(&*fx.get());
+            }
+        });
+    })
+}
+
 /// Save the current task's FPU state and return a copy (for `fork`).
 pub fn current_fpu_copy() -> alloc::boxed::Box<task::FxArea> {
     with_current(|t| {
@@ -355,6 +380,14 @@ fn finish_switch() {
 extern "C" fn first_run(frame: u64) {
     finish_switch();
     if frame != 0 {
+        // A new user task: work left for its first way out (fork's
+        // CLONE_CHILD_SETTID, a signal sent before it ran).
+        if with_current(|t| t.user_work.load(Ordering::Relaxed)) {
+            // SAFETY: `frame` is this task's own initial trap frame at the
+            // top of its kernel stack (`prepare_user`), which the trampoline
+            // pops right after we return; nothing else refers to it.
+            run_resume_hook(unsafe { &mut *(frame as *mut TrapFrame) });
+        }
         return;
     }
     let body = with_current(|t| {
@@ -394,14 +427,66 @@ pub fn resched_ipi() {
     }
 }
 
-/// Called on every return from a trap or system call: the preemption point.
+/// What the service layer runs for a task with `user_work` set, on its way
+/// back to user mode (signal delivery), with interrupts enabled, no lock
+/// held, on the task's own user frame. It may block or not return.
+pub type ResumeHook = fn(&mut TrapFrame);
+
+static RESUME_HOOK: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Register the resume hook (once, at boot: the user layer's signals).
+pub fn set_resume_hook(hook: ResumeHook) {
+    RESUME_HOOK.store(hook as *mut (), Ordering::Release);
+}
+
+/// Leave work for `task` on its way back to user mode and end an
+/// interruptible wait it is in (`wait::Waiter`). Callable from any context
+/// (interrupt handlers too).
+pub fn interrupt(task: &Arc<Task>) {
+    task.user_work.store(true, Ordering::SeqCst);
+    if task.interruptible.load(Ordering::SeqCst) {
+        wake(task);
+    }
+}
+
+/// Set or clear the current task's `user_work` (the resume hook
+/// recomputes it after each delivery).
+pub fn set_current_user_work(on: bool) {
+    with_current(|t| t.user_work.store(on, Ordering::SeqCst));
+}
+
+/// Called on every return from a trap or system call: the preemption
+/// point, then (for a return to user mode) the resume hook if the task has
+/// `user_work`.
 #[inline(always)]
-pub fn on_trap_exit(_frame: &mut TrapFrame) {
+pub fn on_trap_exit(frame: &mut TrapFrame) {
     // The running-task check covers an IPI that reaches a CPU before its
     // scheduler has adopted the boot context.
     if percpu::preemption_due() && !percpu::current_task_ptr().is_null() {
         schedule();
     }
+    if frame.is_user_mode() && with_current(|t| t.user_work.load(Ordering::Relaxed)) {
+        run_resume_hook(frame);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn run_resume_hook(frame: &mut TrapFrame) {
+    let hook = RESUME_HOOK.load(Ordering::Acquire);
+    if hook.is_null() {
+        return;
+    }
+    // SAFETY: only `set_resume_hook` stores a non-null value, a `ResumeHook`.
+    let hook: ResumeHook = unsafe { core::mem::transmute::<*mut (), ResumeHook>(hook) };
+    // We are about to return to ring 3: this task holds no lock, so the
+    // hook may run with interrupts on (the exit path turns them off again).
+    let was = irq::save_and_disable();
+    irq::enable();
+    hook(frame);
+    irq::restore(was);
+    // Never return to ring 3 through a frame the hook left unsafe.
+    debug_assert!(frame.is_user_mode() && frame.rip < mello_abi::limits::USER_END as u64);
 }
 
 /// Reschedule now if a switch became due while preemption was disabled.

@@ -70,14 +70,16 @@ impl Pollee {
 /// Run `attempt` until it returns anything but `Err(EAGAIN)`, blocking
 /// between attempts until one of `pollees` is notified. `attempt` must not
 /// block; it may take locks and copy user memory.
+///
+/// The wait is interruptible (`wait::Waiter`): when a signal is to be
+/// delivered to the task, it returns `Err(ERESTARTSYS)` (the system-call
+/// layer turns that into `EINTR` or a restart).
 pub fn wait_until<R>(pollees: &[&Pollee], attempt: impl FnMut() -> Result<R, Errno>) -> Result<R, Errno> {
     wait_until_deadline(pollees, None, attempt)
 }
 
-/// [`wait_until`] with a time limit: once the scheduler tick reaches
-/// `deadline` (`sleep::now()` units) with `attempt` still answering
-/// `EAGAIN`, the result is `Err(ETIMEDOUT)`. The timeout wakes the task
-/// through `sleep::arm_timeout`; no busy waiting.
+/// [`wait_until`] ending at tick `deadline` at the latest (then
+/// `Err(ETIMEDOUT)`).
 pub fn wait_until_deadline<R>(
     pollees: &[&Pollee],
     deadline: Option<u64>,
@@ -88,10 +90,8 @@ pub fn wait_until_deadline<R>(
             Err(Errno::EAGAIN) => {}
             done => return done,
         }
-        if deadline.is_some_and(|d| super::sleep::now() >= d) {
-            return Err(Errno::ETIMEDOUT);
-        }
         let me = super::current();
+        let waiter = super::wait::Waiter::prepare(deadline);
         let guard = PreemptGuard::new();
         me.set_state(TaskState::Blocked);
         let mut registered = 0;
@@ -103,33 +103,34 @@ pub fn wait_until_deadline<R>(
             }
             registered += 1;
         }
-        let mut armed = false;
-        if let (Ok(()), Some(d)) = (&result, deadline) {
-            result = super::sleep::arm_timeout(d);
-            armed = result.is_ok();
-        }
-        // A notify (or the timeout) from here on finds us registered.
+        // A notify from here on finds us registered.
         let outcome = match result {
             Ok(()) => attempt(),
             Err(e) => Err(e),
         };
         let proceed = !matches!(outcome, Err(Errno::EAGAIN));
+        let mut woke = super::wait::Wake::Notified;
         if proceed && me.transition(TaskState::Blocked, TaskState::Running) {
             drop(guard);
-        } else {
-            // Either we must wait, or a notifier already made us Ready and
-            // queued us: switch away (the queued entry brings us back).
+        } else if proceed {
+            // A notifier already made us Ready and queued us: switch away
+            // (the queued entry brings us back).
             drop(guard);
             super::wait::block();
-        }
-        if armed {
-            super::sleep::disarm_timeout();
+        } else {
+            drop(guard);
+            woke = waiter.block();
         }
         for p in &pollees[..registered] {
             p.unregister(&me);
         }
         if proceed {
             return outcome;
+        }
+        match woke {
+            super::wait::Wake::Interrupted => return Err(Errno::ERESTARTSYS),
+            super::wait::Wake::TimedOut => return Err(Errno::ETIMEDOUT),
+            super::wait::Wake::Notified => {}
         }
     }
 }

@@ -7,12 +7,6 @@
 //!
 //! `sleep(n)` returns after at least `n` full ticks: the deadline is
 //! `now + n + 1`, because the current tick has already partly elapsed.
-//!
-//! Timeouts (`TIMEOUTS`, level `WaitQueue`): a task blocked elsewhere (on
-//! pollees, `pollee::wait_until_deadline`) can also ask to be woken at a
-//! tick. Unlike sleepers, a due timeout is woken *with its list's lock
-//! held*, so once [`disarm_timeout`] returns no wake-up from it can still
-//! arrive (it would be a spurious wake-up of the task's next wait).
 
 #![forbid(unsafe_code)]
 
@@ -25,8 +19,6 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
 static SLEEPERS: IrqSpinLock<Vec<Arc<Task>>> = IrqSpinLock::new(LockLevel::WaitQueue, "sleepers", Vec::new());
-/// Armed timeouts: (task, tick at which to wake it).
-static TIMEOUTS: IrqSpinLock<Vec<(Arc<Task>, u64)>> = IrqSpinLock::new(LockLevel::WaitQueue, "timeouts", Vec::new());
 
 /// Ticks since the scheduler timer started.
 pub fn now() -> u64 {
@@ -52,30 +44,37 @@ pub fn tick() -> u64 {
     for task in &due {
         super::wake(task);
     }
-    TIMEOUTS.lock().retain(|(task, at)| {
-        if *at <= now {
-            super::wake(task);
-        }
-        *at > now
-    });
     now
 }
 
-/// Wake the current task (about to block on something else) at tick
-/// `deadline` unless [`disarm_timeout`] comes first. `ENOMEM` if the list
-/// cannot grow.
-pub fn arm_timeout(deadline: u64) -> Result<(), mello_abi::Errno> {
-    let me = super::current();
-    let mut list = TIMEOUTS.lock();
-    list.try_reserve(1).map_err(|_| mello_abi::Errno::ENOMEM)?;
-    list.push((me, deadline));
-    Ok(())
+/// Put `task` on the sleeper list, due at tick `at` (an interruptible
+/// wait's deadline: the timer then wakes it from Blocked).
+pub fn arm(task: &Arc<Task>, at: u64) {
+    task.wake_tick.store(at, Ordering::Relaxed);
+    SLEEPERS.lock().push(task.clone());
 }
 
-/// Cancel the current task's timeout; afterwards it cannot fire.
-pub fn disarm_timeout() {
-    let me = super::current();
-    TIMEOUTS.lock().retain(|(task, _)| !Arc::ptr_eq(task, &me));
+/// Take `task` off the sleeper list (its wait ended another way).
+pub fn disarm(task: &Task) {
+    SLEEPERS.lock().retain(|t| !core::ptr::eq(Arc::as_ptr(t), task));
+}
+
+/// Sleep for at least `ticks` ticks unless a signal comes first: `Ok` when
+/// the time is up, `Err(left)` with the ticks that were left when a signal
+/// interrupted the sleep.
+pub fn sleep_interruptible(ticks: u64) -> Result<(), u64> {
+    let at = now() + ticks + 1;
+    METRICS.sleep_count.fetch_add(1, Ordering::Relaxed);
+    loop {
+        let waiter = super::wait::Waiter::prepare(Some(at));
+        super::with_current(|t| t.set_state(TaskState::Blocked));
+        match waiter.block() {
+            super::wait::Wake::Interrupted => return Err(at.saturating_sub(now())),
+            super::wait::Wake::TimedOut => return Ok(()),
+            super::wait::Wake::Notified if now() >= at => return Ok(()),
+            super::wait::Wake::Notified => {}
+        }
+    }
 }
 
 /// Sleep for at least `ticks` timer ticks.

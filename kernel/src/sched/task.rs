@@ -102,6 +102,15 @@ pub struct Task {
     /// (0 for kernel tasks), given by the user layer at creation, so that
     /// traces name what users see (pids) beside the scheduler's task ids.
     pub log_pid: usize,
+    /// Work a service left for this task on its way back to user mode (for
+    /// user tasks: a deliverable signal). While set, an interruptible wait
+    /// ends at once (`wait::Waiter`) and the resume hook runs at the next
+    /// return to ring 3 (`sched::on_trap_exit`). The scheduler never
+    /// interprets it further.
+    pub user_work: AtomicBool,
+    /// Set while the task waits interruptibly: `sched::interrupt` may then
+    /// wake it (an uninterruptible wait is never cut short).
+    pub interruptible: AtomicBool,
     /// Saved stack pointer while switched out (only touched by the switch).
     pub(super) saved_rsp: UnsafeCell<u64>,
     /// `None` for idle tasks, which run on their CPU's boot stack.
@@ -176,6 +185,8 @@ impl Task {
             syscall_abi: AtomicU8::new(0),
             wake_tick: AtomicU64::new(0),
             log_pid: 0,
+            user_work: AtomicBool::new(false),
+            interruptible: AtomicBool::new(false),
             saved_rsp: UnsafeCell::new(rsp),
             kstack: Some(stack),
             fx: fx.map(UnsafeCell::new),
@@ -199,6 +210,8 @@ impl Task {
             syscall_abi: AtomicU8::new(0),
             wake_tick: AtomicU64::new(0),
             log_pid: 0,
+            user_work: AtomicBool::new(false),
+            interruptible: AtomicBool::new(false),
             saved_rsp: UnsafeCell::new(0),
             kstack: None,
             fx: None,

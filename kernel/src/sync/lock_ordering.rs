@@ -36,39 +36,47 @@ pub enum LockLevel {
     ProcessTable = 1,
     /// One process's mutable state (state, exit status, children).
     Process = 2,
+    /// One process's signal state (`user::signal`: actions, pending and
+    /// blocked sets, job-control state). An `IrqSpinLock`: terminal input
+    /// interrupts send signals. Taken under `ProcessTable` (a group kill),
+    /// never with `Process` held; inside it only wake-ups and the heap.
+    Signal = 3,
     /// One process's file-descriptor table and cwd (`fs::fdtable`).
-    FdTable = 3,
+    FdTable = 4,
     /// One filesystem instance (`fs::vfs`: tmpfs root, devfs), one at a time.
-    Filesystem = 4,
+    Filesystem = 5,
     /// The mount table's published snapshot (`fs::vfs`), taken alone.
-    Mounts = 5,
+    Mounts = 6,
     /// The character-device registry (`fs::dev`), taken alone.
-    DeviceRegistry = 6,
+    DeviceRegistry = 7,
     /// A pipe's buffer and ends (`fs::pipe`); held across user copies.
-    Pipe = 7,
+    Pipe = 8,
+    /// The futex wait list (`user::futex`); held while the futex word is
+    /// read from user memory, so it ranks before `AddressSpace`.
+    Futex = 9,
     /// A process's address space (page tables, regions).
-    AddressSpace = 8,
+    AddressSpace = 10,
     /// An IPC port's queue and waiters.
-    Port = 9,
+    Port = 11,
     /// A terminal's line discipline and input backlog (`tty::Terminal`):
     /// taken by readers and writers and by the serial/keyboard interrupt
     /// handlers; inside it only pollee waiter lists, the heap and console
     /// output. Signals it raises are delivered after it is released.
-    Terminal = 10,
+    Terminal = 12,
     /// Wait queues (sleepers on timers, children, ports).
-    WaitQueue = 11,
+    WaitQueue = 13,
     /// Per-CPU run queues.
-    RunQueue = 12,
+    RunQueue = 14,
     /// The kernel page tables, and the kernel-stack slot map.
-    KernelPageTable = 13,
+    KernelPageTable = 15,
     /// The physical frame allocator and frame reference counts.
-    FrameAllocator = 14,
+    FrameAllocator = 16,
     /// The kernel heap.
-    Heap = 15,
+    Heap = 17,
     /// Hardware with a lock of its own (LAPIC calibration, IOAPIC, ...).
-    Device = 16,
+    Device = 18,
     /// Console output (serial, framebuffer); innermost so anything may log.
-    Console = 17,
+    Console = 19,
 }
 
 /// Number of levels.
@@ -174,11 +182,13 @@ const LEVEL_NAMES: [LockLevel; LEVELS] = [
     LockLevel::File,
     LockLevel::ProcessTable,
     LockLevel::Process,
+    LockLevel::Signal,
     LockLevel::FdTable,
     LockLevel::Filesystem,
     LockLevel::Mounts,
     LockLevel::DeviceRegistry,
     LockLevel::Pipe,
+    LockLevel::Futex,
     LockLevel::AddressSpace,
     LockLevel::Port,
     LockLevel::Terminal,

@@ -1,19 +1,21 @@
 //! The Linux x86-64 personality's system calls: the dispatch entry, the
-//! log of unknown calls, and the process and identity calls (`exit`,
-//! `exit_group`, `execve`, `uname`, `arch_prctl`, `set_tid_address`, the
-//! id getters). Memory, time, signal, random, descriptor, path, inode,
-//! poll and system-information calls live in `linux_mm`, `linux_time`,
-//! `linux_signal`, `linux_random`, `linux_fd`, `linux_fs`,
-//! `linux_fs_stat`, `linux_poll` and `linux_sys`; all are re-exported here
-//! for the generated table (`linux_table.rs`, from
-//! `mello_abi::linux_syscalls!`).
+//! log of unknown calls, and the identity calls (`execve`, `uname`,
+//! `arch_prctl`, the uid/gid getters). Process, memory, time, signal,
+//! random, descriptor, path, inode, poll and system-information calls live
+//! in `linux_proc`, `linux_mm`, `linux_time`, `linux_signal`,
+//! `linux_random`, `linux_fd`, `linux_fs`, `linux_fs_stat`, `linux_poll`
+//! and `linux_sys`; all are re-exported here for the generated table
+//! (`linux_table.rs`, from `mello_abi::linux_syscalls!`).
+//!
+//! On the way out of every call the dispatch hands an interrupted call's
+//! restart code to the signal layer (`user::note_restart`) and, like
+//! Linux's pipe write, raises SIGPIPE on a writer that got `EPIPE`.
 //!
 //! Descriptors are the process's descriptor table, shared with the native
 //! calls (PID 1 starts with 0, 1 and 2 on `/dev/console`, whose terminal
 //! answers the tty ioctls).
 //!
-//! Identity: one task per process, so the tid is the pid; every process
-//! runs as root (uid, gid, euid, egid 0).
+//! Identity: every process runs as root (uid, gid, euid, egid 0).
 //!
 //! Unknown calls: `-ENOSYS`, and one `[LINUX]` log line the first time each
 //! number is used (a bitmap of `MAX_NR` bits; numbers above share a slot).
@@ -25,6 +27,7 @@ pub use super::linux_fs::*;
 pub use super::linux_fs_stat::*;
 pub use super::linux_mm::*;
 pub use super::linux_poll::*;
+pub use super::linux_proc::*;
 pub use super::linux_random::linux_getrandom;
 pub use super::linux_signal::*;
 pub use super::linux_sys::*;
@@ -54,7 +57,25 @@ pub fn dispatch(frame: &mut TrapFrame) {
             Err(Errno::ENOSYS)
         }
     };
+    if let Err(e) = result {
+        after_error(number, e, &result);
+    }
     frame.rax = encode(result);
+}
+
+/// The cold path of a failed call: restart codes and SIGPIPE.
+#[cold]
+fn after_error(number: usize, e: Errno, result: &SysResult) {
+    user::note_restart(number as u64, result);
+    // write, pwrite64, writev, pwritev, pwritev2 (Linux's pipe_write
+    // sends SIGPIPE with the EPIPE).
+    if e == Errno::EPIPE && matches!(number, 1 | 18 | 20 | 296 | 328) {
+        if let Some(p) = user::current_process() {
+            let info = user::signal::kernel_info(mello_abi::linux::signal::SIGPIPE);
+            let info = mello_abi::linux::sigframe::Siginfo { code: mello_abi::linux::signal::SI_USER, ..info };
+            user::signal::send(&p, info, user::signal::Sender::Kernel);
+        }
+    }
 }
 
 /// One bit per number below `MAX_NR`, plus one for all above.
@@ -72,23 +93,18 @@ fn log_unknown(number: usize) {
 /// Log, the first time only, that a Linux feature `what` was refused
 /// because MelloOS lacks it (not because of a bad argument).
 pub fn log_unsupported(what: &'static str) {
-    static SEEN: SpinLock<Vec<&'static str>> = SpinLock::new(LockLevel::Device, "linux-unsupported", Vec::new());
+    // A fixed table: nothing is allocated under the lock (level Device
+    // ranks after Heap); kinds beyond its size are logged every time.
+    static SEEN: SpinLock<[Option<&'static str>; 32]> = SpinLock::new(LockLevel::Device, "linux-unsupported", [None; 32]);
     let mut seen = SEEN.lock();
-    if !seen.contains(&what) && seen.try_reserve(1).is_ok() {
-        seen.push(what);
-        drop(seen);
-        crate::klog!("LINUX", "pid {}: {} not supported yet", user::current_pid().unwrap_or(0), what);
+    if seen.contains(&Some(what)) {
+        return;
     }
-}
-
-/// exit(code): the thread ends; with one thread per process, the process.
-pub fn linux_exit(a: &Args) -> SysResult {
-    user::exit_current((a.a0() & 0xff) as i32)
-}
-
-/// exit_group(code).
-pub fn linux_exit_group(a: &Args) -> SysResult {
-    user::exit_current((a.a0() & 0xff) as i32)
+    if let Some(slot) = seen.iter_mut().find(|s| s.is_none()) {
+        *slot = Some(what);
+    }
+    drop(seen);
+    crate::klog!("LINUX", "pid {}: {} not supported yet", user::current_pid().unwrap_or(0), what);
 }
 
 /// Read a NULL-terminated array of C strings (argv, envp); null is empty.
@@ -147,29 +163,6 @@ pub fn linux_arch_prctl(a: &Args) -> SysResult {
         _ => return Err(Errno::EINVAL),
     }
     Ok(0)
-}
-
-/// set_tid_address(ptr): remembered; returns the tid.
-pub fn linux_set_tid_address(a: &Args) -> SysResult {
-    let proc = user::current_process().ok_or(Errno::EINVAL)?;
-    proc.linux.set_clear_child_tid(a.get(0));
-    Ok(proc.pid)
-}
-
-pub fn linux_getpid(_: &Args) -> SysResult {
-    user::current_pid().ok_or(Errno::EINVAL)
-}
-
-/// gettid(): one task per process, so the pid.
-pub fn linux_gettid(_: &Args) -> SysResult {
-    user::current_pid().ok_or(Errno::EINVAL)
-}
-
-/// getppid(): the parent's pid (orphans: init's, 1), 0 for init and for
-/// programs the kernel started itself.
-pub fn linux_getppid(_: &Args) -> SysResult {
-    let me = user::current_pid().ok_or(Errno::EINVAL)?;
-    Ok(user::process::parent_of(me).unwrap_or(0))
 }
 
 pub fn linux_getuid(_: &Args) -> SysResult {

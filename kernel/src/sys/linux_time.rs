@@ -13,8 +13,8 @@
 //! Sleeping: whole scheduler ticks through `sched::sleep` (rounded up, so
 //! never short), then yielding until the clock has passed the deadline, so
 //! a sleep lasts at least what was asked as measured by `CLOCK_MONOTONIC`.
-//! Sleeps are not interrupted by signals yet (no delivery), so `rem` is
-//! never written.
+//! A signal interrupts a sleep (the wait is interruptible): `EINTR`, or a
+//! restart, with the time left written to `rem` for a relative sleep.
 
 #![forbid(unsafe_code)]
 
@@ -90,41 +90,62 @@ pub fn linux_time(a: &Args) -> SysResult {
     Ok(secs as usize)
 }
 
-/// Sleep until `CLOCK_MONOTONIC` reaches `deadline` (ns since boot).
-fn sleep_until(deadline: u64) {
+/// Sleep until `CLOCK_MONOTONIC` reaches `deadline` (ns since boot), unless
+/// a signal is to be delivered first: then `Err` (the sleep is
+/// interruptible, `sched::sleep::sleep_interruptible`).
+fn sleep_until(deadline: u64) -> Result<(), ()> {
     let tick_ns = 1_000_000_000 / SCHED_HZ;
     let now = now_ns();
     if deadline > now {
         // `sleep(n)` lasts at least n whole ticks.
         let ticks = (deadline - now) / tick_ns;
         if ticks > 0 {
-            crate::sched::sleep::sleep(ticks);
+            crate::sched::sleep::sleep_interruptible(ticks).map_err(|_| ())?;
         }
     }
     while now_ns() < deadline {
+        if crate::sched::with_current(|t| t.user_work.load(core::sync::atomic::Ordering::SeqCst)) {
+            return Err(());
+        }
         crate::sched::yield_now();
     }
+    Ok(())
+}
+
+/// An interrupted sleep: the time left goes to `rem` (if given) and the
+/// call returns `EINTR` when a handler runs; if none does (the signal
+/// stopped and continued the process) it restarts (with its whole
+/// request: Linux resumes it with the time left, `restart_syscall`).
+fn interrupted(deadline: u64, rem: usize) -> SysResult {
+    if rem != 0 {
+        let left = Timespec::from_nanos(deadline.saturating_sub(now_ns()));
+        write_bytes(rem, &left.to_bytes())?;
+    }
+    Err(Errno::ERESTARTNOHAND)
 }
 
 /// nanosleep(req, rem).
 pub fn linux_nanosleep(a: &Args) -> SysResult {
     let ns = read_timespec(a.a0())?.to_nanos().ok_or(Errno::EINVAL)?;
-    if ns > 0 {
-        sleep_until(now_ns().saturating_add(ns));
+    let deadline = now_ns().saturating_add(ns);
+    if ns > 0 && sleep_until(deadline).is_err() {
+        return interrupted(deadline, a.a1());
     }
     Ok(0)
 }
 
 /// clock_nanosleep(clk, flags, req, rem): relative, or absolute on `clk`
-/// with `TIMER_ABSTIME` (turned into a `CLOCK_MONOTONIC` deadline).
+/// with `TIMER_ABSTIME` (turned into a `CLOCK_MONOTONIC` deadline; an
+/// absolute sleep writes no `rem`).
 pub fn linux_clock_nanosleep(a: &Args) -> SysResult {
     let (clk, flags) = (a.get(0), a.get(1));
     let clock_now = clock_ns(clk)?;
     let ns = read_timespec(a.a2())?.to_nanos().ok_or(Errno::EINVAL)?;
-    let wait = if flags & TIMER_ABSTIME != 0 { ns.saturating_sub(clock_now) } else { ns };
+    let abs = flags & TIMER_ABSTIME != 0;
+    let wait = if abs { ns.saturating_sub(clock_now) } else { ns };
     let deadline = now_ns().saturating_add(wait);
-    if wait > 0 {
-        sleep_until(deadline);
+    if wait > 0 && sleep_until(deadline).is_err() {
+        return interrupted(deadline, if abs { 0 } else { a.get(3) as usize });
     }
     Ok(0)
 }

@@ -19,6 +19,7 @@ mod linux_fs_stat;
 mod linux_mm;
 mod linux_poll;
 pub mod linux_random;
+mod linux_proc;
 pub mod linux_signal;
 mod linux_sys;
 mod linux_table;
@@ -91,6 +92,10 @@ pub fn dispatch(frame: &mut TrapFrame) {
         }
         None => Err(Errno::ENOSYS),
     };
+    if result.is_err() {
+        // An interrupted wait restarts (native programs have no handlers).
+        crate::user::note_restart(number as u64, &result);
+    }
     // After a successful exec the frame describes the new program, whose
     // rax starts at 0: exactly what `Ok(0)` stores.
     frame.rax = encode(result);

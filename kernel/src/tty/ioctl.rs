@@ -5,8 +5,9 @@
 //! is sent, as Linux does for a driver without `break_ctl`). Their argument is a user
 //! pointer for the structure calls and a plain value for `TCFLSH`,
 //! `TCXONC` and `TCSBRK`, as on Linux; any other request is `ENOTTY`
-//! (the job-control ones, `TIOCSCTTY`/`TIOCGPGRP`/`TIOCSPGRP`, belong to the
-//! process layer, which has no sessions yet).
+//! The job-control requests (`TIOCSCTTY`, `TIOCNOTTY`, `TIOCGPGRP`,
+//! `TIOCSPGRP`, `TIOCGSID`) go to the process layer (`user::jobctl`), which
+//! knows sessions and groups.
 //!
 //! User memory is reached through [`ArgMemory`], so the same code runs on
 //! a kernel buffer in the tests; [`ioctl`] uses `mm::uaccess`.
@@ -59,9 +60,8 @@ pub fn ioctl_in(t: &Terminal, cmd: u32, arg: usize, mem: &dyn ArgMemory) -> Resu
             let mut b = [0u8; WINSIZE_SIZE];
             mem.read(arg, &mut b)?;
             if t.set_winsize(WinSize::from_bytes(&b)) {
-                // Linux sends SIGWINCH to the foreground process group here;
-                // there are no process groups yet.
-                crate::kdebug!("TTY", "{}: window size changed (SIGWINCH not delivered: no process groups)", t.name());
+                // Linux sends SIGWINCH to the foreground process group.
+                crate::user::jobctl::signal_foreground(t, mello_abi::linux::signal::SIGWINCH);
             }
         }
         FIONREAD => mem.write(arg, &(t.fionread() as i32).to_le_bytes())?,
@@ -72,6 +72,9 @@ pub fn ioctl_in(t: &Terminal, cmd: u32, arg: usize, mem: &dyn ArgMemory) -> Resu
         // is written. tcsendbreak (0): Linux returns 0 for a driver without
         // `break_ctl`, which COM1's is here.
         TCSBRK => {}
+        TIOCSCTTY | TIOCNOTTY | TIOCGPGRP | TIOCSPGRP | TIOCGSID => {
+            return crate::user::jobctl::ioctl(t, cmd, arg);
+        }
         _ => return Err(Errno::ENOTTY),
     }
     Ok(0)

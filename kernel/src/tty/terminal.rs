@@ -158,6 +158,11 @@ pub struct Terminal {
     name: &'static str,
     state: IrqSpinLock<State>,
     pollee: Pollee,
+    /// Job control (`user::jobctl`): the session this is the controlling
+    /// terminal of and its foreground process group (0: none). Atomics:
+    /// the input interrupt reads them to send ^C to the foreground group.
+    pub session: core::sync::atomic::AtomicUsize,
+    pub foreground: core::sync::atomic::AtomicUsize,
 }
 
 impl Terminal {
@@ -172,7 +177,13 @@ impl Terminal {
             stats: Stats::default(),
         };
         let state = State { ld: LineDiscipline::new(), backlog: VecDeque::with_capacity(BACKLOG_MAX), io, wake: false };
-        Terminal { name, state: IrqSpinLock::new(LockLevel::Terminal, "terminal", state), pollee: Pollee::new() }
+        Terminal {
+            name,
+            state: IrqSpinLock::new(LockLevel::Terminal, "terminal", state),
+            pollee: Pollee::new(),
+            session: core::sync::atomic::AtomicUsize::new(0),
+            foreground: core::sync::atomic::AtomicUsize::new(0),
+        }
     }
 
     /// The terminal's name (`console`, `ttyS0`, `tty1`).
@@ -230,8 +241,8 @@ impl Terminal {
     /// Read into `buf` (Linux `n_tty_read`): in canonical mode at most one
     /// line, 0 at end of file (`VEOF` on an empty line); otherwise by
     /// `VMIN`/`VTIME`. Blocks until then unless `nonblocking`, which gives
-    /// what is there or `EAGAIN`. (No signal interrupts the wait yet: the
-    /// process layer has no signals.)
+    /// what is there or `EAGAIN`. A signal interrupts the wait
+    /// (`ERESTARTSYS`, or the bytes already read).
     pub fn read(&self, buf: &mut [u8], nonblocking: bool) -> Result<usize, Errno> {
         if buf.is_empty() {
             return Ok(0);
@@ -256,15 +267,23 @@ impl Terminal {
                 Timer::Start(ds) => deadline = Some(sleep::now() + ticks_of_deciseconds(ds)),
                 Timer::Keep => {}
             }
+            // A signal ends the wait: what was read so far is the result,
+            // else the call is interrupted (n_tty_read's -ERESTARTSYS).
+            let interrupted = |op: &ldisc::ReadOp| if op.copied() > 0 { Ok(op.copied()) } else { Err(Errno::ERESTARTSYS) };
             match deadline {
-                None => pollee::wait_until(&[&self.pollee], || self.input_or_eagain())?,
+                None => match pollee::wait_until(&[&self.pollee], || self.input_or_eagain()) {
+                    Err(Errno::ERESTARTSYS) => return interrupted(&op),
+                    other => other?,
+                },
                 Some(at) => {
                     while self.input_or_eagain().is_err() {
                         if sleep::now() >= at {
                             op.expire();
                             break;
                         }
-                        sleep::sleep(1);
+                        if sleep::sleep_interruptible(1).is_err() {
+                            return interrupted(&op);
+                        }
                     }
                 }
             }

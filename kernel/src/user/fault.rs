@@ -4,6 +4,12 @@
 //! executable's `.symtab` when it has one) and, for a fault in the guard
 //! page just below the stack, that it was a stack overflow. Then the
 //! process is killed with `128 + signal`.
+//!
+//! A Linux process first gets the chance to handle it: if it has a
+//! handler for the signal and does not block it, the signal is queued with
+//! Linux's siginfo (`si_code`, `si_addr`) and delivered on the way out of
+//! the exception; unhandled, ignored or blocked, it kills as above
+//! (Linux's `force_sig`: a blocked fault signal is fatal).
 
 use super::loader::USER_STACK_TOP;
 use super::process::Process;
@@ -15,7 +21,43 @@ use alloc::format;
 use alloc::string::String;
 
 /// The fault hook registered with the framework (`user::init`).
-pub(super) fn kill_on_fault(_frame: &mut TrapFrame, fault: &UserFault) {
+pub(super) fn on_user_fault(frame: &mut TrapFrame, fault: &UserFault) {
+    if let Some(proc) = super::current_process() {
+        if proc.personality.get() == super::personality::Personality::Linux && raise(&proc, frame, fault) {
+            return;
+        }
+    }
+    kill_on_fault(fault)
+}
+
+/// Queue the fault's signal for a handler; false if there is none to run.
+fn raise(proc: &Process, frame: &TrapFrame, fault: &UserFault) -> bool {
+    use mello_abi::linux::sigframe::{SigFields, Siginfo};
+    use mello_abi::linux::signal::*;
+    let sig = fault.signal as u32;
+    let (code, addr) = match frame.vector {
+        14 => (if fault.error & 1 != 0 { SEGV_ACCERR } else { SEGV_MAPERR }, fault.addr),
+        6 => (ILL_ILLOPN, fault.rip),
+        0 => (FPE_INTDIV, fault.rip),
+        16 | 19 => (0, fault.rip),
+        _ => (SI_KERNEL, 0),
+    };
+    let mut s = proc.signals.lock();
+    let a = s.action(sig);
+    if a.handler == SIG_DFL || a.handler == SIG_IGN || s.thread.blocked & bit(sig) != 0 {
+        return false;
+    }
+    s.thread.pending |= bit(sig);
+    s.thread.info[sig as usize - 1] = Siginfo { signo: sig as i32, errno: 0, code, fields: SigFields::Fault { addr } };
+    s.fault_error = fault.error;
+    s.fault_vector = frame.vector;
+    drop(s);
+    crate::sched::set_current_user_work(true);
+    true
+}
+
+/// Log the fault and kill the current process with its signal.
+fn kill_on_fault(fault: &UserFault) -> ! {
     let status = mello_abi::signal::killed_status(fault.signal);
     let proc = super::current_process();
     let place = proc.as_deref().and_then(|p| symbolize(p, fault.rip)).map(|s| format!(" in {s}")).unwrap_or_default();
@@ -36,7 +78,7 @@ pub(super) fn kill_on_fault(_frame: &mut TrapFrame, fault: &UserFault) {
         status
     );
     drop(proc);
-    super::exit_current(status);
+    super::exit_as(super::Exit::Signal { sig: fault.signal as u32, core: false });
 }
 
 /// `rip` as `symbol+0xoff` from the process's executable, if it has symbols.

@@ -2,12 +2,17 @@
 //!
 //! * [`spawn_init`] loads the first program from the root filesystem (the
 //!   unpacked ramdisk) as PID 1, with fds 0, 1, 2 open on `/dev/console`.
-//! * [`fork`], [`exec`], [`exit_current`] and [`wait`] implement the
-//!   system calls of the same names (the README's ABI).
-//! * [`init`] registers the user layer's two fault hooks with the
-//!   framework: page faults on user addresses are resolved in the current
-//!   process's address space (copy-on-write, lazy pages); any other user
-//!   exception kills only the faulting process (`128 + signal`).
+//! * [`fork`] (and [`fork_with`] for Linux's `clone`/`vfork`), [`exec`],
+//!   [`exit_current`] and [`wait`] implement the system calls of the same
+//!   names (the README's ABI); both personalities share them.
+//! * [`init`] registers the user layer's hooks with the framework: page
+//!   faults on user addresses are resolved in the current process's
+//!   address space (copy-on-write, lazy pages); any other user exception
+//!   kills only the faulting process (`128 + signal`), or for a Linux
+//!   process raises the signal, which a handler may catch (`fault`); and
+//!   the resume hook delivers signals on every return to user mode
+//!   (`sigdeliver`). The terminal's ^C/^Z/^\ go to its foreground group
+//!   (`jobctl`).
 //!
 //! When PID 1 exits the kernel prints `[KERNEL] init exited with code N`
 //! and powers the machine off.
@@ -15,11 +20,16 @@
 #![forbid(unsafe_code)]
 
 mod fault;
+pub mod futex;
 pub mod initrd;
+pub mod jobctl;
 pub mod loader;
 pub mod personality;
 pub mod process;
 mod script;
+mod sigdeliver;
+mod sigframe;
+pub mod signal;
 pub use crate::mm::uaccess;
 
 use crate::arch::trap::TrapFrame;
@@ -29,12 +39,16 @@ use crate::sched::{self, task::Task, TaskData};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-pub use process::{Pid, Process, INIT_PID};
+pub use process::{Exit, Pid, Process, INIT_PID};
+pub use sigdeliver::{note_restart, rt_sigreturn};
+pub use sigframe::on_stack as sigframe_on_stack;
 
-/// Register the user layer's fault hooks with the framework.
+/// Register the user layer's hooks with the framework and the terminals.
 pub fn init() {
     crate::mm::fault::set_user_handler(resolve_user_page_fault);
-    crate::arch::exceptions::set_user_fault_hook(fault::kill_on_fault);
+    crate::arch::exceptions::set_user_fault_hook(fault::on_user_fault);
+    crate::sched::set_resume_hook(sigdeliver::on_resume);
+    crate::tty::set_signal_hook(Some(jobctl::terminal_signal));
 }
 
 /// The current task's process, if it is a user task.
@@ -88,10 +102,11 @@ fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Er
     match Task::new_user(name, proc.pid, TaskData::new(proc.clone()), &frame, sched::task::FxArea::new_default(), proc.root()) {
         Ok(task) => {
             personality::set(&proc, &task, image.personality);
+            proc.signals.attach(&task);
             sched::start(task)
         }
         Err(e) => {
-            process::make_zombie(&proc, 0);
+            process::make_zombie(&proc, Exit::Code(0));
             process::reap_parentless(proc.pid);
             return Err(e.into());
         }
@@ -101,6 +116,41 @@ fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Er
 
 /// `fork`: duplicate the current process copy-on-write.
 pub fn fork() -> SysResult {
+    fork_with(&ForkOpts::default())
+}
+
+/// What Linux's `clone`/`vfork` add to a plain fork.
+#[derive(Clone, Copy, Debug)]
+pub struct ForkOpts {
+    /// The child's stack pointer (clone's `newsp`), if not the parent's.
+    pub stack: Option<u64>,
+    /// The child's FS base (`CLONE_SETTLS`).
+    pub tls: Option<u64>,
+    /// The signal the parent gets when the child ends (clone's low byte).
+    pub exit_signal: u32,
+    /// `CLONE_CHILD_SETTID`: the child's tid is stored here in the child.
+    pub child_settid: Option<u64>,
+    /// `CLONE_CHILD_CLEARTID`: cleared and woken when the child ends.
+    pub child_cleartid: Option<u64>,
+    /// The parent sleeps until the child execs or exits (`vfork`).
+    pub vfork: bool,
+}
+
+impl Default for ForkOpts {
+    fn default() -> Self {
+        ForkOpts {
+            stack: None,
+            tls: None,
+            exit_signal: mello_abi::linux::signal::SIGCHLD,
+            child_settid: None,
+            child_cleartid: None,
+            vfork: false,
+        }
+    }
+}
+
+/// Fork with `opts`; returns the child's pid.
+pub fn fork_with(opts: &ForkOpts) -> SysResult {
     let parent = current_process().ok_or(Errno::EINVAL)?;
     let space = {
         let mut guard = parent.space.lock();
@@ -114,22 +164,49 @@ pub fn fork() -> SysResult {
     let child = process::create(Some(parent.pid), &name, space, files, false)?;
     let cmdline = parent.cmdline.lock().clone();
     *child.cmdline.lock() = cmdline;
-    child.linux.copy_from(&parent.linux);
+    child.signals.copy_from(&parent.signals);
+    {
+        let mut s = child.signals.lock();
+        s.exit_signal = opts.exit_signal;
+        s.clear_child_tid = opts.child_cleartid.unwrap_or(0);
+        s.start_settid = opts.child_settid;
+    }
     let mut frame = sched::with_user_frame(|f| *f);
     frame.rax = 0;
+    if let Some(sp) = opts.stack {
+        frame.rsp = sp;
+    }
     let fx = sched::current_fpu_copy();
     let root = child.root();
     match Task::new_user("user", child.pid, TaskData::new(child.clone()), &frame, fx, root) {
         Ok(task) => {
-            task.fs_base.store(sched::current_fs_base(), core::sync::atomic::Ordering::Relaxed);
+            let fs = opts.tls.unwrap_or_else(sched::current_fs_base);
+            task.fs_base.store(fs, core::sync::atomic::Ordering::Relaxed);
             personality::set(&child, &task, parent.personality.get());
+            child.signals.attach(&task);
+            if opts.child_settid.is_some() {
+                // The child stores its tid itself, on its first way out.
+                task.user_work.store(true, core::sync::atomic::Ordering::SeqCst);
+            }
             sched::start(task)
         }
         Err(e) => {
             // Undo: the child never ran; reap it silently.
-            process::make_zombie(&child, 0);
-            let _ = process::wait_child(&parent, child.pid as isize);
+            process::make_zombie(&child, Exit::Code(0));
+            let _ = process::wait_child(&parent, &process::WaitReq::native(child.pid as isize));
             return Err(e.into());
+        }
+    }
+    if opts.vfork {
+        // Linux's vfork wait (killable only): until the child execs or exits.
+        loop {
+            let mut inner = child.inner.lock();
+            if inner.vfork_done {
+                break;
+            }
+            inner.vfork_waiters.enqueue_current();
+            drop(inner);
+            sched::wait::block();
         }
     }
     Ok(child.pid)
@@ -151,7 +228,7 @@ pub fn exec_env(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
     let image = loader::load(&program.file, &exec)?;
     sched::with_current(|t| personality::set(&proc, t, image.personality));
     crate::kdebug!("EXEC", "pid {}: {} ({} personality)", proc.pid, path, image.personality.name());
-    proc.linux.reset_on_exec();
+    proc.signals.reset_on_exec();
     sched::set_current_fs_base(0);
     image.space.activate();
     let old = proc.space.lock().replace(image.space);
@@ -161,12 +238,23 @@ pub fn exec_env(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
     *proc.cmdline.lock() = cmdline_of(argv);
     let closed = proc.files.lock().fds.take_cloexec();
     drop(closed); // close-on-exec descriptors, released outside the lock
+    {
+        let mut inner = proc.inner.lock();
+        inner.did_exec = true;
+        inner.vfork_done = true;
+        inner.vfork_waiters.wake_all();
+    }
     Ok(0)
 }
 
 /// `exit` (and fault kills): make the current process a zombie with
 /// `status`, free its memory and stop its task. Does not return.
 pub fn exit_current(status: i32) -> ! {
+    exit_as(Exit::Code(status as u8))
+}
+
+/// End the current process as `exit` says (an exit code or a signal).
+pub fn exit_as(exit: Exit) -> ! {
     let Some(proc) = current_process() else {
         panic!("exit_current from a kernel task");
     };
@@ -175,15 +263,21 @@ pub fn exit_current(status: i32) -> ! {
     // happens to go.
     let files = core::mem::take(&mut *proc.files.lock());
     drop(files);
+    // CLONE_CHILD_CLEARTID / set_tid_address: zero the word and wake one
+    // futex waiter on it (Linux's mm_release), errors ignored.
+    let tid_addr = core::mem::take(&mut proc.signals.lock().clear_child_tid);
+    if tid_addr != 0 && uaccess::write_i32(tid_addr as usize, 0).is_ok() {
+        futex::wake(&proc, tid_addr, 1);
+    }
     // Leave the address space before freeing it.
     crate::mm::kernel_space::activate_kernel();
     drop(proc.space.lock().take());
     if proc.pid == INIT_PID {
-        crate::klog!("KERNEL", "init exited with code {}", status);
+        crate::klog!("KERNEL", "init exited with code {}", exit.native_status());
         crate::metrics::print();
         crate::arch::acpi::poweroff();
     }
-    process::make_zombie(&proc, status);
+    process::make_zombie(&proc, exit);
     drop(proc);
     sched::exit_current()
 }
@@ -222,9 +316,12 @@ pub fn wait(pid: isize, status_ptr: usize) -> SysResult {
         // Fail early on an obviously bad pointer, before reaping anything.
         uaccess::UserSlice::new(status_ptr, 4)?;
     }
-    let (child, status) = process::wait_child(&me, pid)?;
+    let (child, exit) = match process::wait_child(&me, &process::WaitReq::native(pid))? {
+        process::Waited::Exited(pid, exit) => (pid, exit),
+        _ => return Err(Errno::ECHILD), // exits only were asked for
+    };
     if status_ptr != 0 {
-        uaccess::write_i32(status_ptr, status)?;
+        uaccess::write_i32(status_ptr, exit.native_status())?;
     }
     Ok(child)
 }

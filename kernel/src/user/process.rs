@@ -6,37 +6,94 @@
 //! registers while it is in the kernel.
 //!
 //! States (the spec's): a live process is Running (its task is Ready,
-//! Running, Sleeping or Blocked); after `exit` it is a Zombie holding its
-//! status until the parent's `wait` reaps it, which removes it from the
-//! table (Terminated). Orphans are re-parented to init (pid 1), which then
-//! reaps them.
+//! Running, Sleeping or Blocked); after `exit` it is a Zombie holding how
+//! it ended ([`Exit`]) until the parent's `wait` reaps it, which removes it
+//! from the table (Terminated). Orphans are re-parented to init (pid 1),
+//! which then reaps them. A parent that ignores SIGCHLD (or set
+//! `SA_NOCLDWAIT`) never sees zombies: its children are reaped as they exit.
+//! Job control: a stopped or continued child leaves a report
+//! ([`JobChange`]) that `wait` with `WUNTRACED`/`WCONTINUED` consumes.
+//!
+//! Groups and sessions: every process has a process-group id and a
+//! session id (Linux's rules in `setpgid`/`setsid`), written only under
+//! `TABLE`; the kernel's own processes (init) start in group 0, session 0,
+//! as Linux's init does; children inherit both.
 //!
 //! Locking, outermost first: `TABLE` (level `ProcessTable`) guards the pid
 //! map and every parent/child link; `Process::inner` (level `Process`)
-//! guards state and status; `Process::files` (level `FdTable`) guards the
+//! guards state, status and job reports; `Process::signals` (level
+//! `Signal`) the signal state (`user::signal`); `Process::files` (level `FdTable`) guards the
 //! descriptor table and working directory; `Process::space` (level
 //! `AddressSpace`) guards the page tables. `exit` and `wait` take `TABLE` first, so a child's exit
 //! and its parent's wait never race.
 
+use super::signal::{self, Sender, Signals};
+use crate::error::Errno;
 use crate::fs::ProcFiles;
 use crate::mm::AddressSpace;
-use crate::error::Errno;
-use crate::sched::wait::WaitQueue;
+use crate::sched::wait::{Wake, WaitQueue, Waiter};
 use crate::sync::{IrqSpinLock, LockLevel, SpinLock};
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use mello_abi::limits::MAX_PROCS;
+use mello_abi::linux::process::wait;
+use mello_abi::linux::sigframe::{SigFields, Siginfo};
+use mello_abi::linux::signal::{CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD};
 
 pub type Pid = usize;
 /// The first process.
 pub const INIT_PID: Pid = 1;
 
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// `exit(code)`.
+    Code(u8),
+    /// Killed by signal `sig` (`core`: a core dump was written; MelloOS
+    /// writes none, as Linux with its default `RLIMIT_CORE` of 0).
+    Signal { sig: u32, core: bool },
+}
+
+impl Exit {
+    /// The native ABI's status: the code, or `128 + signal`.
+    pub fn native_status(self) -> i32 {
+        match self {
+            Exit::Code(c) => c as i32,
+            Exit::Signal { sig, .. } => mello_abi::signal::killed_status(sig as i32),
+        }
+    }
+
+    /// Linux's wait status (`code << 8`, or the signal with the core bit).
+    pub fn linux_status(self) -> i32 {
+        match self {
+            Exit::Code(c) => wait::exited(c),
+            Exit::Signal { sig, core } => wait::signaled(sig, core),
+        }
+    }
+
+    /// SIGCHLD's `si_code` and `si_status` for this end.
+    fn chld(self) -> (i32, i32) {
+        match self {
+            Exit::Code(c) => (CLD_EXITED, c as i32),
+            Exit::Signal { sig, core } => (if core { CLD_DUMPED } else { CLD_KILLED }, sig as i32),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProcState {
     Running,
-    Zombie(i32),
+    Zombie(Exit),
+}
+
+/// A job-control change a parent's `wait` may report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobChange {
+    Stopped(u32),
+    Continued,
 }
 
 pub struct Process {
@@ -53,14 +110,29 @@ pub struct Process {
     pub space: SpinLock<Option<AddressSpace>>,
     /// Which system-call ABI the process speaks (set by exec; read on every call).
     pub personality: super::personality::AtomicPersonality,
-    /// Linux-only state (signal actions and mask, `set_tid_address`).
-    pub linux: crate::sys::linux_signal::LinuxState,
+    /// Signal actions, pending and blocked sets, job-control state.
+    pub signals: Signals,
+    /// Process group and session (written under `TABLE`).
+    pub pgid: AtomicUsize,
+    pub sid: AtomicUsize,
+    /// Whether the process has the console as its controlling terminal.
+    pub ctty: AtomicBool,
+    /// Set when it becomes a zombie (readable without `inner`'s lock, as
+    /// the terminal's interrupt-time group signals need).
+    pub exited: AtomicBool,
 }
 
 pub struct ProcInner {
     pub state: ProcState,
-    /// Parents waiting in `wait` sleep here until a child exits.
+    /// Parents waiting in `wait` sleep here until a child changes state.
     pub child_waiters: WaitQueue,
+    /// A stop or continue not yet reported to the parent's `wait`.
+    pub job_report: Option<JobChange>,
+    /// The process has run `exec` (setpgid on it is then EACCES).
+    pub did_exec: bool,
+    /// vfork: set when the child execs or exits; the parent waits here.
+    pub vfork_done: bool,
+    pub vfork_waiters: WaitQueue,
 }
 
 struct Table {
@@ -81,11 +153,19 @@ impl Process {
     pub fn root(&self) -> u64 {
         self.space.lock().as_ref().map_or(crate::mm::kernel_space::kernel_pml4(), |s| s.root().as_u64())
     }
+
+    pub fn pgid(&self) -> Pid {
+        self.pgid.load(Relaxed)
+    }
+
+    pub fn sid(&self) -> Pid {
+        self.sid.load(Relaxed)
+    }
 }
 
 /// Register a new process with `space` as a child of `parent` (None for
-/// init and for programs the kernel runs itself). Only init gets pid 1.
-/// Fails with EAGAIN when the table is full.
+/// init and for programs the kernel runs itself), in the parent's group
+/// and session. Only init gets pid 1. Fails with EAGAIN when the table is full.
 pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, files: ProcFiles, is_init: bool) -> Result<Arc<Process>, Errno> {
     let mut table = TABLE.lock();
     if table.procs.len() >= MAX_PROCS {
@@ -96,15 +176,32 @@ pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, files: ProcF
         pid += 1;
     }
     table.next_pid = pid + 1;
+    let up = parent.and_then(|p| table.procs.get(&p));
+    let (pgid, sid, ctty) = up.map_or((0, 0, false), |p| (p.pgid(), p.sid(), p.ctty.load(Relaxed)));
     let proc = Arc::new(Process {
         pid,
         name: SpinLock::new(LockLevel::Process, "proc-name", String::from(name)),
         cmdline: SpinLock::new(LockLevel::Process, "proc-cmdline", Vec::new()),
         files: SpinLock::new(LockLevel::FdTable, "fd-table", files),
-        inner: SpinLock::new(LockLevel::Process, "process", ProcInner { state: ProcState::Running, child_waiters: WaitQueue::new() }),
+        inner: SpinLock::new(
+            LockLevel::Process,
+            "process",
+            ProcInner {
+                state: ProcState::Running,
+                child_waiters: WaitQueue::new(),
+                job_report: None,
+                did_exec: false,
+                vfork_done: false,
+                vfork_waiters: WaitQueue::new(),
+            },
+        ),
         space: SpinLock::new(LockLevel::AddressSpace, "address-space", Some(space)),
         personality: super::personality::AtomicPersonality::new(super::personality::Personality::Native),
-        linux: crate::sys::linux_signal::LinuxState::new(),
+        signals: Signals::new(),
+        pgid: AtomicUsize::new(pgid),
+        sid: AtomicUsize::new(sid),
+        ctty: AtomicBool::new(ctty),
+        exited: AtomicBool::new(false),
     });
     table.procs.insert(pid, proc.clone());
     if let Some(parent) = parent {
@@ -119,9 +216,22 @@ pub fn parent_of(pid: Pid) -> Option<Pid> {
     TABLE.lock().parent.get(&pid).copied()
 }
 
-/// Mark `proc` a zombie with `status`, hand its children to init and wake
-/// its parent. The caller then frees the address space and stops the task.
-pub fn make_zombie(proc: &Process, status: i32) {
+/// The process with pid `pid` (zombies included).
+pub fn get(pid: Pid) -> Option<Arc<Process>> {
+    TABLE.lock().procs.get(&pid).cloned()
+}
+
+/// Live (non-zombie) processes for which `pick` is true. Takes only IRQ-safe
+/// locks (the terminal's ^C calls it from an interrupt handler).
+pub fn select(mut pick: impl FnMut(&Process) -> bool) -> Vec<Arc<Process>> {
+    let table = TABLE.lock();
+    table.procs.values().filter(|p| pick(p) && !p.exited.load(Relaxed)).cloned().collect()
+}
+
+/// Mark `proc` a zombie that ended as `exit`, hand its children to init,
+/// and tell its parent (SIGCHLD, its waiters); a parent that ignores
+/// SIGCHLD gets the child reaped at once. The caller then stops the task.
+pub fn make_zombie(proc: &Process, exit: Exit) {
     let mut table = TABLE.lock();
     let orphans: Vec<Pid> = table.parent.iter().filter(|(_, &p)| p == proc.pid).map(|(&c, _)| c).collect();
     let mut orphan_zombie = false;
@@ -131,63 +241,238 @@ pub fn make_zombie(proc: &Process, status: i32) {
             orphan_zombie |= matches!(c.inner.lock().state, ProcState::Zombie(_));
         }
     }
-    proc.inner.lock().state = ProcState::Zombie(status);
-    let parent = table.parent.get(&proc.pid).copied();
-    for (pid, wake) in [(parent, true), (Some(INIT_PID), orphan_zombie)] {
-        if let (Some(pid), true) = (pid, wake) {
-            if let Some(p) = table.procs.get(&pid) {
-                p.inner.lock().child_waiters.wake_all();
-            }
+    {
+        let mut inner = proc.inner.lock();
+        inner.state = ProcState::Zombie(exit);
+        proc.exited.store(true, Relaxed);
+        inner.vfork_done = true;
+        inner.vfork_waiters.wake_all();
+    }
+    let parent_pid = table.parent.get(&proc.pid).copied();
+    let parent = parent_pid.and_then(|p| table.procs.get(&p).cloned());
+    let mut reaped = None;
+    if let Some(parent) = &parent {
+        if signal::autoreaps(parent) {
+            table.parent.remove(&proc.pid);
+            reaped = table.procs.remove(&proc.pid);
+        }
+        parent.inner.lock().child_waiters.wake_all();
+    }
+    if orphan_zombie {
+        if let Some(init) = table.procs.get(&INIT_PID) {
+            init.inner.lock().child_waiters.wake_all();
+        }
+    }
+    drop(table);
+    if let Some(parent) = parent {
+        let exit_signal = proc.signals.lock().exit_signal;
+        if exit_signal != 0 {
+            let (code, status) = exit.chld();
+            let info = Siginfo { signo: exit_signal as i32, errno: 0, code, fields: SigFields::Child { pid: proc.pid as i32, uid: 0, status } };
+            signal::send(&parent, info, Sender::Kernel);
+        }
+    }
+    drop(reaped);
+}
+
+/// Record that `proc` stopped or continued: its parent's `wait` may report
+/// it, and the parent gets SIGCHLD unless it set `SA_NOCLDSTOP`.
+pub fn report_job_change(proc: &Process, change: JobChange) {
+    let table = TABLE.lock();
+    proc.inner.lock().job_report = Some(change);
+    let parent = table.parent.get(&proc.pid).and_then(|p| table.procs.get(p).cloned());
+    if let Some(p) = &parent {
+        p.inner.lock().child_waiters.wake_all();
+    }
+    drop(table);
+    if let Some(parent) = parent {
+        if !signal::nocldstop(&parent) {
+            let (code, status) = match change {
+                JobChange::Stopped(sig) => (CLD_STOPPED, sig as i32),
+                JobChange::Continued => (CLD_CONTINUED, mello_abi::linux::signal::SIGCONT as i32),
+            };
+            let info = Siginfo { signo: SIGCHLD as i32, errno: 0, code, fields: SigFields::Child { pid: proc.pid as i32, uid: 0, status } };
+            signal::send(&parent, info, Sender::Kernel);
         }
     }
 }
 
-/// Wait for a child of `me` matching `pid` (`WAIT_ANY`: any) to exit; reap it and
-/// return (pid, status). `ECHILD` if there is no matching child.
-pub fn wait_child(me: &Arc<Process>, pid: isize) -> Result<(Pid, i32), Errno> {
+/// Which children a `wait` is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Select {
+    Any,
+    Pid(Pid),
+    Group(Pid),
+}
+
+/// A `wait` request (`wait4`/`waitid` options).
+#[derive(Clone, Copy, Debug)]
+pub struct WaitReq {
+    pub select: Select,
+    pub exited: bool,
+    pub stopped: bool,
+    pub continued: bool,
+    pub nohang: bool,
+    /// Leave the child waitable (`WNOWAIT`).
+    pub nowait: bool,
+}
+
+impl WaitReq {
+    /// The native `wait(pid)`: exits only, blocking.
+    pub fn native(pid: isize) -> WaitReq {
+        let select = if pid == mello_abi::WAIT_ANY { Select::Any } else { Select::Pid(pid as Pid) };
+        WaitReq { select, exited: true, stopped: false, continued: false, nohang: false, nowait: false }
+    }
+}
+
+/// What a `wait` found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waited {
+    Exited(Pid, Exit),
+    Job(Pid, JobChange),
+    /// `WNOHANG` and no child is ready.
+    Nothing,
+}
+
+/// Wait for a child of `me` matching `req`; reap it (unless `nowait`).
+/// `ECHILD` if there is no matching child; `ERESTARTSYS` if a signal
+/// interrupted the wait.
+pub fn wait_child(me: &Arc<Process>, req: &WaitReq) -> Result<Waited, Errno> {
     loop {
+        let waiter = Waiter::prepare(None);
         let mut table = TABLE.lock();
         let children: Vec<Pid> = table
             .parent
             .iter()
-            .filter(|(&c, &p)| p == me.pid && (pid == mello_abi::WAIT_ANY || c as isize == pid))
+            .filter(|(&c, &p)| {
+                p == me.pid
+                    && match req.select {
+                        Select::Any => true,
+                        Select::Pid(pid) => c == pid,
+                        Select::Group(g) => table.procs.get(&c).is_some_and(|c| c.pgid() == g),
+                    }
+            })
             .map(|(&c, _)| c)
             .collect();
         if children.is_empty() {
             return Err(Errno::ECHILD);
         }
-        let zombie = children.iter().find_map(|c| match table.procs[c].inner.lock().state {
-            ProcState::Zombie(status) => Some((*c, status)),
-            ProcState::Running => None,
-        });
-        if let Some((child, status)) = zombie {
-            table.parent.remove(&child);
-            let reaped = table.procs.remove(&child);
+        let mut found = None;
+        for c in &children {
+            let mut inner = table.procs[c].inner.lock();
+            match (inner.state, inner.job_report) {
+                (ProcState::Zombie(exit), _) if req.exited => {
+                    found = Some(Waited::Exited(*c, exit));
+                }
+                (ProcState::Running, Some(JobChange::Stopped(sig))) if req.stopped => {
+                    if !req.nowait {
+                        inner.job_report = None;
+                    }
+                    found = Some(Waited::Job(*c, JobChange::Stopped(sig)));
+                }
+                (ProcState::Running, Some(JobChange::Continued)) if req.continued => {
+                    if !req.nowait {
+                        inner.job_report = None;
+                    }
+                    found = Some(Waited::Job(*c, JobChange::Continued));
+                }
+                _ => {}
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        if let Some(w) = found {
+            let mut reaped = None;
+            if let (Waited::Exited(child, _), false) = (w, req.nowait) {
+                table.parent.remove(&child);
+                reaped = table.procs.remove(&child);
+            }
             drop(table);
             drop(reaped); // frees the process once its task is gone too
-            return Ok((child, status));
+            return Ok(w);
+        }
+        if req.nohang {
+            return Ok(Waited::Nothing);
         }
         me.inner.lock().child_waiters.enqueue_current();
         drop(table);
-        crate::sched::wait::block();
+        let woke = waiter.block();
+        me.inner.lock().child_waiters.remove(&crate::sched::current());
+        if woke == Wake::Interrupted {
+            return Err(Errno::ERESTARTSYS);
+        }
     }
 }
 
 /// Remove a parentless zombie (started by the kernel itself) from the
-/// table; returns its status, or `None` if it is not (yet) a zombie.
+/// table; returns its native status, or `None` if it is not (yet) a zombie.
 pub fn reap_parentless(pid: Pid) -> Option<i32> {
     let mut table = TABLE.lock();
     let proc = table.procs.get(&pid)?;
-    let ProcState::Zombie(status) = proc.inner.lock().state else { return None };
+    let ProcState::Zombie(exit) = proc.inner.lock().state else { return None };
     if table.parent.contains_key(&pid) {
         return None; // somebody's child: theirs to reap
     }
     let reaped = table.procs.remove(&pid);
     drop(table);
     drop(reaped);
-    Some(status)
+    Some(exit.native_status())
 }
 
+/// `setpgid(pid, pgid)` by `me` (Linux's rules): `pid` 0 is `me`, `pgid` 0
+/// is `pid`.
+pub fn set_pgid(me: &Process, pid: Pid, pgid: Pid) -> Result<(), Errno> {
+    let table = TABLE.lock();
+    let pid = if pid == 0 { me.pid } else { pid };
+    let pgid = if pgid == 0 { pid } else { pgid };
+    let target = table.procs.get(&pid).ok_or(Errno::ESRCH)?;
+    if pid != me.pid {
+        if table.parent.get(&pid) != Some(&me.pid) {
+            return Err(Errno::ESRCH);
+        }
+        if target.sid() != me.sid() {
+            return Err(Errno::EPERM);
+        }
+        if target.inner.lock().did_exec {
+            return Err(Errno::EACCES);
+        }
+    }
+    if target.sid() == target.pid {
+        return Err(Errno::EPERM); // a session leader
+    }
+    if pgid != pid {
+        let exists = table.procs.values().any(|p| p.pgid() == pgid && p.sid() == me.sid());
+        if !exists {
+            return Err(Errno::EPERM);
+        }
+    }
+    target.pgid.store(pgid, Relaxed);
+    Ok(())
+}
+
+/// `setsid()`: a new session and group led by `me`, without a controlling
+/// terminal; `EPERM` for a group leader (or if the group id is in use).
+pub fn set_sid(me: &Process) -> Result<Pid, Errno> {
+    let table = TABLE.lock();
+    if table.procs.values().any(|p| p.pgid() == me.pid) {
+        return Err(Errno::EPERM);
+    }
+    me.pgid.store(me.pid, Relaxed);
+    me.sid.store(me.pid, Relaxed);
+    me.ctty.store(false, Relaxed);
+    Ok(me.pid)
+}
+
+/// Whether some process is in group `pgid` of session `sid`.
+pub fn group_in_session(pgid: Pid, sid: Pid) -> bool {
+    TABLE.lock().procs.values().any(|p| p.pgid() == pgid && p.sid() == sid)
+}
+
+/// Whether some process is in group `pgid`.
+pub fn group_exists(pgid: Pid) -> bool {
+    TABLE.lock().procs.values().any(|p| p.pgid() == pgid)
+}
 
 /// What procfs shows of one process.
 pub struct ProcInfo {

@@ -10,9 +10,12 @@
 //! `-ENOSYS` for it and logs the number once.
 
 pub mod fs_types;
+pub mod process;
+pub mod sigframe;
 pub mod types;
 
 pub use fs_types::{PollFd, Rlimit, Statfs, Statx, StatxTime, Sysinfo};
+pub use sigframe::{Siginfo, StackT};
 pub use types::{Iovec, KernelSigaction, Timespec, Timeval, Utsname};
 
 /// The Linux system calls MelloOS implements, one row each:
@@ -40,6 +43,7 @@ macro_rules! linux_syscalls {
             12 => BRK, linux_brk, 1;
             13 => RT_SIGACTION, linux_rt_sigaction, 4;
             14 => RT_SIGPROCMASK, linux_rt_sigprocmask, 4;
+            15 => RT_SIGRETURN, linux_rt_sigreturn, 0;
             16 => IOCTL, linux_ioctl, 3;
             17 => PREAD64, linux_pread64, 4;
             18 => PWRITE64, linux_pwrite64, 4;
@@ -51,11 +55,17 @@ macro_rules! linux_syscalls {
             24 => SCHED_YIELD, linux_sched_yield, 0;
             32 => DUP, linux_dup, 1;
             33 => DUP2, linux_dup2, 2;
+            34 => PAUSE, linux_pause, 0;
             35 => NANOSLEEP, linux_nanosleep, 2;
             39 => GETPID, linux_getpid, 0;
             40 => SENDFILE, linux_sendfile, 4;
+            56 => CLONE, linux_clone, 5;
+            57 => FORK, linux_fork, 0;
+            58 => VFORK, linux_vfork, 0;
             59 => EXECVE, linux_execve, 3;
             60 => EXIT, linux_exit, 1;
+            61 => WAIT4, linux_wait4, 4;
+            62 => KILL, linux_kill, 2;
             63 => UNAME, linux_uname, 1;
             72 => FCNTL, linux_fcntl, 3;
             74 => FSYNC, linux_fsync, 1;
@@ -87,21 +97,37 @@ macro_rules! linux_syscalls {
             104 => GETGID, linux_getgid, 0;
             107 => GETEUID, linux_geteuid, 0;
             108 => GETEGID, linux_getegid, 0;
+            109 => SETPGID, linux_setpgid, 2;
             110 => GETPPID, linux_getppid, 0;
+            111 => GETPGRP, linux_getpgrp, 0;
+            112 => SETSID, linux_setsid, 0;
+            121 => GETPGID, linux_getpgid, 1;
+            124 => GETSID, linux_getsid, 1;
+            127 => RT_SIGPENDING, linux_rt_sigpending, 2;
+            128 => RT_SIGTIMEDWAIT, linux_rt_sigtimedwait, 4;
+            130 => RT_SIGSUSPEND, linux_rt_sigsuspend, 2;
+            131 => SIGALTSTACK, linux_sigaltstack, 2;
             133 => MKNOD, linux_mknod, 3;
             137 => STATFS, linux_statfs, 2;
             138 => FSTATFS, linux_fstatfs, 2;
             158 => ARCH_PRCTL, linux_arch_prctl, 2;
             160 => SETRLIMIT, linux_setrlimit, 2;
             162 => SYNC, linux_sync, 0;
+            169 => REBOOT, linux_reboot, 4;
             186 => GETTID, linux_gettid, 0;
+            200 => TKILL, linux_tkill, 2;
             201 => TIME, linux_time, 1;
+            202 => FUTEX, linux_futex, 6;
+            203 => SCHED_SETAFFINITY, linux_sched_setaffinity, 3;
+            204 => SCHED_GETAFFINITY, linux_sched_getaffinity, 3;
             217 => GETDENTS64, linux_getdents64, 3;
             218 => SET_TID_ADDRESS, linux_set_tid_address, 1;
             228 => CLOCK_GETTIME, linux_clock_gettime, 2;
             229 => CLOCK_GETRES, linux_clock_getres, 2;
             230 => CLOCK_NANOSLEEP, linux_clock_nanosleep, 4;
             231 => EXIT_GROUP, linux_exit_group, 1;
+            234 => TGKILL, linux_tgkill, 3;
+            247 => WAITID, linux_waitid, 5;
             257 => OPENAT, linux_openat, 4;
             258 => MKDIRAT, linux_mkdirat, 3;
             259 => MKNODAT, linux_mknodat, 4;
@@ -206,6 +232,33 @@ pub mod signal {
     pub const fn bit(sig: u32) -> u64 {
         1 << (sig - 1)
     }
+
+    /// `si_code` values (`include/uapi/asm-generic/siginfo.h`).
+    pub const SI_USER: i32 = 0;
+    pub const SI_KERNEL: i32 = 0x80;
+    pub const SI_QUEUE: i32 = -1;
+    pub const SI_TIMER: i32 = -2;
+    pub const SI_TKILL: i32 = -6;
+    /// SIGCHLD codes.
+    pub const CLD_EXITED: i32 = 1;
+    pub const CLD_KILLED: i32 = 2;
+    pub const CLD_DUMPED: i32 = 3;
+    pub const CLD_TRAPPED: i32 = 4;
+    pub const CLD_STOPPED: i32 = 5;
+    pub const CLD_CONTINUED: i32 = 6;
+    /// SIGSEGV codes.
+    pub const SEGV_MAPERR: i32 = 1;
+    pub const SEGV_ACCERR: i32 = 2;
+    /// SIGILL, SIGFPE, SIGBUS codes used for faults.
+    pub const ILL_ILLOPN: i32 = 2;
+    pub const FPE_INTDIV: i32 = 1;
+    pub const BUS_ADRERR: i32 = 2;
+
+    /// `sigaltstack` flags and sizes.
+    pub const SS_ONSTACK: u32 = 1;
+    pub const SS_DISABLE: u32 = 2;
+    pub const SS_AUTODISARM: u32 = 1 << 31;
+    pub const MINSIGSTKSZ: u64 = 2048;
 
     /// Signals whose action and mask cannot be changed (Linux's
     /// `sig_kernel_only`): SIGKILL and SIGSTOP.

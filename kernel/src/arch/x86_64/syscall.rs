@@ -7,10 +7,13 @@
 //! [`TrapFrame`] an `int 0x80` would, so the dispatcher, fork and exec see
 //! one format. It then runs the handler with interrupts enabled.
 //!
-//! On the way out it uses `sysretq` only when that is safe: the frame must
-//! still say ring 3 and hold a lower-half (hence canonical) RIP (Intel CPUs
-//! fault in ring 0 on a non-canonical RCX in `sysret`); otherwise it leaves
-//! through `iretq` like any trap.
+//! On the way out it uses `sysretq` only when that is safe and exact: the
+//! frame must still say ring 3 and hold a lower-half (hence canonical) RIP
+//! (Intel CPUs fault in ring 0 on a non-canonical RCX in `sysret`), and its
+//! saved RCX/R11 must equal its RIP/RFLAGS (else `sysret` would lose them:
+//! signal delivery and `rt_sigreturn` rewrite the frame); otherwise it
+//! leaves through `iretq` like any trap. `rt_sigreturn` keeps RFLAGS to the
+//! user-changeable bits and CS/SS to the user selectors (`user::sigframe`).
 
 use super::cpu::{write_msr, MSR_EFER, MSR_FMASK, MSR_LSTAR, MSR_STAR};
 use super::gdt::{KERNEL_CS, USER_CS, USER_DS};
@@ -42,10 +45,19 @@ syscall_entry:
     call {dispatch}
     cli
     /* sysret only to a ring-3 frame whose RIP is in the lower canonical
-       half (bits 63..47 clear); anything else leaves through iretq. */
+       half (bits 63..47 clear) and whose saved RCX and R11 are its RIP and
+       RFLAGS (sysret loads them from there: a frame the kernel rewrote,
+       such as a signal handler's entry or rt_sigreturn's restored
+       context, needs every register back); anything else leaves through
+       iretq. */
     cmp qword ptr [rsp + 8 * 18], {user_cs}
     jne 1f
     mov rcx, [rsp + 8 * 17]
+    cmp rcx, [rsp + 8 * 12]
+    jne 1f
+    mov r11, [rsp + 8 * 19]
+    cmp r11, [rsp + 8 * 4]
+    jne 1f
     shr rcx, 47
     jnz 1f
     "#,

@@ -22,7 +22,7 @@ use crate::bootinfo::AcpiRoot;
 use crate::config::MAX_CPUS;
 use tables::RootTable;
 
-pub use power::poweroff;
+pub use power::{poweroff, reset};
 
 pub const MAX_IOAPICS: usize = 8;
 pub const MAX_OVERRIDES: usize = 16;

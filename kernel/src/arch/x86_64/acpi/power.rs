@@ -176,3 +176,23 @@ pub fn poweroff() -> ! {
     }
     crate::arch::irq::halt_forever()
 }
+
+/// Reset the machine (`reboot(RESTART)`): the PCI reset control register
+/// (0xCF9, PIIX/ICH), then the keyboard controller's reset line, then a
+/// triple fault if neither worked. Prints nothing.
+pub fn reset() -> ! {
+    crate::arch::irq::disable();
+    // SAFETY: 0xCF9 is the chipset's reset control on PIIX and ICH (QEMU
+    // pc and q35); bit 1 then bits 1|2 request a hard reset. 0x64 <- 0xFE
+    // pulses the CPU reset line on any PC keyboard controller. Both only
+    // reset the machine, which is the intent.
+    unsafe {
+        Port::<u8>::new(0xCF9).write(0x02);
+        Port::<u8>::new(0xCF9).write(0x06);
+    }
+    crate::arch::time::delay_us(100_000);
+    // SAFETY: as above.
+    unsafe { Port::<u8>::new(0x64).write(0xFE) };
+    crate::arch::time::delay_us(100_000);
+    crate::arch::irq::halt_forever()
+}
