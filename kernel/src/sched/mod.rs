@@ -462,10 +462,16 @@ pub fn set_current_user_work(on: bool) {
 pub fn on_trap_exit(frame: &mut TrapFrame) {
     // The running-task check covers an IPI that reaches a CPU before its
     // scheduler has adopted the boot context.
-    if percpu::preemption_due() && !percpu::current_task_ptr().is_null() {
+    let cur = percpu::current_task_ptr() as *const Task;
+    if cur.is_null() {
+        return;
+    }
+    if percpu::preemption_due() {
         schedule();
     }
-    if frame.is_user_mode() && with_current(|t| t.user_work.load(Ordering::Relaxed)) {
+    // SAFETY: `cur` is this CPU's running task, alive while it runs; after
+    // `schedule` returns we are that task again (maybe on another CPU).
+    if frame.is_user_mode() && unsafe { (*cur).user_work.load(Ordering::Relaxed) } {
         run_resume_hook(frame);
     }
 }
