@@ -51,12 +51,12 @@ def archive(test, suite):
 def without_kernel_lines(log):
     """The serial log (bytes) without kernel log lines; and how many went."""
     kept, dropped = [], 0
-    for line in log.splitlines(keepends=True):
+    for line in log.split(b"\n"):
         if KLOG.match(line.lstrip(b"\r")):
             dropped += 1
         else:
             kept.append(line)
-    return b"".join(kept), dropped
+    return b"\n".join(kept), dropped
 
 
 def main(argv):

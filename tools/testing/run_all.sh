@@ -190,6 +190,9 @@ add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux' --smp 1 "${
 add linux-hello-smp2     "tools/testing/linux_c.py linux-hello-smp2 hello --smp 2 --timeout 120"
 add linux-memory-smp2    "tools/testing/linux_c.py linux-memory-smp2 memory --smp 2 --timeout 120"
 add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanosleep --smp 1 --timeout 120"
+# Debian's busybox running tests/linux/busybox/script.sh from the oracle
+# initramfs, output byte for byte against Debian's kernel's.
+add linux-busybox-smp1 "tools/testing/oracle_test.py linux-busybox-smp1 busybox --smp 1 --timeout 400"
 # The README's boot transcript against a real `make run SMP=2` boot.
 add docs-transcript-smp2 "tools/docs/capture.py --check"
 add linux-fs-files-smp1   "tools/testing/linux_c.py linux-fs-files-smp1 fs_files --smp 1 --timeout 120"

@@ -276,6 +276,11 @@ pub const TTY_STD_TERMIOS: Termios = Termios {
     c_cc: INIT_C_CC,
 };
 
+/// The termios of Linux's serial console (`console=ttyS0`: 9600 baud,
+/// 8N1, no modem control), which MelloOS's console terminal starts with.
+pub const SERIAL_CONSOLE_TERMIOS: Termios =
+    Termios { c_cflag: B9600 | CS8 | CREAD | HUPCL | CLOCAL, ..TTY_STD_TERMIOS };
+
 impl Termios {
     /// All flags clear and every control character 0 (disabled).
     pub const ZERO: Termios =

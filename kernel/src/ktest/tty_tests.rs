@@ -462,7 +462,7 @@ fn ioctls() -> Result<(), String> {
 /// Reset the console to the default termios and discard stale input.
 fn console_reset() -> &'static Terminal {
     let t = tty::console();
-    t.set_termios(TTY_STD_TERMIOS, true);
+    t.set_termios(mello_abi::termios::SERIAL_CONSOLE_TERMIOS, true);
     t
 }
 
@@ -534,7 +534,7 @@ fn console_keyboard_ctrl_c() -> Result<(), String> {
 fn console_raw() -> Result<(), String> {
     let _hook = hook_signals();
     let t = console_reset();
-    let _restore = Defer(|| tty::console().set_termios(TTY_STD_TERMIOS, true));
+    let _restore = Defer(|| tty::console().set_termios(mello_abi::termios::SERIAL_CONSOLE_TERMIOS, true));
     t.set_termios(raw_termios(1, 0), true);
     let ints = signals(true, Signal::Int);
     let tx0 = t.stats().tx;

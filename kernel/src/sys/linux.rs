@@ -165,6 +165,15 @@ pub fn linux_arch_prctl(a: &Args) -> SysResult {
     Ok(0)
 }
 
+/// getgroups(size, list): MelloOS keeps no supplementary groups, so the
+/// list is empty (a negative size is `EINVAL`, as on Linux).
+pub fn linux_getgroups(a: &Args) -> SysResult {
+    if (a.get(0) as i32) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
 pub fn linux_getuid(_: &Args) -> SysResult {
     Ok(0)
 }

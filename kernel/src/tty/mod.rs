@@ -47,7 +47,12 @@ static SIGNAL_HOOK: IrqSpinLock<Option<SignalHook>> = IrqSpinLock::new(LockLevel
 /// Create the console terminal and make it the sink of COM1 and keyboard
 /// input. Call before the drivers' input is enabled.
 pub fn init() {
-    let console = CONSOLE.call_once(|| Terminal::new("console", crate::serial::write_tty));
+    let console = CONSOLE.call_once(|| {
+        let t = Terminal::new("console", crate::serial::write_tty);
+        // The settings Linux's serial console has (`stty -a` shows them).
+        t.set_termios(mello_abi::termios::SERIAL_CONSOLE_TERMIOS, false);
+        t
+    });
     device::register_console(console);
     crate::serial::set_input_sink(console_input);
     crate::arch::ps2::set_input_sink(console_input);

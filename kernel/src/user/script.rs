@@ -6,6 +6,8 @@
 //! and reads the interpreter instead, at most `MAX_DEPTH` times (then
 //! `ELOOP`). A `#!` line without an interpreter is `ENOEXEC`; a missing
 //! interpreter is the error of looking it up (`ENOENT`, `ENOTDIR`, ...).
+//! The program and every interpreter must be regular files with an
+//! execute bit (`EACCES`, as on Linux).
 //! Paths resolve from the caller's working directory, like the script's
 //! own. The result is the file to load (an ELF image or anything the
 //! loader refuses) and the argv to start it with.
@@ -23,9 +25,20 @@ pub struct Program {
     pub argv: Vec<Vec<u8>>,
 }
 
+/// The contents of the program file at `path`, if exec may run it: a
+/// regular file with an execute bit (Linux's `EACCES` otherwise, even for
+/// root, whose permission checks skip every other bit).
+fn read_program(cwd: Location, path: &[u8]) -> Result<Vec<u8>, Errno> {
+    let st = crate::fs::open::stat(cwd, path, true)?;
+    if st.mode & mello_abi::fs::S_IFMT != mello_abi::fs::S_IFREG || st.mode & 0o111 == 0 {
+        return Err(Errno::EACCES);
+    }
+    crate::fs::open::read_file(cwd, path)
+}
+
 /// Follow `#!` lines from `path` (see the module doc).
 pub fn resolve(cwd: Location, path: &[u8], argv: &[Vec<u8>]) -> Result<Program, Errno> {
-    let mut file = crate::fs::open::read_file(cwd, path)?;
+    let mut file = read_program(cwd, path)?;
     let mut argv = try_to_vec(argv)?;
     let mut current = try_copy(path)?;
     for depth in 0.. {
@@ -47,7 +60,7 @@ pub fn resolve(cwd: Location, path: &[u8], argv: &[Vec<u8>]) -> Result<Program, 
         next.push(current);
         next.extend(argv.drain(..).skip(1));
         argv = next;
-        file = crate::fs::open::read_file(cwd, &interpreter)?;
+        file = read_program(cwd, &interpreter)?;
         current = interpreter;
     }
     Ok(Program { file, argv })

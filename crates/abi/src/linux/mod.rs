@@ -101,6 +101,7 @@ macro_rules! linux_syscalls {
             110 => GETPPID, linux_getppid, 0;
             111 => GETPGRP, linux_getpgrp, 0;
             112 => SETSID, linux_setsid, 0;
+            115 => GETGROUPS, linux_getgroups, 2;
             121 => GETPGID, linux_getpgid, 1;
             124 => GETSID, linux_getsid, 1;
             127 => RT_SIGPENDING, linux_rt_sigpending, 2;

@@ -92,7 +92,9 @@ fn exec_errors_in_child() -> TestResult {
 
     checks.add(expect_err("exec /bin/nope", raw_exec(path(c"/bin/nope"), argv), Errno::ENOENT));
     checks.add(expect_err("exec \"\"", raw_exec(path(c""), argv), Errno::ENOENT));
-    checks.add(expect_err("exec /README (not ELF)", raw_exec(path(c"/README"), argv), Errno::ENOEXEC));
+    checks.add(expect_err("exec /README (mode 0644)", raw_exec(path(c"/README"), argv), Errno::EACCES));
+    checks.add(expect_err("exec /bin (a directory)", raw_exec(path(c"/bin"), argv), Errno::EACCES));
+    checks.add(expect_err("exec /test/scripts/notelf.sh (executable, not ELF)", raw_exec(path(c"/test/scripts/notelf.sh"), argv), Errno::ENOEXEC));
     checks.add(expect_err("exec path = NULL", raw_exec(0, argv), Errno::EFAULT));
     checks.add(expect_err("exec path = kernel address", raw_exec(KERNEL_ADDR, argv), Errno::EFAULT));
     checks.add(expect_err("exec path = non-canonical", raw_exec(NON_CANONICAL, argv), Errno::EFAULT));
