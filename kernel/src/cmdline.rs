@@ -5,9 +5,10 @@
 //! `mello-cmdline` crate; this adapter applies the kernel's defaults
 //! (`init` is [`DEFAULT_INIT`]) and logs each word it ignores: unknown or
 //! malformed options, and the options the kernel does not act on yet
-//! (`root=`, `net=`, `norandmaps`); `loglevel=` sets the console log
-//! level (`kmsg`); `abi=` sets the personality of an unbranded PID 1
-//! (`user::personality`).
+//! (`root=`, `net=`); `loglevel=` sets the console log level (`kmsg`);
+//! `abi=` sets the personality of an unbranded PID 1
+//! (`user::personality`); `norandmaps` turns user ASLR off
+//! (`user::loader::set_randomize`).
 //!
 //! Invariant: every string in [`Options`] borrows from the boot command
 //! line; nothing here panics on any input.
@@ -48,8 +49,12 @@ pub fn parse(cmdline: &str) -> Options<'_> {
             Abi::Linux => Personality::Linux,
         });
     }
+    if c.norandmaps {
+        crate::user::loader::set_randomize(false);
+        crate::klog!("KERNEL", "norandmaps: user address-space randomisation off");
+    }
     for opt in c.options() {
-        if !matches!(opt, Opt::Init(_) | Opt::Ktest(_) | Opt::LogLevel(_) | Opt::Abi(_)) {
+        if !matches!(opt, Opt::Init(_) | Opt::Ktest(_) | Opt::LogLevel(_) | Opt::Abi(_) | Opt::NoRandMaps) {
             crate::klog!("KERNEL", "ignoring option '{}': not supported yet", opt);
         }
     }

@@ -5,11 +5,9 @@
 //! page just below the stack, that it was a stack overflow. Then the
 //! process is killed with `128 + signal`.
 
-use super::loader::USER_STACK_TOP;
 use super::process::Process;
 use crate::arch::exceptions::UserFault;
 use crate::arch::trap::TrapFrame;
-use crate::config::USER_STACK_SIZE;
 use crate::mm::layout::PAGE_SIZE;
 use alloc::format;
 use alloc::string::String;
@@ -19,10 +17,9 @@ pub(super) fn kill_on_fault(_frame: &mut TrapFrame, fault: &UserFault) {
     let status = mello_abi::signal::killed_status(fault.signal);
     let proc = super::current_process();
     let place = proc.as_deref().and_then(|p| symbolize(p, fault.rip)).map(|s| format!(" in {s}")).unwrap_or_default();
-    let linux = proc.as_ref().is_some_and(|p| p.personality.get() == super::personality::Personality::Linux);
-    let size = if linux { super::loader::LINUX_STACK_SIZE } else { USER_STACK_SIZE as u64 };
-    let bottom = USER_STACK_TOP - size;
-    let overflow = fault.name == "Page Fault" && (bottom - PAGE_SIZE..bottom).contains(&fault.addr);
+    // The stack region the loader chose (its top is randomised).
+    let bottom = proc.as_ref().and_then(|p| p.space.lock().as_ref().map(|s| s.stack().start)).unwrap_or(0);
+    let overflow = fault.name == "Page Fault" && bottom >= PAGE_SIZE && (bottom - PAGE_SIZE..bottom).contains(&fault.addr);
     crate::klog!(
         "FAULT",
         "pid {} killed: {}{} at rip={:#x}{} (addr={:#x}, err={:#x}) -> status {}",

@@ -14,7 +14,14 @@ use mello::abi::fs::O_RDONLY;
 /// The counters, in the order of [`NAMES_RES`].
 pub type Counters = [i64; N];
 const N: usize = 6;
-pub const NAMES_RES: [&str; N] = ["free_frames", "kernel_tables", "heap_free", "kstacks", "open_files", "processes"];
+pub const NAMES_RES: [&str; N] = [
+    "free_frames",
+    "kernel_tables",
+    "heap_free",
+    "kstacks",
+    "open_files",
+    "processes",
+];
 
 /// Read the counters (None if procfs does not have them).
 pub fn read() -> Option<Counters> {
@@ -27,9 +34,13 @@ pub fn read() -> Option<Counters> {
     let _ = mello::fs::close(fd);
     let mut out = [i64::MIN; N];
     for line in text.split(|&b| b == b'\n') {
-        let Some(rest) = line.strip_prefix(b"res.") else { continue };
+        let Some(rest) = line.strip_prefix(b"res.") else {
+            continue;
+        };
         let mut it = rest.split(|&b| b == b' ');
-        let (Some(name), Some(val)) = (it.next(), it.next()) else { continue };
+        let (Some(name), Some(val)) = (it.next(), it.next()) else {
+            continue;
+        };
         let val = core::str::from_utf8(val).ok().and_then(|v| v.parse().ok());
         if let (Some(i), Some(v)) = (NAMES_RES.iter().position(|n| n.as_bytes() == name), val) {
             out[i] = v;
@@ -145,12 +156,18 @@ pub fn remove_tree(worker: usize) {
 fn remove_path(path: Vec<u8>, depth: usize) {
     let mut c = path.clone();
     c.push(0);
-    let Ok(cpath) = core::ffi::CStr::from_bytes_with_nul(&c) else { return };
+    let Ok(cpath) = core::ffi::CStr::from_bytes_with_nul(&c) else {
+        return;
+    };
     if mello::fs::unlink(cpath).is_ok() || depth > 16 {
         return;
     }
     let mut children = Vec::new();
-    if let Ok(fd) = mello::fs::open(cpath, O_RDONLY | mello::abi::fs::O_DIRECTORY | mello::abi::fs::O_NOFOLLOW, 0) {
+    if let Ok(fd) = mello::fs::open(
+        cpath,
+        O_RDONLY | mello::abi::fs::O_DIRECTORY | mello::abi::fs::O_NOFOLLOW,
+        0,
+    ) {
         let mut buf = [0u8; 2048];
         while let Ok(n @ 1..) = mello::fs::getdents(fd, &mut buf) {
             let mut at = 0;

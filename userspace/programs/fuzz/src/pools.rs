@@ -64,37 +64,85 @@ pub const BAD: &[usize] = &[
     1,
     0xfff,
     0x1000,
-    0xffff,                      // just below the first user address
-    0x7fff_ffff_f000,            // the last user page (never mapped)
-    0x7fff_ffff_fff8,            // 8 bytes below the end of user space
+    0xffff,           // just below the first user address
+    0x7fff_ffff_f000, // the last user page (never mapped)
+    0x7fff_ffff_fff8, // 8 bytes below the end of user space
     0x7fff_ffff_ffff,
-    0x0000_8000_0000_0000,       // first non-canonical address
+    0x0000_8000_0000_0000, // first non-canonical address
     0x0000_8000_0000_1000,
     0x8000_0000_0000_0000,
     0xdead_beef_0000_0000,
-    0xffff_7fff_ffff_f000,       // last non-canonical page
-    0xffff_8000_0000_0000,       // direct map of physical memory
-    0xffff_8000_0010_0000,       // ... the kernel's load address
-    0xffff_a000_0000_0000,       // kernel heap
-    0xffff_b000_0000_0000,       // kernel stacks
-    0xffff_ffff_8000_0000,       // kernel image
+    0xffff_7fff_ffff_f000, // last non-canonical page
+    0xffff_8000_0000_0000, // direct map of physical memory
+    0xffff_8000_0010_0000, // ... the kernel's load address
+    0xffff_a000_0000_0000, // kernel heap
+    0xffff_b000_0000_0000, // kernel stacks
+    0xffff_ffff_8000_0000, // kernel image
     0xffff_ffff_8010_0000,
-    usize::MAX - 7,              // wraps
+    usize::MAX - 7, // wraps
     usize::MAX,
-    0x1000_0000_0000,            // unmapped, canonical user
+    0x1000_0000_0000, // unmapped, canonical user
     0x5555_0000_0000,
 ];
 
 /// Lengths: zero, page edges, huge and "negative".
 pub const LENS: &[usize] = &[
-    0, 1, 2, 7, 8, 15, 16, 63, 64, 143, 144, 255, 256, 257, 4095, 4096, 4097, 8192,
-    65535, 65536, 65537, 1 << 20, 1 << 24, 1 << 31, 1 << 32, 1 << 47, usize::MAX / 2, usize::MAX - 4095, usize::MAX,
+    0,
+    1,
+    2,
+    7,
+    8,
+    15,
+    16,
+    63,
+    64,
+    143,
+    144,
+    255,
+    256,
+    257,
+    4095,
+    4096,
+    4097,
+    8192,
+    65535,
+    65536,
+    65537,
+    1 << 20,
+    1 << 24,
+    1 << 31,
+    1 << 32,
+    1 << 47,
+    usize::MAX / 2,
+    usize::MAX - 4095,
+    usize::MAX,
 ];
 
 /// Plain integers (flags, modes, offsets, commands, pids).
 pub const INTS: &[u64] = &[
-    0, 1, 2, 3, 4, 5, 7, 8, 16, 0x40, 0x80, 0x100, 0x1000, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff,
-    0x1_0000_0000, i64::MAX as u64, 1 << 63, u64::MAX, u64::MAX - 1, (-4096i64) as u64, (-100i64) as u64,
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    7,
+    8,
+    16,
+    0x40,
+    0x80,
+    0x100,
+    0x1000,
+    0x7fff_ffff,
+    0x8000_0000,
+    0xffff_ffff,
+    0x1_0000_0000,
+    i64::MAX as u64,
+    1 << 63,
+    u64::MAX,
+    u64::MAX - 1,
+    (-4096i64) as u64,
+    (-100i64) as u64,
 ];
 
 /// The per-process memory layout the pointer pools use.
@@ -124,7 +172,11 @@ impl Memory {
             }
             11..=12 => {
                 let off = rng.below(4096) as usize;
-                (RODATA.0.as_ptr() as usize + off, rng.pick(LENS).min(4096 - off).max(1), Kind::ReadOnly)
+                (
+                    RODATA.0.as_ptr() as usize + off,
+                    rng.pick(LENS).min(4096 - off).max(1),
+                    Kind::ReadOnly,
+                )
             }
             _ => (rng.pick(BAD), rng.pick(LENS), Kind::Bad),
         }
