@@ -188,7 +188,11 @@ add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux' --smp 1 "${
 # 4 workers on 2 CPUs, fixed seed; no finding, no leak, no user fault.
 add fuzz-smp2       "$(q fuzz-smp2 --cmdline 'init=/bin/fuzz -- seed=20261202 calls=200000 procs=4' --smp 2 \
     --expect '^\[FUZZ\] done: [0-9]+ calls in [0-9.]+ s \([0-9]+ calls/s\), 0 findings, 0 leaks$' \
-    --forbid '^\[FUZZ\] FINDING' --forbid '^\[FAULT\]' --timeout 420)"
+    --forbid '^\[FUZZ\] FINDING' --forbid '^\[FAULT\]' --timeout 900)"
+# The Linux-personality fuzzer (tests/linux/c/fuzz_linux.c): numbers 0..335
+# with boundary arguments, as init.
+add fuzz-linux-smp2 "$(q fuzz-linux-smp2 --cmdline 'init=/bin/linux/fuzz_linux abi=linux -- seed=20261202 calls=200000' --smp 2 \
+    --expect '^fuzz_linux: done: [0-9]+ calls, 0 findings$' --expect '^OK fuzz_linux$' --forbid '^FINDING' --forbid '^\[FAULT\]' --timeout 600)"
 # User ASLR: a program re-executes itself and compares its stack top, mmap
 # and break addresses (Linux personality) or its stack (native).
 add aslr-smp1       "$(q aslr-smp1 --cmdline 'init=/bin/linux/fuzz_aslr abi=linux -- twice' --smp 1 \
@@ -201,6 +205,8 @@ add aslr-native-off-smp1 "$(q aslr-native-off-smp1 --cmdline 'norandmaps init=/b
 add linux-hello-smp2     "tools/testing/linux_c.py linux-hello-smp2 hello --smp 2 --timeout 120"
 add linux-memory-smp2    "tools/testing/linux_c.py linux-memory-smp2 memory --smp 2 --timeout 120"
 add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanosleep --smp 1 --timeout 120"
+add linux-fuzz-aslr-smp1 "tools/testing/linux_c.py linux-fuzz-aslr-smp1 fuzz_aslr --smp 1 --timeout 120"
+add linux-fuzz-linux-smp2 "tools/testing/linux_c.py linux-fuzz-linux-smp2 fuzz_linux --smp 2 --timeout 300"
 
 # Host tests: name | command (run from the repository root).
 host_tests=()

@@ -109,6 +109,8 @@ const MAX_RW_COUNT: usize = 0x7fff_f000;
 /// write(fd, buf, len).
 pub fn linux_write(a: &Args) -> SysResult {
     console_fd(a.a0())?;
+    // Linux checks the whole range (access_ok) before capping the count.
+    UserSlice::new(a.a1(), a.a2())?;
     console_write(a.a1(), a.a2().min(MAX_RW_COUNT))
 }
 

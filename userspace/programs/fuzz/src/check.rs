@@ -12,44 +12,16 @@ use mello::abi::nr;
 
 /// Errno values call `number` may return.
 pub fn allowed(number: usize) -> &'static [Errno] {
-    const PATH: &[Errno] = &[
-        ENOENT,
-        ENOTDIR,
-        EFAULT,
-        ENAMETOOLONG,
-        ELOOP,
-        ENOMEM,
-        EACCES,
-        EOVERFLOW,
-    ];
+    const PATH: &[Errno] = &[ENOENT, ENOTDIR, EFAULT, ENAMETOOLONG, ELOOP, ENOMEM, EACCES, EOVERFLOW];
     match number {
-        nr::WRITE => &[
-            EBADF, EFAULT, EINVAL, EAGAIN, EPIPE, ENOSPC, EIO, EISDIR, EFBIG, ENOMEM, EINTR, EPERM,
-            EACCES,
-        ],
-        nr::READ => &[
-            EBADF, EFAULT, EINVAL, EAGAIN, EISDIR, EIO, ENOMEM, EINTR, EACCES,
-        ],
+        nr::WRITE => &[EBADF, EFAULT, EINVAL, EAGAIN, EPIPE, ENOSPC, EIO, EISDIR, EFBIG, ENOMEM, EINTR, EPERM, EACCES],
+        nr::READ => &[EBADF, EFAULT, EINVAL, EAGAIN, EISDIR, EIO, ENOMEM, EINTR, EACCES],
         nr::SLEEP | nr::GETPID | nr::YIELD => &[EINTR],
         nr::IPC_SEND => &[EINVAL, EAGAIN, EFAULT, ENOMEM],
         nr::IPC_RECV => &[EINVAL, EFAULT, ENOMEM, EINTR],
         nr::FORK => &[EAGAIN, ENOMEM],
         nr::WAIT => &[ECHILD, EFAULT, EINVAL, EINTR],
-        nr::EXEC => &[
-            ENOENT,
-            ENOEXEC,
-            EFAULT,
-            E2BIG,
-            ENAMETOOLONG,
-            ENOTDIR,
-            EACCES,
-            ELOOP,
-            ENOMEM,
-            EINVAL,
-            EISDIR,
-            ETXTBSY,
-            EIO,
-        ],
+        nr::EXEC => &[ENOENT, ENOEXEC, EFAULT, E2BIG, ENAMETOOLONG, ENOTDIR, EACCES, ELOOP, ENOMEM, EINVAL, EISDIR, ETXTBSY, EIO],
         nr::OPEN => &[
             ENOENT,
             EEXIST,
@@ -79,48 +51,9 @@ pub fn allowed(number: usize) -> &'static [Errno] {
         nr::FSTAT => &[EBADF, EFAULT, ENOMEM, EOVERFLOW],
         nr::DUP | nr::DUP2 => &[EBADF, EMFILE, EINVAL, EBUSY, EINTR],
         nr::PIPE => &[EFAULT, EINVAL, EMFILE, ENFILE, ENOMEM],
-        nr::MKDIR => &[
-            EEXIST,
-            ENOENT,
-            ENOTDIR,
-            EFAULT,
-            ENAMETOOLONG,
-            ELOOP,
-            ENOMEM,
-            ENOSPC,
-            EACCES,
-            EPERM,
-            EROFS,
-            EMLINK,
-        ],
-        nr::UNLINK => &[
-            ENOENT,
-            EISDIR,
-            ENOTDIR,
-            EFAULT,
-            ENAMETOOLONG,
-            ELOOP,
-            EPERM,
-            EACCES,
-            EBUSY,
-            EROFS,
-            ENOMEM,
-        ],
-        nr::RMDIR => &[
-            ENOENT,
-            ENOTDIR,
-            ENOTEMPTY,
-            EEXIST,
-            EINVAL,
-            EBUSY,
-            EFAULT,
-            ENAMETOOLONG,
-            ELOOP,
-            EPERM,
-            EACCES,
-            EROFS,
-            ENOMEM,
-        ],
+        nr::MKDIR => &[EEXIST, ENOENT, ENOTDIR, EFAULT, ENAMETOOLONG, ELOOP, ENOMEM, ENOSPC, EACCES, EPERM, EROFS, EMLINK],
+        nr::UNLINK => &[ENOENT, EISDIR, ENOTDIR, EFAULT, ENAMETOOLONG, ELOOP, EPERM, EACCES, EBUSY, EROFS, ENOMEM],
+        nr::RMDIR => &[ENOENT, ENOTDIR, ENOTEMPTY, EEXIST, EINVAL, EBUSY, EFAULT, ENAMETOOLONG, ELOOP, EPERM, EACCES, EROFS, ENOMEM],
         nr::RENAME => &[
             ENOENT,
             EEXIST,
@@ -143,29 +76,8 @@ pub fn allowed(number: usize) -> &'static [Errno] {
         nr::GETDENTS => &[EBADF, EFAULT, EINVAL, ENOTDIR, ENOENT],
         nr::CHDIR => PATH,
         nr::GETCWD => &[ERANGE, EFAULT, EINVAL, ENOENT, ENOMEM, ENAMETOOLONG],
-        nr::SYMLINK => &[
-            EEXIST,
-            ENOENT,
-            ENOTDIR,
-            EFAULT,
-            ENAMETOOLONG,
-            ELOOP,
-            EPERM,
-            EACCES,
-            EROFS,
-            ENOSPC,
-            ENOMEM,
-        ],
-        nr::READLINK => &[
-            EINVAL,
-            ENOENT,
-            ENOTDIR,
-            EFAULT,
-            ENAMETOOLONG,
-            ELOOP,
-            EACCES,
-            ENOMEM,
-        ],
+        nr::SYMLINK => &[EEXIST, ENOENT, ENOTDIR, EFAULT, ENAMETOOLONG, ELOOP, EPERM, EACCES, EROFS, ENOSPC, ENOMEM],
+        nr::READLINK => &[EINVAL, ENOENT, ENOTDIR, EFAULT, ENAMETOOLONG, ELOOP, EACCES, ENOMEM],
         nr::FCNTL => &[EBADF, EINVAL, EMFILE, EFAULT, EAGAIN, EACCES, EPERM, EBUSY],
         nr::IOCTL => &[EBADF, EFAULT, EINVAL, ENOTTY, EPERM, EIO],
         _ => &[ENOSYS],
@@ -193,18 +105,12 @@ pub enum Use {
 /// Whether `[addr, addr + len)` leaves user space (Linux's `access_ok`
 /// fails: every call refuses such a buffer, even `/dev/null`'s write).
 pub fn outside_user(addr: usize, len: usize) -> bool {
-    addr.checked_add(len)
-        .is_none_or(|end| end > mello::limits::USER_END)
+    addr.checked_add(len).is_none_or(|end| end > mello::limits::USER_END)
 }
 
 /// Why a result is wrong, or `None` if it is fine. `addr`/`kind`/`len`
 /// describe the pointer argument that `how` names.
-pub fn verdict(
-    number: usize,
-    ret: isize,
-    how: Use,
-    (addr, kind, len): (usize, Kind, usize),
-) -> Option<&'static str> {
+pub fn verdict(number: usize, ret: isize, how: Use, (addr, kind, len): (usize, Kind, usize)) -> Option<&'static str> {
     if ret < 0 {
         let Some(e) = i32::try_from(-ret).ok().and_then(Errno::from_raw) else {
             return Some("not an errno");
@@ -219,17 +125,11 @@ pub fn verdict(
     match how {
         // An unmapped user buffer may go unread (/dev/null's write), one
         // outside user space never; IPC always copies the message.
-        Use::Input if bad && len > 0 && (outside_user(addr, len) || number == nr::IPC_SEND) => {
-            Some("bad pointer read")
-        }
-        Use::OutputCount if unwritable && ret > 0 => {
-            Some("wrote through a bad or read-only pointer")
-        }
+        Use::Input if bad && len > 0 && (outside_user(addr, len) || number == nr::IPC_SEND) => Some("bad pointer read"),
+        Use::OutputCount if unwritable && ret > 0 => Some("wrote through a bad or read-only pointer"),
         Use::OutputFixed if unwritable => Some("wrote through a bad or read-only pointer"),
         Use::Path if bad => Some("resolved a path through a bad pointer"),
-        Use::OutputCount | Use::Input if ret as usize > len && number != nr::GETCWD => {
-            Some("more bytes than asked")
-        }
+        Use::OutputCount | Use::Input if ret as usize > len && number != nr::GETCWD => Some("more bytes than asked"),
         _ => None,
     }
 }

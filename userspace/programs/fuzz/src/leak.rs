@@ -14,14 +14,7 @@ use mello::abi::fs::O_RDONLY;
 /// The counters, in the order of [`NAMES_RES`].
 pub type Counters = [i64; N];
 const N: usize = 6;
-pub const NAMES_RES: [&str; N] = [
-    "free_frames",
-    "kernel_tables",
-    "heap_free",
-    "kstacks",
-    "open_files",
-    "processes",
-];
+pub const NAMES_RES: [&str; N] = ["free_frames", "kernel_tables", "heap_free", "kstacks", "open_files", "processes"];
 
 /// Read the counters (None if procfs does not have them).
 pub fn read() -> Option<Counters> {
@@ -163,11 +156,7 @@ fn remove_path(path: Vec<u8>, depth: usize) {
         return;
     }
     let mut children = Vec::new();
-    if let Ok(fd) = mello::fs::open(
-        cpath,
-        O_RDONLY | mello::abi::fs::O_DIRECTORY | mello::abi::fs::O_NOFOLLOW,
-        0,
-    ) {
+    if let Ok(fd) = mello::fs::open(cpath, O_RDONLY | mello::abi::fs::O_DIRECTORY | mello::abi::fs::O_NOFOLLOW, 0) {
         let mut buf = [0u8; 2048];
         while let Ok(n @ 1..) = mello::fs::getdents(fd, &mut buf) {
             let mut at = 0;

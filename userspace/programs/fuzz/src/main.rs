@@ -47,15 +47,7 @@ struct Config {
 }
 
 fn config(args: &Args) -> Config {
-    let mut c = Config {
-        seed: mello::cpu::rdtsc(),
-        calls: 200_000,
-        procs: 4,
-        warmup: 2_000,
-        seq_pct: 5,
-        profile: false,
-        mask: u64::MAX,
-    };
+    let mut c = Config { seed: mello::cpu::rdtsc(), calls: 200_000, procs: 4, warmup: 2_000, seq_pct: 5, profile: false, mask: u64::MAX };
     for a in args.iter().skip(1) {
         let Ok(a) = a.to_str() else { continue };
         let Some((k, v)) = a.split_once('=') else {
@@ -83,15 +75,10 @@ fn config(args: &Args) -> Config {
 /// The dead top of the initial stack (argv, auxv, strings): from the
 /// stack pointer `_start` got up to the first page past the last string.
 fn memory(args: &Args) -> pools::Memory {
-    let last = args
-        .get(args.len().saturating_sub(1))
-        .map_or(0, |s| s.as_ptr() as usize + s.to_bytes().len() + 1);
+    let last = args.get(args.len().saturating_sub(1)).map_or(0, |s| s.as_ptr() as usize + s.to_bytes().len() + 1);
     let edge_hi = (last.max(mello::initial_stack()) + 4095) & !4095;
     let edge_lo = (mello::initial_stack() + 15) & !15;
-    pools::Memory {
-        edge_lo: edge_lo.max(edge_hi - 4096),
-        edge_hi,
-    }
+    pools::Memory { edge_lo: edge_lo.max(edge_hi - 4096), edge_hi }
 }
 
 /// Seconds since boot, in hundredths (`/proc/uptime`).
@@ -126,20 +113,10 @@ fn round(cfg: &Config, mem: pools::Memory, quota: u64, salt: u64) -> u32 {
             Ok(0) => {}
             Ok(1) => findings += 1,
             Ok(s) => {
-                say!(
-                    "FINDING seed={} worker={}: the worker ended with status {}",
-                    cfg.seed,
-                    id,
-                    s
-                );
+                say!("FINDING seed={} worker={}: the worker ended with status {}", cfg.seed, id, s);
                 findings += 1;
             }
-            Err(e) => say!(
-                "FINDING seed={} worker={}: wait failed: {:?}",
-                cfg.seed,
-                id,
-                e
-            ),
+            Err(e) => say!("FINDING seed={} worker={}: wait failed: {:?}", cfg.seed, id, e),
         }
     }
     // Orphans (none expected) are ours now: reap them.
@@ -149,10 +126,7 @@ fn round(cfg: &Config, mem: pools::Memory, quota: u64, salt: u64) -> u32 {
 
 fn run_worker(id: usize, seed: u64, cfg: &Config, mem: pools::Memory, quota: u64) -> i32 {
     let paths = paths::Paths::new(id);
-    let _ = mello::fs::mkdir(
-        core::ffi::CStr::from_bytes_with_nul(&paths.dir).unwrap_or(c"/tmp"),
-        0o755,
-    );
+    let _ = mello::fs::mkdir(core::ffi::CStr::from_bytes_with_nul(&paths.dir).unwrap_or(c"/tmp"), 0o755);
     let _ = mello::fs::chdir(core::ffi::CStr::from_bytes_with_nul(&paths.dir).unwrap_or(c"/tmp"));
     let mut w = worker::Worker {
         id,
@@ -190,10 +164,7 @@ fn clean(cfg: &Config) {
 fn aslr(args: &Args, mem: &pools::Memory) -> i32 {
     let top = mem.edge_hi;
     if let Some(before) = args.str(2).and_then(|s| s.parse::<usize>().ok()) {
-        say!(
-            "aslr: native stack {}",
-            if before == top { "same" } else { "differs" }
-        );
+        say!("aslr: native stack {}", if before == top { "same" } else { "differs" });
         return 0;
     }
     let arg = alloc::format!("{top}\0");
@@ -245,27 +216,13 @@ fn main(args: Args) -> i32 {
             _ => (base[i], after[i]),
         };
         leaks += (a != b) as u32;
-        say!(
-            "leak check: {} {} -> {}{}",
-            name,
-            base[i],
-            after[i],
-            if a == b { "" } else { "  LEAK" }
-        );
+        say!("leak check: {} {} -> {}{}", name, base[i], after[i], if a == b { "" } else { "  LEAK" });
     }
     if !pools::rodata_intact() {
         say!("FINDING seed={}: the read-only page was modified", cfg.seed);
         findings += 1;
     }
     let total = quota * cfg.procs as u64;
-    say!(
-        "done: {} calls in {}.{:02} s ({} calls/s), {} findings, {} leaks",
-        total,
-        cs / 100,
-        cs % 100,
-        total * 100 / cs,
-        findings,
-        leaks
-    );
+    say!("done: {} calls in {}.{:02} s ({} calls/s), {} findings, {} leaks", total, cs / 100, cs % 100, total * 100 / cs, findings, leaks);
     (findings + leaks > 0) as i32
 }

@@ -48,21 +48,10 @@ const SYSTEM: &[&[u8]] = &[
 ];
 
 /// Worker-relative names under `/tmp/fuzzW` (the cleanup knows them all).
-pub const NAMES: &[&str] = &[
-    "f0", "f1", "f2", "d0", "d1", "d0/f0", "d0/d1", "d1/f1", "l0", "l1", "d0/l0",
-];
+pub const NAMES: &[&str] = &["f0", "f1", "f2", "d0", "d1", "d0/f0", "d0/d1", "d1/f1", "l0", "l1", "d0/l0"];
 
 /// Targets for `symlink` (dangling, looping, relative, system files).
-const TARGETS: &[&[u8]] = &[
-    b"f0\0",
-    b"/proc/self\0",
-    b"l0\0",
-    b"l1\0",
-    b"/dev/null\0",
-    b"gone\0",
-    b"d0\0",
-    b"d1\0",
-];
+const TARGETS: &[&[u8]] = &[b"f0\0", b"/proc/self\0", b"l0\0", b"l1\0", b"/dev/null\0", b"gone\0", b"d0\0", b"d1\0"];
 
 pub struct Paths {
     /// NUL-terminated `/tmp/fuzzW/NAME` for each of [`NAMES`].
@@ -77,22 +66,14 @@ pub struct Paths {
 impl Paths {
     pub fn new(worker: usize) -> Paths {
         let dir = format!("/tmp/fuzz{worker}\0").into_bytes();
-        let own = NAMES
-            .iter()
-            .map(|n| format!("/tmp/fuzz{worker}/{n}\0").into_bytes())
-            .collect();
+        let own = NAMES.iter().map(|n| format!("/tmp/fuzz{worker}/{n}\0").into_bytes()).collect();
         let mut long = Vec::new();
         long.resize(5000, b'a');
         long.push(0);
         let mut long_name = format!("/tmp/fuzz{worker}/").into_bytes();
         long_name.resize(long_name.len() + 300, b'n');
         long_name.push(0);
-        Paths {
-            own,
-            dir,
-            long,
-            long_name,
-        }
+        Paths { own, dir, long, long_name }
     }
 
     /// The NUL-terminated absolute path of own entry `i`.
@@ -116,10 +97,7 @@ impl Paths {
     /// worker's own, or malformed.
     pub fn writable(&self, rng: &mut Rng, mem: &Memory) -> (usize, Kind) {
         if rng.chance(85) {
-            (
-                self.own[rng.below(self.own.len() as u64) as usize].as_ptr() as usize,
-                Kind::Valid,
-            )
+            (self.own[rng.below(self.own.len() as u64) as usize].as_ptr() as usize, Kind::Valid)
         } else {
             self.malformed(rng, mem)
         }
@@ -137,16 +115,11 @@ impl Paths {
     /// Whether a path from [`Self::any`] is the worker's own (so writing
     /// opens are allowed on it).
     pub fn is_own(&self, addr: usize) -> bool {
-        self.own.iter().any(|p| p.as_ptr() as usize == addr)
-            || self.long_name.as_ptr() as usize == addr
+        self.own.iter().any(|p| p.as_ptr() as usize == addr) || self.long_name.as_ptr() as usize == addr
     }
 
     /// A symlink target.
     pub fn target(&self, rng: &mut Rng, mem: &Memory) -> (usize, Kind) {
-        if rng.chance(85) {
-            (rng.pick(TARGETS).as_ptr() as usize, Kind::Valid)
-        } else {
-            self.malformed(rng, mem)
-        }
+        if rng.chance(85) { (rng.pick(TARGETS).as_ptr() as usize, Kind::Valid) } else { self.malformed(rng, mem) }
     }
 }

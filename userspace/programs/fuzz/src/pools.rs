@@ -172,11 +172,7 @@ impl Memory {
             }
             11..=12 => {
                 let off = rng.below(4096) as usize;
-                (
-                    RODATA.0.as_ptr() as usize + off,
-                    rng.pick(LENS).min(4096 - off).max(1),
-                    Kind::ReadOnly,
-                )
+                (RODATA.0.as_ptr() as usize + off, rng.pick(LENS).min(4096 - off).max(1), Kind::ReadOnly)
             }
             _ => (rng.pick(BAD), rng.pick(LENS), Kind::Bad),
         }

@@ -40,9 +40,9 @@ pub fn random_sequence(w: &mut Worker) {
 
 /// exit, fork, exec and ipc_recv drawn as single calls. In the worker a
 /// fork (of a child that exits, or execs, or makes random calls) is one
-/// draw in eight: forks are the slowest calls by far.
+/// draw in sixteen: forks are the slowest calls by far.
 pub fn lethal(w: &mut Worker, number: usize) {
-    let fork = w.rng.chance(12);
+    let fork = w.rng.chance(6);
     match number {
         nr::EXIT if w.child => {
             let mut code = w.rng.next() as usize;
@@ -60,12 +60,7 @@ pub fn lethal(w: &mut Worker, number: usize) {
             let mem = w.mem;
             let (path, kind) = w.paths.malformed(&mut w.rng, &mem);
             let (argv, _, _) = w.mem.buffer(&mut w.rng);
-            w.call(
-                nr::EXEC,
-                [path, argv, 0, 0, 0, 0],
-                Use::Path,
-                (path, kind, 1),
-            );
+            w.call(nr::EXEC, [path, argv, 0, 0, 0, 0], Use::Path, (path, kind, 1));
         }
         nr::IPC_RECV => ipc_pair(w),
         _ => {
@@ -90,12 +85,7 @@ fn fork_exit(w: &mut Worker) {
     if pid > 0 {
         let status = reap(w, pid as usize);
         if status.is_some_and(|s| s != (code & 0xff) as i32) {
-            w.finding(
-                nr::EXIT,
-                &[code, 0, 0, 0, 0, 0],
-                status.unwrap_or(0) as isize,
-                "wait reported another status than exit's",
-            );
+            w.finding(nr::EXIT, &[code, 0, 0, 0, 0, 0], status.unwrap_or(0) as isize, "wait reported another status than exit's");
         }
     }
 }
@@ -104,12 +94,7 @@ fn fork_exit(w: &mut Worker) {
 fn file_roundtrip(w: &mut Worker) {
     let path = w.paths.own(w.rng.below(3) as usize).as_ptr() as usize;
     let flags = (O_CREAT | O_RDWR | O_TRUNC) as usize;
-    let fd = w.call(
-        nr::OPEN,
-        [path, flags, 0o644, 0, 0, 0],
-        Use::Path,
-        (path, Kind::Valid, 1),
-    );
+    let fd = w.call(nr::OPEN, [path, flags, 0o644, 0, 0, 0], Use::Path, (path, Kind::Valid, 1));
     if fd < 0 {
         return; // e.g. a directory or a symlink loop took the name
     }
@@ -117,133 +102,60 @@ fn file_roundtrip(w: &mut Worker) {
     // The name may be a symlink to a device by now: check data only on a
     // regular file (st_mode at 24).
     let st = pools::scratch() + 40 * 1024;
-    let stat_ok = w.call(
-        nr::FSTAT,
-        [fd, st, 0, 0, 0, 0],
-        Use::OutputFixed,
-        (st, Kind::Valid, 144),
-    ) == 0;
+    let stat_ok = w.call(nr::FSTAT, [fd, st, 0, 0, 0, 0], Use::OutputFixed, (st, Kind::Valid, 144)) == 0;
     // SAFETY: scratch holds the 144 bytes fstat just wrote.
     let mode = unsafe { core::ptr::read_unaligned((st + 24) as *const u32) };
     let regular = stat_ok && mode & S_IFMT == S_IFREG;
     let len = 1 + w.rng.below(9000) as usize;
     let src = pools::scratch();
     let dst = pools::scratch() + 16 * 1024;
-    let wrote = w.call(
-        nr::WRITE,
-        [fd, src, len, 0, 0, 0],
-        Use::Input,
-        (src, Kind::Valid, len),
-    );
+    let wrote = w.call(nr::WRITE, [fd, src, len, 0, 0, 0], Use::Input, (src, Kind::Valid, len));
     if regular && wrote != len as isize {
-        w.finding(
-            nr::WRITE,
-            &[fd, src, len, 0, 0, 0],
-            wrote,
-            "short write to a tmpfs file",
-        );
+        w.finding(nr::WRITE, &[fd, src, len, 0, 0, 0], wrote, "short write to a tmpfs file");
     }
     w.call(nr::LSEEK, [fd, 0, 0, 0, 0, 0], Use::None, NONE);
-    let read = w.call(
-        nr::READ,
-        [fd, dst, len, 0, 0, 0],
-        Use::OutputCount,
-        (dst, Kind::Valid, len),
-    );
+    let read = w.call(nr::READ, [fd, dst, len, 0, 0, 0], Use::OutputCount, (dst, Kind::Valid, len));
     if regular && wrote == len as isize {
         if read != wrote {
-            w.finding(
-                nr::READ,
-                &[fd, dst, len, 0, 0, 0],
-                read,
-                "read back fewer bytes than written",
-            );
+            w.finding(nr::READ, &[fd, dst, len, 0, 0, 0], read, "read back fewer bytes than written");
         } else if !same(src, dst, len) {
-            w.finding(
-                nr::READ,
-                &[fd, dst, len, 0, 0, 0],
-                read,
-                "read back other bytes than written",
-            );
+            w.finding(nr::READ, &[fd, dst, len, 0, 0, 0], read, "read back other bytes than written");
         }
-        if w.call(
-            nr::FSTAT,
-            [fd, st, 0, 0, 0, 0],
-            Use::OutputFixed,
-            (st, Kind::Valid, 144),
-        ) == 0
-        {
+        if w.call(nr::FSTAT, [fd, st, 0, 0, 0, 0], Use::OutputFixed, (st, Kind::Valid, 144)) == 0 {
             // SAFETY: as above.
             let size = unsafe { core::ptr::read_unaligned((st + 48) as *const i64) };
             if size != len as i64 {
-                w.finding(
-                    nr::FSTAT,
-                    &[fd, st, 0, 0, 0, 0],
-                    size as isize,
-                    "st_size is not what was written",
-                );
+                w.finding(nr::FSTAT, &[fd, st, 0, 0, 0, 0], size as isize, "st_size is not what was written");
             }
         }
     }
     w.call(nr::CLOSE, [fd, 0, 0, 0, 0, 0], Use::None, NONE);
     w.forget(fd);
-    let ret = w.call(
-        nr::READ,
-        [fd, dst, 1, 0, 0, 0],
-        Use::OutputCount,
-        (dst, Kind::Valid, 1),
-    );
+    let ret = w.call(nr::READ, [fd, dst, 1, 0, 0, 0], Use::OutputCount, (dst, Kind::Valid, 1));
     if ret != mello::Errno::EBADF.as_ret() {
-        w.finding(
-            nr::READ,
-            &[fd, dst, 1, 0, 0, 0],
-            ret,
-            "read on a closed descriptor is not EBADF",
-        );
+        w.finding(nr::READ, &[fd, dst, 1, 0, 0, 0], ret, "read on a closed descriptor is not EBADF");
     }
     if w.rng.chance(50) {
-        w.call(
-            nr::UNLINK,
-            [path, 0, 0, 0, 0, 0],
-            Use::Path,
-            (path, Kind::Valid, 1),
-        );
+        w.call(nr::UNLINK, [path, 0, 0, 0, 0, 0], Use::Path, (path, Kind::Valid, 1));
     }
 }
 
 fn same(a: usize, b: usize, len: usize) -> bool {
     // SAFETY: both ranges lie in scratch (len < 16 KiB, offsets 0 and 16 KiB).
-    (0..len).all(|i| unsafe {
-        core::ptr::read_volatile((a + i) as *const u8)
-            == core::ptr::read_volatile((b + i) as *const u8)
-    })
+    (0..len).all(|i| unsafe { core::ptr::read_volatile((a + i) as *const u8) == core::ptr::read_volatile((b + i) as *const u8) })
 }
 
 /// pipe(2) with random flags (always non-blocking); returns the two ends
 /// if the kernel gave them. `flags` forces exact flags.
 pub fn pipe(w: &mut Worker, flags: Option<usize>) -> Option<(usize, usize)> {
-    let flags = flags.unwrap_or_else(|| {
-        w.rng
-            .pick(&[0usize, O_CLOEXEC as usize, 1, 0o777, usize::MAX])
-            | O_NONBLOCK as usize
-    });
+    let flags = flags.unwrap_or_else(|| w.rng.pick(&[0usize, O_CLOEXEC as usize, 1, 0o777, usize::MAX]) | O_NONBLOCK as usize);
     let (buf, kind) = w.fixed_buffer(8);
-    let ret = w.call(
-        nr::PIPE,
-        [buf, flags, 0, 0, 0, 0],
-        Use::OutputFixed,
-        (buf, kind, 8),
-    );
+    let ret = w.call(nr::PIPE, [buf, flags, 0, 0, 0, 0], Use::OutputFixed, (buf, kind, 8));
     if ret != 0 || kind != Kind::Valid {
         return None;
     }
     // SAFETY: the kernel just wrote two i32 descriptors at `buf` (scratch).
-    let (r, wr) = unsafe {
-        (
-            core::ptr::read_unaligned(buf as *const i32),
-            core::ptr::read_unaligned((buf + 4) as *const i32),
-        )
-    };
+    let (r, wr) = unsafe { (core::ptr::read_unaligned(buf as *const i32), core::ptr::read_unaligned((buf + 4) as *const i32)) };
     w.opened(r as isize);
     w.opened(wr as isize);
     Some((r as usize, wr as usize))
@@ -260,12 +172,7 @@ fn pipe_fork(w: &mut Worker) {
     let pid = w.call(nr::FORK, [0; 6], Use::None, NONE);
     if pid == 0 {
         w.child = true;
-        let ret = w.call(
-            nr::WRITE,
-            [wr, src, n, 0, 0, 0],
-            Use::Input,
-            (src, Kind::Valid, n),
-        );
+        let ret = w.call(nr::WRITE, [wr, src, n, 0, 0, 0], Use::Input, (src, Kind::Valid, n));
         let code = if ret == n as isize { 7 } else { 8 };
         finish_child(w, Some(code));
     }
@@ -274,33 +181,13 @@ fn pipe_fork(w: &mut Worker) {
     if pid > 0 {
         let status = reap(w, pid as usize);
         let dst = pools::scratch() + 8192;
-        let got = w.call(
-            nr::READ,
-            [r, dst, 8192, 0, 0, 0],
-            Use::OutputCount,
-            (dst, Kind::Valid, 8192),
-        );
+        let got = w.call(nr::READ, [r, dst, 8192, 0, 0, 0], Use::OutputCount, (dst, Kind::Valid, 8192));
         if status == Some(7) && got != n as isize {
-            w.finding(
-                nr::READ,
-                &[r, dst, 8192, 0, 0, 0],
-                got,
-                "the child's pipe bytes did not all arrive",
-            );
+            w.finding(nr::READ, &[r, dst, 8192, 0, 0, 0], got, "the child's pipe bytes did not all arrive");
         }
-        let eof = w.call(
-            nr::READ,
-            [r, dst, 16, 0, 0, 0],
-            Use::OutputCount,
-            (dst, Kind::Valid, 16),
-        );
+        let eof = w.call(nr::READ, [r, dst, 16, 0, 0, 0], Use::OutputCount, (dst, Kind::Valid, 16));
         if eof != 0 {
-            w.finding(
-                nr::READ,
-                &[r, dst, 16, 0, 0, 0],
-                eof,
-                "no end of file after every writer closed",
-            );
+            w.finding(nr::READ, &[r, dst, 16, 0, 0, 0], eof, "no end of file after every writer closed");
         }
     }
     w.call(nr::CLOSE, [r, 0, 0, 0, 0, 0], Use::None, NONE);
@@ -317,27 +204,12 @@ fn pipe_bad_write(w: &mut Worker) {
     let len = 1 + w.rng.below(8192) as usize;
     let ret = w.call(nr::WRITE, [wr, bad, len, 0, 0, 0], Use::None, NONE);
     if ret > 0 {
-        w.finding(
-            nr::WRITE,
-            &[wr, bad, len, 0, 0, 0],
-            ret,
-            "a pipe accepted bytes from a bad pointer",
-        );
+        w.finding(nr::WRITE, &[wr, bad, len, 0, 0, 0], ret, "a pipe accepted bytes from a bad pointer");
     }
     let dst = pools::scratch();
-    let got = w.call(
-        nr::READ,
-        [r, dst, 8192, 0, 0, 0],
-        Use::OutputCount,
-        (dst, Kind::Valid, 8192),
-    );
+    let got = w.call(nr::READ, [r, dst, 8192, 0, 0, 0], Use::OutputCount, (dst, Kind::Valid, 8192));
     if got != mello::Errno::EAGAIN.as_ret() && ret <= 0 {
-        w.finding(
-            nr::READ,
-            &[r, dst, 8192, 0, 0, 0],
-            got,
-            "an empty non-blocking pipe did not say EAGAIN",
-        );
+        w.finding(nr::READ, &[r, dst, 8192, 0, 0, 0], got, "an empty non-blocking pipe did not say EAGAIN");
     }
     for fd in [r, wr] {
         w.call(nr::CLOSE, [fd, 0, 0, 0, 0, 0], Use::None, NONE);
@@ -355,23 +227,13 @@ fn dup_chain(w: &mut Worker) {
     let target = 900 + w.rng.below(50) as usize;
     let b = w.call(nr::DUP2, [a as usize, target, 0, 0, 0, 0], Use::None, NONE);
     if b != target as isize {
-        w.finding(
-            nr::DUP2,
-            &[a as usize, target, 0, 0, 0, 0],
-            b,
-            "dup2 onto a free number failed",
-        );
+        w.finding(nr::DUP2, &[a as usize, target, 0, 0, 0, 0], b, "dup2 onto a free number failed");
     }
     for d in [a as usize, target] {
         w.call(nr::CLOSE, [d, 0, 0, 0, 0, 0], Use::None, NONE);
         let again = w.call(nr::CLOSE, [d, 0, 0, 0, 0, 0], Use::None, NONE);
         if again != mello::Errno::EBADF.as_ret() {
-            w.finding(
-                nr::CLOSE,
-                &[d, 0, 0, 0, 0, 0],
-                again,
-                "closing twice is not EBADF",
-            );
+            w.finding(nr::CLOSE, &[d, 0, 0, 0, 0, 0], again, "closing twice is not EBADF");
         }
         w.forget(d);
     }
@@ -382,24 +244,14 @@ fn dup_chain(w: &mut Worker) {
 fn ipc_pair(w: &mut Worker) {
     let msg = pools::scratch();
     let len = w.rng.below(4097) as usize;
-    let sent = w.call(
-        nr::IPC_SEND,
-        [w.port, msg, len, 0, 0, 0],
-        Use::Input,
-        (msg, Kind::Valid, len),
-    );
+    let sent = w.call(nr::IPC_SEND, [w.port, msg, len, 0, 0, 0], Use::Input, (msg, Kind::Valid, len));
     if sent != 0 && sent != mello::Errno::EAGAIN.as_ret() {
         return;
     }
     let (buf, blen, kind) = w.mem.buffer(&mut w.rng);
     // A bad buffer may consume the message (Linux-style: the copy fails
     // after the dequeue) or not; either way one message is spent or kept.
-    w.call(
-        nr::IPC_RECV,
-        [w.port, buf, blen, 0, 0, 0],
-        Use::OutputCount,
-        (buf, kind, blen),
-    );
+    w.call(nr::IPC_RECV, [w.port, buf, blen, 0, 0, 0], Use::OutputCount, (buf, kind, blen));
 }
 
 /// fork; the child makes random calls (exit and exec included) and exits.
@@ -433,12 +285,7 @@ fn exec_bad(w: &mut Worker) {
         if pid > 0 {
             let status = reap(w, pid as usize);
             if status.is_some_and(|s| s != 0 && s != FINDINGS_STATUS) {
-                w.finding(
-                    nr::EXEC,
-                    &[0; 6],
-                    status.unwrap_or(0) as isize,
-                    "a failed exec did not return",
-                );
+                w.finding(nr::EXEC, &[0; 6], status.unwrap_or(0) as isize, "a failed exec did not return");
             }
         }
         return;
@@ -446,12 +293,7 @@ fn exec_bad(w: &mut Worker) {
     let mem = w.mem;
     let (path, kind) = w.paths.writable(&mut w.rng, &mem);
     let (argv, _, _) = w.mem.buffer(&mut w.rng);
-    w.call(
-        nr::EXEC,
-        [path, argv, 0, 0, 0, 0],
-        Use::Path,
-        (path, kind, 1),
-    );
+    w.call(nr::EXEC, [path, argv, 0, 0, 0, 0], Use::Path, (path, kind, 1));
 }
 
 /// Run /bin/true in a child: its status must be 0.
@@ -461,10 +303,10 @@ fn exec_child(w: &mut Worker) {
         enter_child(w);
         exec_true(w);
     }
-    if pid > 0 {
-        if let Some(s) = reap(w, pid as usize).filter(|&s| s != 0 && s != FINDINGS_STATUS) {
-            w.finding(nr::EXEC, &[0; 6], s as isize, "/bin/true did not exit 0");
-        }
+    if pid > 0
+        && let Some(s) = reap(w, pid as usize).filter(|&s| s != 0 && s != FINDINGS_STATUS)
+    {
+        w.finding(nr::EXEC, &[0; 6], s as isize, "/bin/true did not exit 0");
     }
 }
 
@@ -473,14 +315,9 @@ fn exec_true(w: &mut Worker) -> ! {
     if w.findings > 0 {
         finish_child(w, None);
     }
-    let path = b"/bin/true\0".as_ptr() as usize;
-    let arg: [usize; 3] = [path, b"x\0".as_ptr() as usize, 0];
-    w.call(
-        nr::EXEC,
-        [path, arg.as_ptr() as usize, 0, 0, 0, 0],
-        Use::Path,
-        (path, Kind::Valid, 1),
-    );
+    let path = c"/bin/true".as_ptr() as usize;
+    let arg: [usize; 3] = [path, c"x".as_ptr() as usize, 0];
+    w.call(nr::EXEC, [path, arg.as_ptr() as usize, 0, 0, 0, 0], Use::Path, (path, Kind::Valid, 1));
     finish_child(w, Some(0)) // exec failed (already checked); report 0
 }
 
@@ -494,11 +331,7 @@ fn enter_child(w: &mut Worker) {
 /// Exit a child: [`FINDINGS_STATUS`] if it found something, else `code`
 /// (or 0).
 fn finish_child(w: &mut Worker, code: Option<usize>) -> ! {
-    let code = if w.findings > 0 {
-        FINDINGS_STATUS as usize
-    } else {
-        code.unwrap_or(0)
-    };
+    let code = if w.findings > 0 { FINDINGS_STATUS as usize } else { code.unwrap_or(0) };
     loop {
         w.call(nr::EXIT, [code, 0, 0, 0, 0, 0], Use::None, NONE);
     }
@@ -509,12 +342,7 @@ fn reap(w: &mut Worker, pid: usize) -> Option<i32> {
     let st = pools::scratch() + 60 * 1024;
     let got = w.call(nr::WAIT, [pid, st, 0, 0, 0, 0], Use::None, NONE);
     if got != pid as isize {
-        w.finding(
-            nr::WAIT,
-            &[pid, st, 0, 0, 0, 0],
-            got,
-            "wait did not return the child",
-        );
+        w.finding(nr::WAIT, &[pid, st, 0, 0, 0, 0], got, "wait did not return the child");
         return None;
     }
     // SAFETY: wait just wrote the status (an i32) into scratch.

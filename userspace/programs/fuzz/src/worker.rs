@@ -54,18 +54,8 @@ pub struct Worker {
 
 impl Worker {
     /// Make a call and check its result; returns the raw result.
-    pub fn call(
-        &mut self,
-        number: usize,
-        args: [usize; 6],
-        how: Use,
-        ptr: (usize, Kind, usize),
-    ) -> isize {
-        let entry = if self.rng.chance(10) {
-            Entry::Int80
-        } else {
-            Entry::Syscall
-        };
+    pub fn call(&mut self, number: usize, args: [usize; 6], how: Use, ptr: (usize, Kind, usize)) -> isize {
+        let entry = if self.rng.chance(10) { Entry::Int80 } else { Entry::Syscall };
         // SAFETY: every pointer argument is scratch memory, read-only
         // data, the dead top of the stack or an address where nothing is
         // mapped (see `pools`), so whatever the kernel writes cannot break
@@ -111,16 +101,7 @@ impl Worker {
             0..=5 if !self.fds.is_empty() => self.fds[r.below(self.fds.len() as u64) as usize],
             6 if !self.closed.is_empty() => self.closed[r.below(self.closed.len() as u64) as usize],
             7 => r.below(3) as usize,
-            8 => r.pick(&[
-                1023usize,
-                1024,
-                1025,
-                4096,
-                65536,
-                i32::MAX as usize,
-                usize::MAX,
-                (-100isize) as usize,
-            ]),
+            8 => r.pick(&[1023usize, 1024, 1025, 4096, 65536, i32::MAX as usize, usize::MAX, (-100isize) as usize]),
             _ => r.below(64) as usize,
         };
         if fd == REPORT_FD { fd + 1 } else { fd }
@@ -131,12 +112,7 @@ impl Worker {
         if fd >= 0 {
             let fd = fd as usize;
             if fd >= mello::abi::fs::OPEN_MAX || fd == REPORT_FD {
-                self.finding(
-                    nr::DUP,
-                    &[0; 6],
-                    fd as isize,
-                    "descriptor out of range or the report fd",
-                );
+                self.finding(nr::DUP, &[0; 6], fd as isize, "descriptor out of range or the report fd");
                 return;
             }
             self.closed.retain(|&c| c != fd);
@@ -158,12 +134,7 @@ impl Worker {
     pub fn trim_fds(&mut self, keep: usize) {
         while self.fds.len() > keep {
             let fd = self.fds[0];
-            self.call(
-                nr::CLOSE,
-                [fd, 0, 0, 0, 0, 0],
-                Use::None,
-                (0, Kind::Valid, 0),
-            );
+            self.call(nr::CLOSE, [fd, 0, 0, 0, 0, 0], Use::None, (0, Kind::Valid, 0));
             self.forget(fd);
         }
     }
@@ -173,26 +144,8 @@ impl Worker {
         let number = match self.rng.below(40) {
             0..=34 => self.rng.below(31) as usize,
             35 => 31 + self.rng.below(40) as usize,
-            36 => self.rng.pick(&[
-                255usize,
-                256,
-                511,
-                512,
-                1000,
-                4095,
-                65535,
-                usize::MAX,
-                1 << 63,
-                (1 << 32) | 77,
-            ]),
-            _ => self.rng.pick(&[
-                nr::READ,
-                nr::WRITE,
-                nr::OPEN,
-                nr::CLOSE,
-                nr::DUP2,
-                nr::FSTAT,
-            ]),
+            36 => self.rng.pick(&[255usize, 256, 511, 512, 1000, 4095, 65535, usize::MAX, 1 << 63, (1 << 32) | 77]),
+            _ => self.rng.pick(&[nr::READ, nr::WRITE, nr::OPEN, nr::CLOSE, nr::DUP2, nr::FSTAT]),
         };
         if self.mask & (1u64 << number.min(63)) == 0 {
             return;
@@ -211,35 +164,16 @@ impl Worker {
             nr::WRITE | nr::READ | nr::GETDENTS => {
                 let fd = self.fd();
                 let (buf, len, kind) = mem.buffer(&mut self.rng);
-                let how = if number == nr::WRITE {
-                    Use::Input
-                } else {
-                    Use::OutputCount
-                };
+                let how = if number == nr::WRITE { Use::Input } else { Use::OutputCount };
                 self.call(number, [fd, buf, len, x, 0, 0], how, (buf, kind, len));
             }
             nr::IPC_SEND => {
-                let port = self
-                    .rng
-                    .pick(&[0usize, 1, 7, 255, 256, 1000, usize::MAX, self.port]);
+                let port = self.rng.pick(&[0usize, 1, 7, 255, 256, 1000, usize::MAX, self.port]);
                 let (buf, len, kind) = mem.buffer(&mut self.rng);
-                self.call(
-                    number,
-                    [port, buf, len, 0, 0, 0],
-                    Use::Input,
-                    (buf, kind, len),
-                );
+                self.call(number, [port, buf, len, 0, 0, 0], Use::Input, (buf, kind, len));
             }
             nr::WAIT => {
-                let pid = self.rng.pick(&[
-                    usize::MAX,
-                    0,
-                    1,
-                    self.pid,
-                    99999,
-                    (-2isize) as usize,
-                    i32::MIN as usize,
-                ]);
+                let pid = self.rng.pick(&[usize::MAX, 0, 1, self.pid, 99999, (-2isize) as usize, i32::MIN as usize]);
                 let (buf, kind) = self.fixed_buffer(4);
                 self.call(number, [pid, buf, 0, 0, 0, 0], Use::None, (buf, kind, 4));
             }
@@ -254,12 +188,7 @@ impl Worker {
                         flags &= !O_ACCMODE;
                     }
                 }
-                let fd = self.call(
-                    number,
-                    [path, flags as usize, x, 0, 0, 0],
-                    Use::Path,
-                    (path, kind, 1),
-                );
+                let fd = self.call(number, [path, flags as usize, x, 0, 0, 0], Use::Path, (path, kind, 1));
                 self.opened(fd);
             }
             nr::CLOSE => {
@@ -279,17 +208,8 @@ impl Worker {
                 if number != nr::READLINK {
                     ((buf, kind), len) = (self.fixed_buffer(144), 144);
                 }
-                let ret = self.call(
-                    number,
-                    [path, buf, len, 0, 0, 0],
-                    Use::Path,
-                    (path, pkind, 1),
-                );
-                let how = if number == nr::READLINK {
-                    Use::OutputCount
-                } else {
-                    Use::OutputFixed
-                };
+                let ret = self.call(number, [path, buf, len, 0, 0, 0], Use::Path, (path, pkind, 1));
+                let how = if number == nr::READLINK { Use::OutputCount } else { Use::OutputFixed };
                 if ret >= 0 {
                     self.recheck(number, ret, how, (buf, kind, len));
                 }
@@ -297,12 +217,7 @@ impl Worker {
             nr::FSTAT => {
                 let fd = self.fd();
                 let (buf, kind) = self.fixed_buffer(144);
-                self.call(
-                    number,
-                    [fd, buf, 0, 0, 0, 0],
-                    Use::OutputFixed,
-                    (buf, kind, 144),
-                );
+                self.call(number, [fd, buf, 0, 0, 0, 0], Use::OutputFixed, (buf, kind, 144));
             }
             nr::DUP => {
                 let fd = self.fd();
@@ -313,12 +228,7 @@ impl Worker {
                 let (old, new) = (self.fd(), self.fd());
                 let ret = self.call(number, [old, new, 0, 0, 0, 0], Use::None, none);
                 if ret >= 0 && ret as usize != new {
-                    self.finding(
-                        number,
-                        &[old, new, 0, 0, 0, 0],
-                        ret,
-                        "dup2 returned another descriptor",
-                    );
+                    self.finding(number, &[old, new, 0, 0, 0, 0], ret, "dup2 returned another descriptor");
                 }
                 self.opened(ret);
             }
@@ -326,41 +236,24 @@ impl Worker {
                 crate::seqs::pipe(self, None);
             }
             nr::MKDIR | nr::UNLINK | nr::RMDIR | nr::CHDIR => {
-                let (path, kind) = if number == nr::CHDIR {
-                    self.paths.any(&mut self.rng, &mem)
-                } else {
-                    self.paths.writable(&mut self.rng, &mem)
-                };
+                let (path, kind) =
+                    if number == nr::CHDIR { self.paths.any(&mut self.rng, &mem) } else { self.paths.writable(&mut self.rng, &mem) };
                 self.call(number, [path, x, 0, 0, 0, 0], Use::Path, (path, kind, 1));
             }
             nr::RENAME | nr::SYMLINK => {
-                let (a, akind) = if number == nr::SYMLINK {
-                    self.paths.target(&mut self.rng, &mem)
-                } else {
-                    self.paths.writable(&mut self.rng, &mem)
-                };
+                let (a, akind) =
+                    if number == nr::SYMLINK { self.paths.target(&mut self.rng, &mem) } else { self.paths.writable(&mut self.rng, &mem) };
                 let (b, bkind) = self.paths.writable(&mut self.rng, &mem);
-                let worst = if akind == Kind::Bad {
-                    (a, akind, 1)
-                } else {
-                    (b, bkind, 1)
-                };
+                let worst = if akind == Kind::Bad { (a, akind, 1) } else { (b, bkind, 1) };
                 self.call(number, [a, b, 0, 0, 0, 0], Use::Path, worst);
             }
             nr::GETCWD => {
                 let (buf, len, kind) = mem.buffer(&mut self.rng);
-                self.call(
-                    number,
-                    [buf, len, 0, 0, 0, 0],
-                    Use::OutputCount,
-                    (buf, kind, len),
-                );
+                self.call(number, [buf, len, 0, 0, 0, 0], Use::OutputCount, (buf, kind, len));
             }
             nr::FCNTL => {
                 let fd = self.fd();
-                let cmd = self
-                    .rng
-                    .pick(&[0usize, 1, 2, 3, 4, 5, 1030, 1031, 9999, usize::MAX]);
+                let cmd = self.rng.pick(&[0usize, 1, 2, 3, 4, 5, 1030, 1031, 9999, usize::MAX]);
                 let mut arg = int(&mut self.rng);
                 if cmd == F_SETFL as usize {
                     arg |= O_NONBLOCK as usize; // a pipe must never turn blocking
@@ -372,23 +265,9 @@ impl Worker {
             }
             nr::IOCTL => {
                 let fd = self.fd();
-                let cmd = self.rng.pick(&[
-                    0x5401usize,
-                    0x5402,
-                    0x5403,
-                    0x5413,
-                    0x541B,
-                    0x540F,
-                    0x5410,
-                    0,
-                    usize::MAX,
-                ]);
+                let cmd = self.rng.pick(&[0x5401usize, 0x5402, 0x5403, 0x5413, 0x541B, 0x540F, 0x5410, 0, usize::MAX]);
                 let (buf, len, kind) = mem.buffer(&mut self.rng);
-                let buf = if kind == Kind::Valid && len < 64 {
-                    pools::scratch()
-                } else {
-                    buf
-                };
+                let buf = if kind == Kind::Valid && len < 64 { pools::scratch() } else { buf };
                 self.call(number, [fd, cmd, buf, 0, 0, 0], Use::None, (buf, kind, len));
             }
             nr::GETPID => {
@@ -438,11 +317,7 @@ impl Worker {
 
     /// Spend `quota` calls.
     pub fn run(&mut self, quota: u64) {
-        let report_every = if self.profile.is_some() {
-            5_000
-        } else {
-            100_000
-        };
+        let report_every = if self.profile.is_some() { 5_000 } else { 100_000 };
         let mut next_report = report_every;
         while self.calls < quota && self.findings < MAX_FINDINGS {
             if self.rng.chance(self.seq_pct) {
@@ -458,11 +333,7 @@ impl Worker {
                 if let Some(p) = &self.profile {
                     let total: u64 = p.iter().sum();
                     for (n, c) in p.iter().enumerate().filter(|(_, c)| **c * 50 > total) {
-                        say!(
-                            "  profile: {} {}%",
-                            nr::name(n).unwrap_or("other"),
-                            c * 100 / total.max(1)
-                        );
+                        say!("  profile: {} {}%", nr::name(n).unwrap_or("other"), c * 100 / total.max(1));
                     }
                 }
                 next_report += report_every;
@@ -476,8 +347,5 @@ pub fn errname(ret: isize) -> &'static str {
     if ret >= 0 {
         return "ok";
     }
-    i32::try_from(-ret)
-        .ok()
-        .and_then(mello::Errno::from_raw)
-        .map_or("?", |e| e.name())
+    i32::try_from(-ret).ok().and_then(mello::Errno::from_raw).map_or("?", |e| e.name())
 }
