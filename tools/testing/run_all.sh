@@ -27,6 +27,7 @@
 #        linux      tools/bench/linux/run.sh --smoke, if present
 #        fuzz       the system-call fuzzer as init (200,000 calls, leak check)
 #        aslr       user ASLR on and off (norandmaps), both personalities
+#        fault      the fuzzer under frame-allocation fault injection
 #        linux-C    static musl programs of tests/linux/c as init under the
 #                   Linux personality (tools/testing/linux_c.py): their
 #                   output byte for byte against Linux's expected-linux.txt
@@ -189,6 +190,12 @@ add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux' --smp 1 "${
 add fuzz-smp2       "$(q fuzz-smp2 --cmdline 'init=/bin/fuzz -- seed=20261202 calls=200000 procs=4' --smp 2 \
     --expect '^\[FUZZ\] done: [0-9]+ calls in [0-9.]+ s \([0-9]+ calls/s\), 0 findings, 0 leaks$' \
     --forbid '^\[FUZZ\] FINDING' --forbid '^\[FAULT\]' --timeout 900)"
+# Fault injection: every 53rd frame allocation fails (failframe=53) under
+# the fuzzer (tolerant of ENOMEM; init is exempt): no panic, no leak.
+add fault-frames-smp2 "$(q fault-frames-smp2 --cmdline 'failframe=53 init=/bin/fuzz -- seed=8 calls=20000 procs=4 tolerant=1' --smp 2 \
+    --expect '^\[KERNEL\] fault injection on ' \
+    --expect '^\[FUZZ\] done: [0-9]+ calls in [0-9.]+ s \([0-9]+ calls/s\), 0 findings, 0 leaks$' \
+    --expect '^\[METRICS\] fault injection: 0 heap and [1-9][0-9]* frame allocations failed on purpose$' --timeout 600)"
 # The Linux-personality fuzzer (tests/linux/c/fuzz_linux.c): numbers 0..335
 # with boundary arguments, as init.
 add fuzz-linux-smp2 "$(q fuzz-linux-smp2 --cmdline 'init=/bin/linux/fuzz_linux abi=linux -- seed=20261202 calls=200000' --smp 2 \

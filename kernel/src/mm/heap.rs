@@ -6,6 +6,8 @@
 //! with a null pointer (`alloc` callers see `AllocError`/`try_reserve`
 //! errors; infallible collections panic, as in any Rust program).
 //!
+//! `failslab=N` (`fault_inject`) makes every Nth allocation fail.
+//!
 //! Locking: `HEAP` (level `Heap`, IRQ-safe).
 
 use super::kernel_space;
@@ -45,6 +47,9 @@ pub fn init() {
 // requested size and alignment, under the HEAP lock.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if super::fault_inject::fail_slab() {
+            return core::ptr::null_mut();
+        }
         HEAP.lock()
             .as_mut()
             .and_then(|h| h.alloc(layout.size(), layout.align()))

@@ -44,10 +44,20 @@ struct Config {
     seq_pct: u64,
     profile: bool,
     mask: u64,
+    tolerant: bool,
 }
 
 fn config(args: &Args) -> Config {
-    let mut c = Config { seed: mello::cpu::rdtsc(), calls: 200_000, procs: 4, warmup: 2_000, seq_pct: 5, profile: false, mask: u64::MAX };
+    let mut c = Config {
+        seed: mello::cpu::rdtsc(),
+        calls: 200_000,
+        procs: 4,
+        warmup: 2_000,
+        seq_pct: 3,
+        profile: false,
+        mask: u64::MAX,
+        tolerant: false,
+    };
     for a in args.iter().skip(1) {
         let Ok(a) = a.to_str() else { continue };
         let Some((k, v)) = a.split_once('=') else {
@@ -66,6 +76,7 @@ fn config(args: &Args) -> Config {
             "seqpct" => c.seq_pct = n.min(100),
             "profile" => c.profile = n != 0,
             "mask" => c.mask = n,
+            "tolerant" => c.tolerant = n != 0,
             _ => {}
         }
     }
@@ -112,6 +123,9 @@ fn round(cfg: &Config, mem: pools::Memory, quota: u64, salt: u64) -> u32 {
         match mello::process::wait_for(pid) {
             Ok(0) => {}
             Ok(1) => findings += 1,
+            // Under fault injection a worker may die of a page fault that
+            // found no memory (128 + SIGSEGV).
+            Ok(139) if cfg.tolerant => say!("worker {} killed (out of memory under fault injection)", id),
             Ok(s) => {
                 say!("FINDING seed={} worker={}: the worker ended with status {}", cfg.seed, id, s);
                 findings += 1;
@@ -133,6 +147,7 @@ fn run_worker(id: usize, seed: u64, cfg: &Config, mem: pools::Memory, quota: u64
         seed: cfg.seed,
         seq_pct: cfg.seq_pct,
         mask: cfg.mask,
+        tolerant: cfg.tolerant,
         profile: cfg.profile.then_some([0; 32]),
         rng: rng::Rng::new(seed),
         mem,
