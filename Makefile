@@ -20,6 +20,9 @@ TEST_JOBS ?=## test, test-repeat: QEMU tests run at a time (default 2)
 PROG ?=## debug: a user program (userspace/programs/PROG) whose symbols gdb loads too
 NAME ?=## new-program: the new program's name (/bin/NAME)
 USER_DEBUG ?=## 1: build the user programs with full debug info (source-level gdb on them)
+FUZZ_CALLS ?= 10000000## fuzz: system calls to make
+FUZZ_SEED ?=## fuzz: the seed (default random; a finding's seed replays it)
+export FUZZ_CALLS FUZZ_SEED
 export TEST_ONLY TEST_JOBS
 
 # cargo puts the `dev` profile in target/.../debug.
@@ -28,7 +31,7 @@ KERNEL_ELF := kernel/target/x86_64-unknown-none/$(PROFILE_DIR)/kernel
 USER_BIN := userspace/target/x86_64-unknown-none/release
 
 .PHONY: all build kernel userspace check-programs initrd iso run test unit-test doc \
-	test-repeat bench debug new-program help clean deps
+	test-repeat bench fuzz debug new-program help clean deps
 
 all: build ## same as build
 
@@ -96,6 +99,9 @@ bench: build ## MelloOS vs Linux in instructions per operation (build/bench/repo
 	tools/bench/run_mellos.sh
 	tools/bench/linux/run.sh
 	tools/bench/report.py build/bench/mellos.txt build/bench/linux.txt --out build/bench
+
+fuzz: build ## the system-call fuzzer, FUZZ_CALLS calls (FUZZ_SEED): calls/s, findings with their seed, leak check
+	@tools/fuzz/run.sh
 
 new-program: ## create userspace/programs/NAME, a program built as /bin/NAME
 	@tools/new-program.sh "$(NAME)"

@@ -5,9 +5,11 @@
 //! `mello-cmdline` crate; this adapter applies the kernel's defaults
 //! (`init` is [`DEFAULT_INIT`]) and logs each word it ignores: unknown or
 //! malformed options, and the options the kernel does not act on yet
-//! (`root=`, `net=`, `norandmaps`); `loglevel=` sets the console log
-//! level (`kmsg`); `abi=` sets the personality of an unbranded PID 1
-//! (`user::personality`).
+//! (`root=`, `net=`); `loglevel=` sets the console log level (`kmsg`);
+//! `abi=` sets the personality of an unbranded PID 1
+//! (`user::personality`); `norandmaps` turns user ASLR off
+//! (`user::loader::set_randomize`); `failslab=`/`failframe=` set up fault
+//! injection (`mm::fault_inject`, armed just before init starts).
 //!
 //! Invariant: every string in [`Options`] borrows from the boot command
 //! line; nothing here panics on any input.
@@ -48,8 +50,13 @@ pub fn parse(cmdline: &str) -> Options<'_> {
             Abi::Linux => Personality::Linux,
         });
     }
+    crate::mm::fault_inject::configure(c.failslab, c.failframe);
+    if c.norandmaps {
+        crate::user::loader::set_randomize(false);
+        crate::klog!("KERNEL", "norandmaps: user address-space randomisation off");
+    }
     for opt in c.options() {
-        if !matches!(opt, Opt::Init(_) | Opt::Ktest(_) | Opt::LogLevel(_) | Opt::Abi(_)) {
+        if !matches!(opt, Opt::Init(_) | Opt::Ktest(_) | Opt::LogLevel(_) | Opt::Abi(_) | Opt::NoRandMaps | Opt::FailSlab(_) | Opt::FailFrame(_)) {
             crate::klog!("KERNEL", "ignoring option '{}': not supported yet", opt);
         }
     }

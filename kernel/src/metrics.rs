@@ -45,6 +45,10 @@ pub fn print() {
         get(&m.timer_ticks), get(&m.sleep_count), get(&m.wake_count));
     crate::klog!("METRICS", "IPC sends: {}, receives: {}, queue full: {}",
         get(&m.ipc_sends), get(&m.ipc_recvs), get(&m.ipc_queue_full));
+    if crate::mm::fault_inject::enabled() {
+        let (slab, frames) = crate::mm::fault_inject::report();
+        crate::klog!("METRICS", "fault injection: {} heap and {} frame allocations failed on purpose", slab, frames);
+    }
     for (i, count) in m.syscall_count.iter().enumerate() {
         let n = get(count);
         if n > 0 {

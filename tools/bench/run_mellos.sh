@@ -27,7 +27,7 @@ mkdir -p "$out"
 (cd "$root/kernel" && cargo build --profile fast --quiet)
 iso=$out/$name.iso
 log=$out/$name-serial.log
-KERNEL=$root/kernel/target/x86_64-unknown-none/fast/kernel "$root/tools/mkiso.sh" "$iso" "init=/bin/bench -- $n"
+KERNEL=$root/kernel/target/x86_64-unknown-none/fast/kernel "$root/tools/mkiso.sh" "$iso" "norandmaps init=/bin/bench -- $n"
 timeout "${BENCH_TIMEOUT:-900}" "$root/tools/qemu/qemu.sh" -iso "$iso" -smp 1 -headless -icount \
     -cpu "$cpu" < /dev/null > "$log" 2>&1 || true
 fail() { echo "run_mellos: $*" >&2; tail -n 60 "$log" >&2; exit 1; }

@@ -25,6 +25,9 @@
 #        bench      `init=/bin/bench -- 10` under -icount shift=0 -smp 1:
 #                   one well-formed [BENCH] line per operation + done
 #        linux      tools/bench/linux/run.sh --smoke, if present
+#        fuzz       the system-call fuzzer as init (200,000 calls, leak check)
+#        aslr       user ASLR on and off (norandmaps), both personalities
+#        fault      the fuzzer under frame-allocation fault injection
 #        linux-C    static musl programs of tests/linux/c as init under the
 #                   Linux personality (tools/testing/linux_c.py): their
 #                   output byte for byte against Linux's expected-linux.txt
@@ -123,7 +126,7 @@ add utest-smp1      "$(q utest-smp1 --cmdline 'init=/bin/utest -- cpus=1' --smp 
     "${utest_expect[@]}" --expect '^\[UTEST\] syscall latency: [0-9]+ instructions/call$' --timeout 240)"
 add utest-smp4      "$(q utest-smp4 --cmdline 'init=/bin/utest -- cpus=4' --smp 4 "${utest_expect[@]}" \
     --expect '^\[FAULT\] pid [0-9]+ killed: Page Fault at rip=0x[0-9a-f]+ in [A-Za-z_:<>{}]+[+]0x[0-9a-f]+ \(addr=0x0, ' \
-    --expect '^\[FAULT\] pid [0-9]+ killed: stack overflow: Page Fault at rip=0x[0-9a-f]+ .*addr=0x7ffffffdf'  --timeout 180)"
+    --expect '^\[FAULT\] pid [0-9]+ killed: stack overflow: Page Fault at rip=0x[0-9a-f]+ .*addr=0x7ff'  --timeout 180)"
 if [ -x tools/bench/linux/run.sh ]; then
     add linux-bench-smoke "tools/bench/linux/run.sh --smoke"
 fi
@@ -187,6 +190,30 @@ add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --
 # personality, output compared byte for byte with Linux's.
 # abi=linux does not touch a branded native init: its MelloOS note wins.
 add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux' --smp 1 "${init_expect[@]}" --forbid '^\[LINUX\]' --forbid "ignoring option 'abi=" --timeout 120)"
+# The system-call fuzzer (userspace/programs/fuzz) as init: 200,000 calls by
+# 4 workers on 2 CPUs, fixed seed; no finding, no leak, no user fault.
+add fuzz-smp2       "$(q fuzz-smp2 --cmdline 'init=/bin/fuzz -- seed=20261202 calls=200000 procs=4' --smp 2 \
+    --expect '^\[FUZZ\] done: [0-9]+ calls in [0-9.]+ s \([0-9]+ calls/s\), 0 findings, 0 leaks$' \
+    --forbid '^\[FUZZ\] FINDING' --forbid '^\[FAULT\]' --timeout 900)"
+# Fault injection: every 53rd frame allocation fails (failframe=53) under
+# the fuzzer (tolerant of ENOMEM; init is exempt): no panic, no leak.
+add fault-frames-smp2 "$(q fault-frames-smp2 --cmdline 'failframe=53 init=/bin/fuzz -- seed=8 calls=20000 procs=4 tolerant=1' --smp 2 \
+    --expect '^\[KERNEL\] fault injection on ' \
+    --expect '^\[FUZZ\] done: [0-9]+ calls in [0-9.]+ s \([0-9]+ calls/s\), 0 findings, 0 leaks$' \
+    --expect '^\[METRICS\] fault injection: 0 heap and [1-9][0-9]* frame allocations failed on purpose$' --timeout 600)"
+# The Linux-personality fuzzer (tests/linux/c/fuzz_linux.c): numbers 0..335
+# with boundary arguments, as init.
+add fuzz-linux-smp2 "$(q fuzz-linux-smp2 --cmdline 'init=/bin/linux/fuzz_linux abi=linux -- seed=20261202 calls=200000' --smp 2 \
+    --expect '^fuzz_linux: done: [0-9]+ calls, 0 findings$' --expect '^OK fuzz_linux$' --forbid '^FINDING' --forbid '^\[FAULT\]' --timeout 600)"
+# User ASLR: a program re-executes itself and compares its stack top, mmap
+# and break addresses (Linux personality) or its stack (native).
+add aslr-smp1       "$(q aslr-smp1 --cmdline 'init=/bin/linux/fuzz_aslr abi=linux -- twice' --smp 1 \
+    --expect '^stack: differs$' --expect '^mmap: differs$' --expect '^brk: differs$' --timeout 120)"
+add aslr-off-smp1   "$(q aslr-off-smp1 --cmdline 'norandmaps init=/bin/linux/fuzz_aslr abi=linux -- twice' --smp 1 \
+    --expect '^\[KERNEL\] norandmaps: user address-space randomisation off$' \
+    --expect '^stack: same$' --expect '^mmap: same$' --expect '^brk: same$' --timeout 120)"
+add aslr-native-smp1 "$(q aslr-native-smp1 --cmdline 'init=/bin/fuzz -- aslr' --smp 1 --expect '^\[FUZZ\] aslr: native stack differs$' --timeout 120)"
+add aslr-native-off-smp1 "$(q aslr-native-off-smp1 --cmdline 'norandmaps init=/bin/fuzz -- aslr' --smp 1 --expect '^\[FUZZ\] aslr: native stack same$' --timeout 120)"
 add linux-hello-smp2     "tools/testing/linux_c.py linux-hello-smp2 hello --smp 2 --timeout 120"
 add linux-memory-smp2    "tools/testing/linux_c.py linux-memory-smp2 memory --smp 2 --timeout 120"
 add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanosleep --smp 1 --timeout 120"
@@ -219,6 +246,8 @@ add linux-ctrlc-smp2 "$(q linux-ctrlc-smp2 --cmdline 'init=/bin/linux/proc_tty a
     --after '^\[JOBCTL\] ready for \^C$' --type '\x03' --after '^\[JOBCTL\] ready for \^Z$' --type '\x1a' \
     --expect '^\^C\[JOBCTL\] child killed by signal 2: shell status 130$' --expect '^\^Z\[JOBCTL\] child stopped by signal 20$' \
     --expect '^\[JOBCTL\] then killed by signal 9$' --expect '^OK proc_tty ctrlc$' --forbid '^FAIL' --timeout 120)"
+add linux-fuzz-aslr-smp1 "tools/testing/linux_c.py linux-fuzz-aslr-smp1 fuzz_aslr --smp 1 --timeout 120"
+add linux-fuzz-linux-smp2 "tools/testing/linux_c.py linux-fuzz-linux-smp2 fuzz_linux --smp 2 --timeout 300"
 
 # Host tests: name | command (run from the repository root).
 host_tests=()

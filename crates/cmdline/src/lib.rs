@@ -7,7 +7,8 @@
 //!
 //! Options: `init=PATH`, `ktest`, `ktest=GROUP,...`, `abi=native|linux`,
 //! `root=DEV`, `net=dhcp|off|ADDR/PREFIX,GATEWAY`, `loglevel=N` (0–7),
-//! `norandmaps`. When an option is repeated, the last one wins (as on
+//! `norandmaps`, `failslab=N` and `failframe=N` (fault injection: every
+//! Nth kernel heap / frame allocation fails). When an option is repeated, the last one wins (as on
 //! Linux). An unknown word or a malformed value never panics and never
 //! changes the result: it is reported as a [`Problem`] by
 //! [`Cmdline::problems`] so the kernel can log it and go on.
@@ -45,6 +46,10 @@ pub struct Cmdline<'a> {
     pub loglevel: Option<u8>,
     /// `norandmaps`: no user address-space randomisation.
     pub norandmaps: bool,
+    /// `failslab=N`: every Nth kernel heap allocation fails.
+    pub failslab: Option<u32>,
+    /// `failframe=N`: every Nth physical frame allocation fails.
+    pub failframe: Option<u32>,
     /// The words after the standalone `--`, trimmed (init's `argv[1..]`).
     pub init_args: &'a str,
     /// The option part of the line (before `--`), kept for [`Self::problems`].
@@ -65,6 +70,8 @@ impl<'a> Cmdline<'a> {
                 Opt::Net(net) => c.net = Some(net),
                 Opt::LogLevel(n) => c.loglevel = Some(n),
                 Opt::NoRandMaps => c.norandmaps = true,
+                Opt::FailSlab(n) => c.failslab = Some(n),
+                Opt::FailFrame(n) => c.failframe = Some(n),
             }
         }
         c

@@ -25,6 +25,10 @@ pub enum Opt<'a> {
     LogLevel(u8),
     /// `norandmaps`.
     NoRandMaps,
+    /// `failslab=N`: every Nth kernel heap allocation fails (N 1..=1000000).
+    FailSlab(u32),
+    /// `failframe=N`: every Nth physical frame allocation fails.
+    FailFrame(u32),
 }
 
 /// The personality of a PID 1 whose ELF carries no brand.
@@ -74,7 +78,12 @@ impl<'a> Opt<'a> {
             ("ktest", Some(groups)) => Ok(Opt::Ktest(groups)),
             ("norandmaps", None) => Ok(Opt::NoRandMaps),
             ("norandmaps", Some(_)) => Err(bad("takes no value")),
-            ("init" | "abi" | "root" | "net" | "loglevel", None) => Err(bad("needs a value")),
+            ("init" | "abi" | "root" | "net" | "loglevel" | "failslab" | "failframe", None) => Err(bad("needs a value")),
+            ("failslab" | "failframe", Some(v)) => match parse_count(v) {
+                Some(n) if key == "failslab" => Ok(Opt::FailSlab(n)),
+                Some(n) => Ok(Opt::FailFrame(n)),
+                None => Err(bad("expected a count from 1 to 1000000")),
+            },
             ("init" | "root", Some("")) => Err(bad("empty value")),
             ("init", Some(path)) => Ok(Opt::Init(path)),
             ("root", Some(dev)) => Ok(Opt::Root(dev)),
@@ -126,6 +135,15 @@ impl Ipv4 {
     }
 }
 
+/// A plain decimal number from 1 to 1,000,000 (no sign, no leading zero).
+fn parse_count(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 7 || s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = s.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    (n <= 1_000_000).then_some(n)
+}
+
 /// A plain decimal number of 1–3 digits that is at most `max`.
 fn parse_decimal(s: &str, max: u32) -> Option<u32> {
     if s.is_empty() || s.len() > 3 || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -147,6 +165,8 @@ impl fmt::Display for Opt<'_> {
             Opt::Net(n) => write!(f, "net={n}"),
             Opt::LogLevel(n) => write!(f, "loglevel={n}"),
             Opt::NoRandMaps => f.write_str("norandmaps"),
+            Opt::FailSlab(n) => write!(f, "failslab={n}"),
+            Opt::FailFrame(n) => write!(f, "failframe={n}"),
         }
     }
 }

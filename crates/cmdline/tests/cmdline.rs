@@ -103,6 +103,18 @@ fn abi_root_loglevel_norandmaps() {
 }
 
 #[test]
+fn fault_injection_counts() {
+    let c = Cmdline::parse("failslab=100 failframe=7");
+    assert_eq!((c.failslab, c.failframe), (Some(100), Some(7)));
+    assert_eq!(Cmdline::parse("failframe=1000000").failframe, Some(1_000_000));
+    for bad in ["failslab", "failslab=", "failslab=0", "failslab=007", "failslab=1000001", "failframe=-1", "failframe=1e3"] {
+        assert!(malformed(bad), "{bad}");
+        let c = Cmdline::parse(bad);
+        assert_eq!((c.failslab, c.failframe), (None, None), "{bad}");
+    }
+}
+
+#[test]
 fn net_values() {
     assert_eq!(Cmdline::parse("net=dhcp").net, Some(Net::Dhcp));
     assert_eq!(Cmdline::parse("net=off").net, Some(Net::Off));
@@ -164,7 +176,7 @@ fn unknown_and_malformed_are_listed_in_order() {
 fn options_print_back_canonically() {
     for word in [
         "init=/bin/a--b", "ktest", "ktest=MM,SCHED", "abi=native", "abi=linux", "root=/dev/nvme0n1p1",
-        "net=dhcp", "net=off", "net=192.168.1.9/16,192.168.0.1", "loglevel=0", "norandmaps",
+        "net=dhcp", "net=off", "net=192.168.1.9/16,192.168.0.1", "loglevel=0", "norandmaps", "failslab=3", "failframe=1000000",
     ] {
         let opt = Opt::parse(word).unwrap();
         assert_eq!(opt.to_string(), word);

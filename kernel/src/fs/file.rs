@@ -15,6 +15,8 @@
 //!   the end-of-file lookup and the write are one filesystem call.
 //! * A device file forwards to its `CharDevice` (kernel buffers, no
 //!   position lock: a terminal read may block); a pipe end to `pipe.rs`.
+//! * [`live_count`] counts the descriptions alive (an atomic bumped in
+//!   `new`, dropped in `Drop`): the fuzzer's leak check reads it.
 
 use super::dev::CharDevice;
 use super::mounts::{self, Pinned};
@@ -25,7 +27,7 @@ use crate::sched::pollee::Pollee;
 use crate::sync::{LockLevel, SpinLock};
 use alloc::sync::Arc;
 use alloc::vec;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use mello_abi::fs::{self as abi, O_APPEND, O_LARGEFILE, O_NONBLOCK, SEEK_CUR, SEEK_END, SEEK_SET};
 use mello_abi::fs::{POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 use mello_abi::Errno;
@@ -33,6 +35,14 @@ use vfs::Location;
 
 /// Status flags `fcntl(F_SETFL)` may change.
 pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK;
+
+/// Open file descriptions alive (see [`live_count`]).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many open file descriptions exist right now, all processes together.
+pub fn live_count() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
 
 pub struct OpenFile {
     readable: bool,
@@ -62,11 +72,18 @@ impl InodeFile {
     }
 }
 
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl OpenFile {
     /// A description with access mode `flags & O_ACCMODE` and status flags
     /// `flags & (O_APPEND | O_NONBLOCK)`.
     pub fn new(kind: Kind, flags: u32) -> Arc<OpenFile> {
         let accmode = flags & abi::O_ACCMODE;
+        LIVE.fetch_add(1, Ordering::Relaxed);
         Arc::new(OpenFile {
             readable: accmode == abi::O_RDONLY || accmode == abi::O_RDWR,
             writable: accmode == abi::O_WRONLY || accmode == abi::O_RDWR,

@@ -127,6 +127,18 @@ fn generate(ino: Ino) -> Result<Vec<u8>, Errno> {
             for (i, c) in m.syscall_count.iter().enumerate() {
                 let _ = writeln!(s, "syscall.{} {}", mello_abi::nr::name(i).unwrap_or("?"), get(c));
             }
+            // Resources, for leak checks (the fuzzer compares them with a baseline).
+            let (heap_free, _) = crate::mm::heap::stats();
+            for (name, v) in [
+                ("res.free_frames", crate::mm::pmm::free_frames() + crate::mm::kstack::cached_frames()),
+                ("res.kernel_tables", crate::mm::kernel_space::runtime_tables()),
+                ("res.heap_free", heap_free),
+                ("res.kstacks", crate::mm::kstack::live_stacks()),
+                ("res.open_files", super::file::live_count()),
+                ("res.processes", process::pids().len()),
+            ] {
+                let _ = writeln!(s, "{} {}", name, v);
+            }
         }
         Node::PidFile(pid, off) => {
             let p = process::info(pid).ok_or(Errno::ENOENT)?;
@@ -325,8 +337,11 @@ impl Filesystem for ProcFs {
     }
 
     fn pin(&mut self, ino: Ino) -> vfs::Result<()> {
-        // Nothing to keep alive: entries are generated. Checks it exists.
-        decode(ino).map(|_| ())
+        // Nothing to keep alive: entries are generated. No lock either: a
+        // pin can come with a process's `FdTable` held (fork copies the
+        // working directory), which ranks before the process table that
+        // `decode` reads; a pid that has gone answers ENOENT when used.
+        if ino == ROOT_INO || (SELF..=METRICS).contains(&ino) || ino >= PID_BASE { Ok(()) } else { Err(Errno::ENOENT) }
     }
 
     fn unpin(&mut self, _: Ino) -> vfs::Result<()> {

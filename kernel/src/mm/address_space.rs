@@ -32,6 +32,9 @@
 //!   makes writable pages read-only in both, tagged `COW`; a write fault on
 //!   such a page gives the writer a private copy, or just restores write
 //!   access when it holds the last reference.
+//! * The layout the loader chose (randomised: user ASLR) is recorded here:
+//!   the break's start, the top of the mmap area ([`AddressSpace::mmap_top`])
+//!   and the stack region ([`AddressSpace::stack`]); fork copies it.
 //! * [`AddressSpace::activate`] loads it on this CPU for the current task;
 //!   dropping a space that is still loaded panics (instead of leaving the
 //!   CPU on freed tables); dropping releases every user frame, every table,
@@ -153,6 +156,11 @@ pub struct AddressSpace {
     /// the loader sets them.
     brk_start: u64,
     brk: u64,
+    /// Where `mmap` searches from (downwards) and the break must stay
+    /// below: chosen by the loader (randomised unless `norandmaps`).
+    mmap_top: u64,
+    /// The stack region `[bottom, top)` (for fault reports); 0..0 until set.
+    stack: (u64, u64),
     /// Every page-table frame of the lower half (PDPTs, PDs, PTs).
     tables: Vec<u64>,
 }
@@ -211,7 +219,15 @@ impl AddressSpace {
     pub fn new() -> Result<Self, OutOfMemory> {
         let root = paging::alloc_table()?;
         kernel_space::copy_kernel_half(root);
-        Ok(AddressSpace { root: Frame::new(root), regions: RegionMap::new(), brk_start: 0, brk: 0, tables: Vec::new() })
+        Ok(AddressSpace {
+            root: Frame::new(root),
+            regions: RegionMap::new(),
+            brk_start: 0,
+            brk: 0,
+            mmap_top: 0,
+            stack: (0, 0),
+            tables: Vec::new(),
+        })
     }
 
     /// The PML4 frame (what CR3 holds while this space is loaded).
@@ -306,6 +322,24 @@ impl AddressSpace {
         self.brk = start.as_u64();
     }
 
+    /// Top of the mmap area (see the field).
+    pub fn mmap_top(&self) -> u64 {
+        self.mmap_top
+    }
+
+    pub fn set_mmap_top(&mut self, top: VirtAddr) {
+        self.mmap_top = top.as_u64();
+    }
+
+    /// The stack region `[bottom, top)` the loader declared.
+    pub fn stack(&self) -> Range<u64> {
+        self.stack.0..self.stack.1
+    }
+
+    pub fn set_stack(&mut self, stack: Range<VirtAddr>) {
+        self.stack = (stack.start.as_u64(), stack.end.as_u64());
+    }
+
     /// Move the break to `new` (Linux's `brk`): below the start, or into
     /// another region, or above `limit`, it stays; growing declares a lazy
     /// RW region up to the new end's page, shrinking unmaps the pages above
@@ -381,6 +415,7 @@ impl AddressSpace {
         let mut child = AddressSpace::new()?;
         child.regions = self.regions.try_clone().map_err(|_| OutOfMemory)?;
         (child.brk_start, child.brk) = (self.brk_start, self.brk);
+        (child.mmap_top, child.stack) = (self.mmap_top, self.stack);
         self.try_for_each_mapped(|va, pte| {
             pmm::share(pte.addr());
             if !pte.is_present() {

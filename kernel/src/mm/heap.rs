@@ -13,6 +13,8 @@
 //! `AllocError`/`try_reserve` errors; infallible collections panic, as in
 //! any Rust program).
 //!
+//! `failslab=N` (`fault_inject`) makes every Nth allocation fail.
+//!
 //! Locking: `HEAP` (level `Heap`, IRQ-safe); the large path takes only the
 //! frame allocator's lock.
 
@@ -62,6 +64,9 @@ pub fn init() {
 // requested size and alignment, under the HEAP lock.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if super::fault_inject::fail_slab() {
+            return core::ptr::null_mut();
+        }
         if layout.size() >= LARGE {
             let (count, align) = frames_for(&layout);
             return pmm::alloc_contiguous(count, align).map_or(core::ptr::null_mut(), |pa| phys_to_virt(pa) as *mut u8);

@@ -128,8 +128,27 @@ pub fn map_mmio(pa: u64, len: u64) -> u64 {
 /// Map one kernel page `va` -> `pa` (RW, NX) in the shared kernel half.
 pub fn map_kernel_page(va: u64, pa: u64) -> Result<(), MapError> {
     let _guard = KERNEL_PT.lock();
+    let mut alloc = || {
+        let t = paging::alloc_table()?;
+        RUNTIME_TABLES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        Ok(t)
+    };
     // SAFETY: we hold KERNEL_PT; `va` is in a kernel region owned by the caller.
-    unsafe { paging::map(kernel_pml4(), va, pa, RW_NX) }
+    let e = unsafe { paging::entry_with(kernel_pml4(), va, 1, Some(&mut alloc))? }.expect("created");
+    if e.is_present() {
+        return Err(MapError::AlreadyMapped);
+    }
+    *e = paging::Pte::new(pa, RW_NX | PteFlags::PRESENT);
+    Ok(())
+}
+
+/// Page-table frames [`map_kernel_page`] has allocated (kernel tables are
+/// never freed: a high-water mark, which leak checks add to free frames).
+static RUNTIME_TABLES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// See [`RUNTIME_TABLES`].
+pub fn runtime_tables() -> usize {
+    RUNTIME_TABLES.load(core::sync::atomic::Ordering::Relaxed)
 }
 
 /// Unmap one kernel page and return its frame. The caller must shoot down

@@ -213,6 +213,13 @@ pub fn slots_in_use() -> usize {
     SLOTS.lock().used.iter().map(|w| w.count_ones() as usize).sum()
 }
 
+/// Stacks of live tasks: slots in use less the cached and trimming ones
+/// (the fuzzer's leak check; racy by nature, exact once tasks are idle).
+pub fn live_stacks() -> usize {
+    let trimming = TRIMMING.load(Ordering::Relaxed).div_ceil(STACK_FRAMES);
+    slots_in_use().saturating_sub(CACHED.load(Ordering::Relaxed) + trimming)
+}
+
 /// Frames held by cached (free but still mapped) stacks, including those
 /// a trim is freeing right now.
 pub fn cached_frames() -> usize {

@@ -8,6 +8,7 @@
 pub mod addr;
 pub mod address_space;
 pub mod fault;
+pub mod fault_inject;
 pub mod heap;
 pub mod kernel_space;
 pub mod kstack;

@@ -117,6 +117,9 @@ pub fn release_high_memory() {
 
 /// Allocate one frame (contents undefined). Returns its physical address.
 pub fn alloc_frame() -> Result<u64, OutOfMemory> {
+    if super::fault_inject::fail_frame() {
+        return Err(OutOfMemory);
+    }
     let frame = PMM.lock().as_mut().and_then(|b| b.alloc()).ok_or(OutOfMemory)?;
     Ok(frame as u64 * PAGE_SIZE)
 }

@@ -94,6 +94,7 @@ pub fn read_cstr(addr: usize, max: usize, too_long: Errno) -> Result<Vec<u8>, Er
             if out.len() + nul + 1 > max {
                 return Err(too_long);
             }
+            out.try_reserve(nul).map_err(|_| Errno::ENOMEM)?;
             out.extend_from_slice(&chunk[..nul]);
             return Ok(out);
         }

@@ -3,8 +3,10 @@
 //! (`mm::AddressSpace` regions; pages are filled on first touch).
 //!
 //! Placement: without `MAP_FIXED`, a free range at the (page-aligned) hint
-//! if it is free, else the highest free range below [`MMAP_TOP`] (Linux's
-//! top-down layout; `MAP_32BIT` searches below 2 GiB). `MAP_FIXED` replaces
+//! if it is free, else the highest free range below the process's mmap top
+//! (`AddressSpace::mmap_top`, randomised by the loader unless
+//! `norandmaps`: Linux's top-down layout; `MAP_32BIT` searches below 2 GiB).
+//! The break grows at most up to that top. `MAP_FIXED` replaces
 //! whatever was there; `MAP_FIXED_NOREPLACE` fails with `EEXIST` instead.
 //! File mappings need descriptors (no VFS in the Linux personality yet):
 //! the console fds 0-2 are `ENODEV` (a tty cannot be mapped), others
@@ -23,13 +25,10 @@ use crate::error::{Errno, SysResult};
 use crate::mm::addr::VirtAddr;
 use crate::mm::address_space::{AddressSpace, Prot};
 use crate::mm::layout::PAGE_SIZE;
-use crate::user::loader::STACK_FLOOR;
+use crate::user::loader::MMAP_TOP;
 use mello_abi::limits::USER_START;
 use mello_abi::linux::mman::*;
 
-/// Top of the mmap area: 128 MiB below the lowest stack (Linux's minimum
-/// gap between `mmap_base` and the stack).
-pub const MMAP_TOP: u64 = STACK_FLOOR - (128 << 20);
 /// `MAP_32BIT`: below 2 GiB.
 const LOW_2G: u64 = 0x8000_0000;
 
@@ -91,10 +90,10 @@ pub fn linux_mmap(a: &Args) -> SysResult {
             }
             addr
         } else {
-            let top = if flags & MAP_32BIT != 0 { LOW_2G } else { MMAP_TOP };
+            let top = if flags & MAP_32BIT != 0 { LOW_2G } else { space.mmap_top() };
             let hint = addr & !(PAGE_SIZE - 1);
             let hint_ok = hint >= USER_START as u64
-                && hint.checked_add(len).is_some_and(|end| end <= MMAP_TOP)
+                && hint.checked_add(len).is_some_and(|end| end <= space.mmap_top())
                 && space.is_free(range(hint, len));
             if hint_ok {
                 hint
@@ -148,5 +147,8 @@ pub fn linux_mprotect(a: &Args) -> SysResult {
 /// (Linux's contract: no errno, the caller compares).
 pub fn linux_brk(a: &Args) -> SysResult {
     let new = a.get(0);
-    with_space(|space| Ok(space.set_brk(new, MMAP_TOP) as usize))
+    with_space(|space| {
+        let limit = space.mmap_top();
+        Ok(space.set_brk(new, limit) as usize)
+    })
 }

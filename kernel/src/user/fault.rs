@@ -11,11 +11,9 @@
 //! the exception; unhandled, ignored or blocked, it kills as above
 //! (Linux's `force_sig`: a blocked fault signal is fatal).
 
-use super::loader::USER_STACK_TOP;
 use super::process::Process;
 use crate::arch::exceptions::UserFault;
 use crate::arch::trap::TrapFrame;
-use crate::config::USER_STACK_SIZE;
 use crate::mm::layout::PAGE_SIZE;
 use alloc::format;
 use alloc::string::String;
@@ -61,10 +59,9 @@ fn kill_on_fault(fault: &UserFault) -> ! {
     let status = mello_abi::signal::killed_status(fault.signal);
     let proc = super::current_process();
     let place = proc.as_deref().and_then(|p| symbolize(p, fault.rip)).map(|s| format!(" in {s}")).unwrap_or_default();
-    let linux = proc.as_ref().is_some_and(|p| p.personality.get() == super::personality::Personality::Linux);
-    let size = if linux { super::loader::LINUX_STACK_SIZE } else { USER_STACK_SIZE as u64 };
-    let bottom = USER_STACK_TOP - size;
-    let overflow = fault.name == "Page Fault" && (bottom - PAGE_SIZE..bottom).contains(&fault.addr);
+    // The stack region the loader chose (its top is randomised).
+    let bottom = proc.as_ref().and_then(|p| p.space.lock().as_ref().map(|s| s.stack().start)).unwrap_or(0);
+    let overflow = fault.name == "Page Fault" && bottom >= PAGE_SIZE && (bottom - PAGE_SIZE..bottom).contains(&fault.addr);
     crate::klog!(
         "FAULT",
         "pid {} killed: {}{} at rip={:#x}{} (addr={:#x}, err={:#x}) -> status {}",
@@ -77,6 +74,9 @@ fn kill_on_fault(fault: &UserFault) -> ! {
         fault.error,
         status
     );
+    // exit_current does not return: whatever is still alive here would
+    // never be dropped (the symbol string leaked once per killed process).
+    drop(place);
     drop(proc);
     super::exit_as(super::Exit::Signal { sig: fault.signal as u32, core: false });
 }

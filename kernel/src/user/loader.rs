@@ -38,18 +38,49 @@ use crate::mm::layout::PAGE_SIZE;
 use crate::mm::paging::PteFlags;
 use crate::mm::{AddressSpace, USER_RW};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 use elfload::{LoadConfig, LoadPlan};
 use mello_abi::limits::{USER_END, USER_START};
 use mello_abi::linux::auxv;
 
-/// One past the highest stack address.
+/// One past the highest stack address (without randomisation).
 pub const USER_STACK_TOP: u64 = 0x0000_7FFF_FFFF_0000;
-/// Where static-PIE (`ET_DYN`) programs are placed.
+/// Where static-PIE (`ET_DYN`) programs are placed (without randomisation).
 const DYN_BASE: u64 = 0x40_0000;
 /// A Linux program's stack region (Linux's default `RLIMIT_STACK`).
 pub const LINUX_STACK_SIZE: u64 = 8 << 20;
+/// Most the stack top moves down.
+pub const STACK_RANDOM: u64 = 16 << 30;
+/// Most the mmap area's top moves down.
+pub const MMAP_RANDOM: u64 = 1 << 40;
+/// Most the break's start moves up.
+pub const BRK_RANDOM: u64 = 32 << 20;
+/// Most a static PIE's load base moves up (2 MiB steps, any `p_align`).
+pub const PIE_RANDOM: u64 = 4 << 30;
+const PIE_STEP: u64 = 2 << 20;
 /// Lowest address of any stack region: images must end below it.
-pub const STACK_FLOOR: u64 = USER_STACK_TOP - LINUX_STACK_SIZE - PAGE_SIZE;
+pub const STACK_FLOOR: u64 = USER_STACK_TOP - STACK_RANDOM - LINUX_STACK_SIZE - PAGE_SIZE;
+/// Top of the mmap area without randomisation: 128 MiB below the lowest
+/// stack (Linux's minimum gap between `mmap_base` and the stack).
+pub const MMAP_TOP: u64 = STACK_FLOOR - (128 << 20);
+
+/// Whether new images get a random layout (`norandmaps` clears it).
+static RANDOMIZE: AtomicBool = AtomicBool::new(true);
+
+/// Turn user ASLR on or off (the command line's `norandmaps`).
+pub fn set_randomize(on: bool) {
+    RANDOMIZE.store(on, Ordering::Relaxed);
+}
+
+/// A random multiple of `step` below `limit`, or 0 without randomisation.
+fn random_offset(limit: u64, step: u64) -> u64 {
+    if !RANDOMIZE.load(Ordering::Relaxed) {
+        return 0;
+    }
+    let mut b = [0u8; 8];
+    crate::fs::random::fill(&mut b);
+    u64::from_le_bytes(b) % (limit / step) * step
+}
 
 /// A ready image: its address space, entry point, initial stack pointer
 /// and the personality it runs with.
@@ -77,18 +108,20 @@ pub fn load(elf: &[u8], exec: &Exec) -> Result<Image, Errno> {
     let cfg = LoadConfig {
         user_start: USER_START as u64,
         user_end: STACK_FLOOR,
-        dyn_base: DYN_BASE,
+        dyn_base: DYN_BASE + random_offset(PIE_RANDOM, PIE_STEP),
     };
     let plan = elfload::plan(elf, &cfg).map_err(elf_error)?;
     let personality = Personality::choose(plan.brand, exec.caller);
     let mut space = AddressSpace::new()?;
     map_segments(&mut space, elf, &plan)?;
-    space.set_brk_base(VirtAddr::new(plan.image_end()));
+    space.set_brk_base(VirtAddr::new(plan.image_end() + random_offset(BRK_RANDOM, PAGE_SIZE)));
+    space.set_mmap_top(VirtAddr::new(MMAP_TOP - random_offset(MMAP_RANDOM, PAGE_SIZE)));
+    let top = USER_STACK_TOP - random_offset(STACK_RANDOM, PAGE_SIZE);
     let stack_pointer = match personality {
-        Personality::Native => build_stack(&mut space, USER_STACK_SIZE as u64, exec.argv, &[], None)?,
+        Personality::Native => build_stack(&mut space, top, USER_STACK_SIZE as u64, exec.argv, &[], None)?,
         Personality::Linux => {
             let aux = LinuxAux { plan: &plan, execfn: exec.path.as_bytes() };
-            build_stack(&mut space, LINUX_STACK_SIZE, exec.argv, exec.envp, Some(aux))?
+            build_stack(&mut space, top, LINUX_STACK_SIZE, exec.argv, exec.envp, Some(aux))?
         }
     };
     Ok(Image { space, entry: plan.entry, stack_pointer, personality })
@@ -160,17 +193,19 @@ impl Strings {
     }
 }
 
-/// Declare the stack region (`size` bytes, filled on demand), lay out
-/// argc/argv/envp/auxv at its top; returns the initial RSP.
+/// Declare the stack region (`size` bytes below `top`, filled on demand),
+/// lay out argc/argv/envp/auxv at its top; returns the initial RSP.
 fn build_stack(
     space: &mut AddressSpace,
+    top: u64,
     size: u64,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     linux: Option<LinuxAux>,
 ) -> Result<u64, Errno> {
-    let bottom = USER_STACK_TOP - size;
-    space.add_region(VirtAddr::new(bottom)..VirtAddr::new(USER_STACK_TOP), Prot::RW, true).map_err(Errno::from)?;
+    let bottom = top - size;
+    space.add_region(VirtAddr::new(bottom)..VirtAddr::new(top), Prot::RW, true).map_err(Errno::from)?;
+    space.set_stack(VirtAddr::new(bottom)..VirtAddr::new(top));
     // The strings area (offsets first; its address is known once its size is).
     let mut strings = Strings { bytes: Vec::new() };
     let mut offsets: Vec<u64> = Vec::new();
@@ -181,7 +216,7 @@ fn build_stack(
     let mut random = [0u8; auxv::RANDOM_BYTES];
     let mut extra = None;
     if let Some(aux) = &linux {
-        crate::sys::linux_random::fill(&mut random);
+        crate::fs::random::fill(&mut random);
         let execfn = strings.push(aux.execfn, false)?;
         let platform = strings.push(auxv::PLATFORM.as_bytes(), false)?;
         strings.bytes.resize(strings.bytes.len().next_multiple_of(16), 0);
@@ -189,7 +224,7 @@ fn build_stack(
         extra = Some((execfn, platform, rand));
     }
     // Linux keeps the top word zero (an end marker); so do we, for both.
-    let strings_at = (USER_STACK_TOP - 8 - strings.bytes.len() as u64) & !15;
+    let strings_at = (top - 8 - strings.bytes.len() as u64) & !15;
     let at = |off: u64| strings_at + off;
 
     let mut words: Vec<u64> = Vec::new();
@@ -234,7 +269,7 @@ fn build_stack(
         return Err(Errno::E2BIG);
     }
     let mut cursor = space.cursor();
-    for page in (sp & !(PAGE_SIZE - 1)..USER_STACK_TOP).step_by(PAGE_SIZE as usize) {
+    for page in (sp & !(PAGE_SIZE - 1)..top).step_by(PAGE_SIZE as usize) {
         cursor.map_new(VirtAddr::new(page), USER_RW)?;
     }
     let mut block: Vec<u8> = Vec::new();
@@ -244,6 +279,6 @@ fn build_stack(
     }
     space.write_bytes(VirtAddr::new(sp), &block)?;
     space.write_bytes(VirtAddr::new(strings_at), &strings.bytes)?;
-    debug_assert!(USER_STACK_TOP <= USER_END as u64);
+    debug_assert!(top <= USER_END as u64);
     Ok(sp)
 }

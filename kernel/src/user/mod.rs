@@ -49,6 +49,7 @@ pub fn init() {
     crate::arch::exceptions::set_user_fault_hook(fault::on_user_fault);
     crate::sched::set_resume_hook(sigdeliver::on_resume);
     crate::tty::set_signal_hook(Some(jobctl::terminal_signal));
+    crate::mm::fault_inject::set_exempt_hook(|| current_pid() == Some(INIT_PID));
 }
 
 /// The current task's process, if it is a user task.
@@ -68,6 +69,12 @@ pub fn current_pid() -> Option<Pid> {
 /// cannot start, the log says why and lists what `/bin` holds.
 pub fn spawn_init(path: &str, extra: &[&str], boot: &crate::bootinfo::BootInfo) {
     initrd::init(boot);
+    // Booting may assume memory; from the first user program on, injected
+    // allocation failures (failslab=/failframe=) start.
+    if crate::mm::fault_inject::enabled() {
+        crate::klog!("KERNEL", "fault injection on (failslab/failframe): allocations fail from here on");
+    }
+    crate::mm::fault_inject::arm();
     let full = if path.contains('/') { String::from(path) } else { alloc::format!("/bin/{path}") };
     crate::klog!("INIT", "Loading init process from {}", full);
     let mut argv: Vec<&str> = alloc::vec![&full];

@@ -1,0 +1,185 @@
+//! The leak oracle: the kernel's resource counters (`res.*` lines of
+//! `/proc/mellos/metrics`: free frames, free heap bytes, live kernel
+//! stacks, open file descriptions, processes) read before the run and after
+//! every worker has exited, and the state the fuzzing may leave behind in
+//! the kernel on purpose (queued IPC messages, files under `/tmp/fuzzW`)
+//! removed first.
+//!
+//! Counts can lag an exit by a moment (a stack is freed after its task's
+//! last switch): [`settle`] polls until they match or a deadline passes.
+
+use alloc::vec::Vec;
+use mello::abi::fs::O_RDONLY;
+
+/// The counters, in the order of [`NAMES_RES`].
+pub type Counters = [i64; N];
+const N: usize = 6;
+pub const NAMES_RES: [&str; N] = ["free_frames", "kernel_tables", "heap_free", "kstacks", "open_files", "processes"];
+
+/// Read the counters (None if procfs does not have them).
+pub fn read() -> Option<Counters> {
+    let fd = mello::fs::open(c"/proc/mellos/metrics", O_RDONLY, 0).ok()?;
+    let mut text = Vec::new();
+    let mut buf = [0u8; 1024];
+    while let Ok(n @ 1..) = mello::fs::read(fd, &mut buf) {
+        text.extend_from_slice(&buf[..n]);
+    }
+    let _ = mello::fs::close(fd);
+    let mut out = [i64::MIN; N];
+    for line in text.split(|&b| b == b'\n') {
+        let Some(rest) = line.strip_prefix(b"res.") else {
+            continue;
+        };
+        let mut it = rest.split(|&b| b == b' ');
+        let (Some(name), Some(val)) = (it.next(), it.next()) else {
+            continue;
+        };
+        let val = core::str::from_utf8(val).ok().and_then(|v| v.parse().ok());
+        if let (Some(i), Some(v)) = (NAMES_RES.iter().position(|n| n.as_bytes() == name), val) {
+            out[i] = v;
+        }
+    }
+    out.iter().all(|&v| v != i64::MIN).then_some(out)
+}
+
+/// The counters once two readings a few ticks apart agree (what exiting
+/// processes free trickles in for a moment).
+pub fn stable() -> Option<Counters> {
+    let mut last = read()?;
+    for _ in 0..40 {
+        let _ = mello::sleep(5);
+        let now = read()?;
+        if now == last {
+            return Some(now);
+        }
+        last = now;
+    }
+    Some(last)
+}
+
+/// Poll the counters until they equal `base` or about `ticks` ticks
+/// passed; the last reading.
+pub fn settle(base: &Counters, ticks: usize) -> Option<Counters> {
+    let mut now = read()?;
+    for _ in 0..ticks / 5 {
+        if now == *base {
+            break;
+        }
+        let _ = mello::sleep(5);
+        now = read()?;
+    }
+    Some(now)
+}
+
+/// Raise the kernel's high-water marks before the baseline, so that the
+/// run cannot grow them and look like a leak: every port's queue filled
+/// once (its capacity stays), and as many processes alive at once as the
+/// table allows (kernel-stack slots and their page tables, run queues).
+pub fn prime() {
+    let mut buf = [0u8; 16];
+    for port in 0..mello::limits::NUM_PORTS {
+        while mello::ipc_send(port, b"fill").is_ok() {}
+    }
+    drain_ports();
+    let mut pids = Vec::new();
+    while pids.len() < mello::limits::MAX_PROCS {
+        match mello::fork() {
+            Ok(0) => {
+                let _ = mello::sleep(20);
+                mello::exit(0);
+            }
+            Ok(pid) => pids.push(pid),
+            Err(_) => break,
+        }
+    }
+    for pid in pids {
+        let _ = mello::process::wait_for(pid);
+    }
+    let _ = &mut buf;
+}
+
+/// Fault in this process's own memory (most of the heap, 40 KiB of
+/// stack), so that init touching a new page during the run is not taken
+/// for a kernel leak: the counters include init's frames.
+pub fn prefault() {
+    let mut v: Vec<u8> = Vec::new();
+    if v.try_reserve_exact(mello::HEAP_SIZE * 3 / 4).is_ok() {
+        v.resize(v.capacity(), 1);
+    }
+    drop(v);
+    stack_probe();
+}
+
+#[inline(never)]
+fn stack_probe() {
+    let mut probe = [0u8; 40 * 1024];
+    for i in (0..probe.len()).step_by(4096) {
+        // SAFETY: `i` is inside the local array.
+        unsafe { core::ptr::write_volatile(probe.as_mut_ptr().add(i), 1) };
+    }
+    core::hint::black_box(&probe);
+}
+
+/// Empty every IPC port: queue a marker, then receive until it comes back
+/// (run with no other process alive, so nothing else can take it).
+pub fn drain_ports() {
+    let marker = b"fuzz-drain-marker";
+    let mut buf = [0u8; 4096];
+    for port in 0..mello::limits::NUM_PORTS {
+        // A full queue refuses the marker: take a message and retry.
+        while mello::ipc_send(port, marker) == Err(mello::Errno::EAGAIN) {
+            let _ = mello::ipc_recv(port, &mut buf);
+        }
+        loop {
+            match mello::ipc_recv(port, &mut buf) {
+                Ok(n) if &buf[..n] == marker => break,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+/// Remove `/tmp/fuzzW` and everything in it (renames may have nested
+/// the names anywhere), depth first through getdents.
+pub fn remove_tree(worker: usize) {
+    remove_path(alloc::format!("/tmp/fuzz{worker}").into_bytes(), 0);
+}
+
+fn remove_path(path: Vec<u8>, depth: usize) {
+    let mut c = path.clone();
+    c.push(0);
+    let Ok(cpath) = core::ffi::CStr::from_bytes_with_nul(&c) else {
+        return;
+    };
+    if mello::fs::unlink(cpath).is_ok() || depth > 16 {
+        return;
+    }
+    let mut children = Vec::new();
+    if let Ok(fd) = mello::fs::open(cpath, O_RDONLY | mello::abi::fs::O_DIRECTORY | mello::abi::fs::O_NOFOLLOW, 0) {
+        let mut buf = [0u8; 2048];
+        while let Ok(n @ 1..) = mello::fs::getdents(fd, &mut buf) {
+            let mut at = 0;
+            while at + 19 <= n {
+                let reclen = u16::from_le_bytes([buf[at + 16], buf[at + 17]]) as usize;
+                let name = &buf[at + 19..at + reclen.max(19)];
+                let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+                if name != b"." && name != b".." {
+                    children.push(name.to_vec());
+                }
+                if reclen == 0 {
+                    break;
+                }
+                at += reclen;
+            }
+        }
+        let _ = mello::fs::close(fd);
+    }
+    for name in children {
+        let mut child = path.clone();
+        child.push(b'/');
+        child.extend_from_slice(&name);
+        remove_path(child, depth + 1);
+    }
+    let _ = mello::fs::rmdir(cpath);
+}

@@ -1,0 +1,248 @@
+//! `fuzz`: a system-call fuzzer for the native personality, run as init
+//! (`init=/bin/fuzz -- seed=S calls=N procs=P`).
+//!
+//! It forks P workers (they spread over the CPUs) that together make N
+//! random calls with boundary arguments and short call sequences (see
+//! `worker.rs`, `seqs.rs`); each result is checked against what the call
+//! may return (`check.rs`). A short warm-up round first fills the kernel's
+//! caches, then the resource counters are read as the baseline; after the
+//! run and the clean-up (`leak.rs`) they must come back to it exactly.
+//!
+//! Output (to the console, through a descriptor the workers never touch):
+//! `[FUZZ] seed=S procs=P calls=N`, progress lines, one
+//! `[FUZZ] FINDING seed=S worker=W call=C ...` line per finding, the leak
+//! comparison and `[FUZZ] done: N calls in T s (R calls/s), F findings`.
+//! Exit status 0 iff there was no finding and no leak. The same seed replays
+//! the same call stream in each worker (`seed=` of the first line); no seed
+//! given means one from the time stamp counter.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod check;
+mod leak;
+mod paths;
+mod pools;
+mod report;
+mod rng;
+mod seqs;
+mod worker;
+
+use alloc::vec::Vec;
+use mello::Args;
+use mello::abi::fs::O_RDWR;
+use report::REPORT_FD;
+
+mello::entry!(main);
+
+struct Config {
+    seed: u64,
+    calls: u64,
+    procs: usize,
+    warmup: u64,
+    seq_pct: u64,
+    profile: bool,
+    mask: u64,
+    tolerant: bool,
+}
+
+fn config(args: &Args) -> Config {
+    let mut c = Config {
+        seed: mello::cpu::rdtsc(),
+        calls: 200_000,
+        procs: 4,
+        warmup: 2_000,
+        seq_pct: 3,
+        profile: false,
+        mask: u64::MAX,
+        tolerant: false,
+    };
+    for a in args.iter().skip(1) {
+        let Ok(a) = a.to_str() else { continue };
+        let Some((k, v)) = a.split_once('=') else {
+            continue;
+        };
+        let n = match v.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => v.parse::<u64>(),
+        };
+        let Ok(n) = n else { continue };
+        match k {
+            "seed" => c.seed = n,
+            "calls" => c.calls = n,
+            "procs" => c.procs = (n as usize).clamp(1, 32),
+            "warmup" => c.warmup = n,
+            "seqpct" => c.seq_pct = n.min(100),
+            "profile" => c.profile = n != 0,
+            "mask" => c.mask = n,
+            "tolerant" => c.tolerant = n != 0,
+            _ => {}
+        }
+    }
+    c
+}
+
+/// The dead top of the initial stack (argv, auxv, strings): from the
+/// stack pointer `_start` got up to the first page past the last string.
+fn memory(args: &Args) -> pools::Memory {
+    let last = args.get(args.len().saturating_sub(1)).map_or(0, |s| s.as_ptr() as usize + s.to_bytes().len() + 1);
+    let edge_hi = (last.max(mello::initial_stack()) + 4095) & !4095;
+    let edge_lo = (mello::initial_stack() + 15) & !15;
+    pools::Memory { edge_lo: edge_lo.max(edge_hi - 4096), edge_hi }
+}
+
+/// Seconds since boot, in hundredths (`/proc/uptime`).
+fn uptime_cs() -> u64 {
+    let Ok(fd) = mello::fs::open(c"/proc/uptime", 0, 0) else {
+        return 0;
+    };
+    let mut buf = [0u8; 64];
+    let n = mello::fs::read(fd, &mut buf).unwrap_or(0);
+    let _ = mello::fs::close(fd);
+    let text = core::str::from_utf8(&buf[..n]).unwrap_or("");
+    let first = text.split(' ').next().unwrap_or("");
+    let (s, cs) = first.split_once('.').unwrap_or((first, "0"));
+    s.parse::<u64>().unwrap_or(0) * 100 + cs.parse::<u64>().unwrap_or(0)
+}
+
+/// Fork `procs` workers, `quota` calls each; wait for all. Returns the
+/// number of findings (a worker that did not exit cleanly counts as one).
+fn round(cfg: &Config, mem: pools::Memory, quota: u64, salt: u64) -> u32 {
+    let mut pids = Vec::new();
+    for id in 0..cfg.procs {
+        let seed = rng::derive(cfg.seed ^ salt, id as u64);
+        match mello::fork() {
+            Ok(0) => mello::exit(run_worker(id, seed, cfg, mem, quota)),
+            Ok(pid) => pids.push((id, pid)),
+            Err(e) => say!("cannot fork worker {}: {:?}", id, e),
+        }
+    }
+    let mut findings = 0;
+    for (id, pid) in pids {
+        match mello::process::wait_for(pid) {
+            Ok(0) => {}
+            Ok(1) => findings += 1,
+            // Under fault injection a worker may die of a page fault that
+            // found no memory (128 + SIGSEGV).
+            Ok(139) if cfg.tolerant => say!("worker {} killed (out of memory under fault injection)", id),
+            Ok(s) => {
+                say!("FINDING seed={} worker={}: the worker ended with status {}", cfg.seed, id, s);
+                findings += 1;
+            }
+            Err(e) => say!("FINDING seed={} worker={}: wait failed: {:?}", cfg.seed, id, e),
+        }
+    }
+    // Orphans (none expected) are ours now: reap them.
+    while mello::process::wait_any().is_ok() {}
+    findings
+}
+
+fn run_worker(id: usize, seed: u64, cfg: &Config, mem: pools::Memory, quota: u64) -> i32 {
+    let paths = paths::Paths::new(id);
+    let _ = mello::fs::mkdir(core::ffi::CStr::from_bytes_with_nul(&paths.dir).unwrap_or(c"/tmp"), 0o755);
+    let _ = mello::fs::chdir(core::ffi::CStr::from_bytes_with_nul(&paths.dir).unwrap_or(c"/tmp"));
+    let mut w = worker::Worker {
+        id,
+        seed: cfg.seed,
+        seq_pct: cfg.seq_pct,
+        mask: cfg.mask,
+        tolerant: cfg.tolerant,
+        profile: cfg.profile.then_some([0; 32]),
+        rng: rng::Rng::new(seed),
+        mem,
+        paths,
+        pid: mello::getpid().unwrap_or(0),
+        port: 200 + id,
+        fds: Vec::new(),
+        closed: Vec::new(),
+        calls: 0,
+        findings: 0,
+        child: false,
+    };
+    w.run(quota);
+    (w.findings > 0) as i32
+}
+
+/// Clean up after a round: no message queued, no worker directory left.
+fn clean(cfg: &Config) {
+    leak::drain_ports();
+    for id in 0..cfg.procs {
+        leak::remove_tree(id);
+    }
+    let _ = mello::fs::chdir(c"/");
+}
+
+/// `fuzz aslr`: exec itself with its stack's top page in argv; the second
+/// image says whether its own differs (user ASLR) or is the same
+/// (`norandmaps`): `[FUZZ] aslr: native stack differs|same`.
+fn aslr(args: &Args, mem: &pools::Memory) -> i32 {
+    let top = mem.edge_hi;
+    if let Some(before) = args.str(2).and_then(|s| s.parse::<usize>().ok()) {
+        say!("aslr: native stack {}", if before == top { "same" } else { "differs" });
+        return 0;
+    }
+    let arg = alloc::format!("{top}\0");
+    let Ok(arg) = core::ffi::CStr::from_bytes_with_nul(arg.as_bytes()) else {
+        return 1;
+    };
+    let e = mello::exec(c"/bin/fuzz", &[c"fuzz", c"aslr", arg]);
+    say!("aslr: exec /bin/fuzz failed: {:?}", e);
+    1
+}
+
+fn main(args: Args) -> i32 {
+    let cfg = config(&args);
+    if args.str(1) == Some("aslr") {
+        let _ = mello::fs::dup2(1, REPORT_FD);
+        return aslr(&args, &memory(&args));
+    }
+    let mem = memory(&args); // `args` is dead from here on (its memory is fuzzed)
+    // The console stays reachable only through REPORT_FD.
+    let _ = mello::fs::dup2(1, REPORT_FD);
+    if let Ok(null) = mello::fs::open(c"/dev/null", O_RDWR, 0) {
+        for fd in 0..3 {
+            let _ = mello::fs::dup2(null, fd);
+        }
+        let _ = mello::fs::close(null);
+    }
+    say!("seed={} procs={} calls={}", cfg.seed, cfg.procs, cfg.calls);
+    let mut findings = round(&cfg, mem, cfg.warmup, 0x5eed);
+    clean(&cfg);
+    leak::prime();
+    leak::prefault();
+    let Some(base) = leak::stable() else {
+        say!("no res.* counters in /proc/mellos/metrics: cannot check leaks");
+        return 1;
+    };
+    let t0 = uptime_cs();
+    let quota = cfg.calls.div_ceil(cfg.procs as u64);
+    findings += round(&cfg, mem, quota, 0);
+    let cs = uptime_cs().saturating_sub(t0).max(1);
+    clean(&cfg);
+    let after = leak::settle(&base, 200).unwrap_or_default();
+    let mut leaks = 0;
+    for (i, name) in leak::NAMES_RES.iter().enumerate() {
+        // Kernel page tables are a high-water mark: free frames count
+        // together with them (a frame that became a table is not lost).
+        let (b, a) = match i {
+            0 => (base[0] + base[1], after[0] + after[1]),
+            1 => (0, 0),
+            _ => (base[i], after[i]),
+        };
+        // A leak is a resource not given back: fewer free frames or heap
+        // bytes, more stacks, files or processes. More free than at the
+        // baseline (a cache the run emptied) is reported, not failed.
+        let leaked = if i < 3 { a < b } else { a > b };
+        leaks += leaked as u32;
+        let note = if leaked { "  LEAK" } else if a != b { "  (more free than at the baseline)" } else { "" };
+        say!("leak check: {} {} -> {}{}", name, base[i], after[i], note);
+    }
+    if !pools::rodata_intact() {
+        say!("FINDING seed={}: the read-only page was modified", cfg.seed);
+        findings += 1;
+    }
+    let total = quota * cfg.procs as u64;
+    say!("done: {} calls in {}.{:02} s ({} calls/s), {} findings, {} leaks", total, cs / 100, cs % 100, total * 100 / cs, findings, leaks);
+    (findings + leaks > 0) as i32
+}
