@@ -307,8 +307,9 @@ fn online_mask() -> u64 {
 
 /// sched_getaffinity(pid, len, mask): the online CPUs (module doc).
 pub fn linux_sched_getaffinity(a: &Args) -> SysResult {
-    let (pid, len, mask) = (a.get(0) as i32, a.a1(), a.a2());
-    if len * 8 < crate::arch::smp::online_cpus() || !len.is_multiple_of(8) {
+    // `len` is an unsigned int, multiplied as Linux does (wrapping).
+    let (pid, len, mask) = (a.get(0) as i32, a.get(1) as u32, a.a2());
+    if (len.wrapping_mul(8) as usize) < crate::arch::smp::online_cpus() || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     target(pid)?;
@@ -318,9 +319,9 @@ pub fn linux_sched_getaffinity(a: &Args) -> SysResult {
 
 /// sched_setaffinity(pid, len, mask): checked, not applied (module doc).
 pub fn linux_sched_setaffinity(a: &Args) -> SysResult {
-    let (pid, len, mask) = (a.get(0) as i32, a.a1(), a.a2());
+    let (pid, len, mask) = (a.get(0) as i32, a.get(1) as u32, a.a2());
     let mut b = [0u8; 8];
-    let n = len.min(8);
+    let n = (len as usize).min(8);
     UserSlice::new(mask, n)?.read_into(&mut b[..n])?;
     target(pid)?;
     if u64::from_le_bytes(b) & online_mask() == 0 {

@@ -19,6 +19,8 @@
  * touches 1, the output (nor 0 and 2 while they are the console).  Scratch memory sits below a PROT_NONE guard, so
  * a kernel writing any length there cannot reach the fuzzer's own data. */
 #include <stdint.h>
+#include <time.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -286,23 +288,48 @@ static void generic(int child)
 }
 
 static int fork_works;
+
+/* Reap a fuzzing child within about a second: its random calls may block
+ * for good (pause, a futex wait, a read of an empty pipe), so after 400 ms
+ * its process group gets SIGKILL, which must end any of them; a child that
+ * outlives that too is a finding. */
+static void reap_bounded(long pid, uint64_t *z)
+{
+    struct timespec ms = { 0, 1000000 };
+    int st = 0;
+    for (int i = 0; i < 1400; i++) {
+        long r = waitpid((pid_t)pid, &st, WNOHANG);
+        if (r == pid) {
+            if (WIFEXITED(st) && WEXITSTATUS(st) == 250)
+                found++;
+            return;
+        }
+        if (r < 0) {
+            finding(SYS_wait4, z, r, "wait did not return the child");
+            return;
+        }
+        if (i == 400) {
+            kill(-(pid_t)pid, SIGKILL);
+            kill((pid_t)pid, SIGKILL);
+        }
+        nanosleep(&ms, NULL);
+    }
+    finding(SYS_kill, z, pid, "a child outlived SIGKILL by a second");
+}
+
 static void in_child(void)
 {
     uint64_t z[6] = { 0 };
     long pid = call(SYS_fork, z);
     if (pid == 0) {
+        setpgid(0, 0); /* its own group: the parent can kill all it forks */
         rng = next();
         for (int i = 0; i < 24; i++)
             generic(1);
         _exit(found ? 250 : 0);
     }
-    if (pid > 0) {
-        int st = 0;
-        if (waitpid((pid_t)pid, &st, 0) != pid)
-            finding(SYS_wait4, z, pid, "wait did not return the child");
-        else if (WIFEXITED(st) && WEXITSTATUS(st) == 250)
-            found++;
-    }
+    if (pid > 0)
+        reap_bounded(pid, z);
 }
 
 int main(int argc, char **argv)
