@@ -45,10 +45,13 @@ fn pipe_of(node: &Pinned) -> Result<Arc<Pipe>, Errno> {
 pub fn open(node: Pinned, flags: u32) -> Result<Arc<OpenFile>, Errno> {
     let pipe = pipe_of(&node)?;
     let nonblock = flags & O_NONBLOCK != 0;
-    let (_, writers_before, readers_before) = pipe.counts();
+    // The counters are read under the pipe's lock as this end is counted
+    // in (Linux's fifo_open under the pipe mutex): a peer open now counts
+    // as arrived (the snapshot is one less then), one that came and went
+    // before does not.
     let mut end = match flags & O_ACCMODE {
         O_RDONLY => {
-            let end = PipeEnd::open(&pipe, true, false);
+            let (end, writers_before, _) = PipeEnd::open_seen(&pipe, true, false);
             if !nonblock {
                 end.wait_for_peer(true, writers_before, false)?;
             }
@@ -58,7 +61,7 @@ pub fn open(node: Pinned, flags: u32) -> Result<Arc<OpenFile>, Errno> {
             if nonblock && pipe.counts().0 == 0 {
                 return Err(Errno::ENXIO);
             }
-            let end = PipeEnd::open(&pipe, false, true);
+            let (end, _, readers_before) = PipeEnd::open_seen(&pipe, false, true);
             end.wait_for_peer(false, readers_before, nonblock)?;
             end
         }

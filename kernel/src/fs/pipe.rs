@@ -83,7 +83,18 @@ impl PipeEnd {
     /// A new end of `pipe` that reads and/or writes; wakes anyone waiting
     /// for that side to appear.
     pub fn open(pipe: &Arc<Pipe>, reads: bool, writes: bool) -> PipeEnd {
+        Self::open_seen(pipe, reads, writes).0
+    }
+
+    /// [`PipeEnd::open`], also returning the (writers, readers) ever opened
+    /// as they were when this end was counted in, under the same lock (a
+    /// FIFO open waits for the other side's counter to move from there; a
+    /// snapshot taken apart from the open could already include a peer
+    /// that then left, and the open would wait for nobody).
+    pub fn open_seen(pipe: &Arc<Pipe>, reads: bool, writes: bool) -> (PipeEnd, u64, u64) {
         let mut st = pipe.state.lock();
+        let seen = (if st.writers > 0 { st.opened_writers.wrapping_sub(1) } else { st.opened_writers },
+                    if st.readers > 0 { st.opened_readers.wrapping_sub(1) } else { st.opened_readers });
         if reads {
             st.readers += 1;
             st.opened_readers += 1;
@@ -94,7 +105,7 @@ impl PipeEnd {
         }
         drop(st);
         pipe.pollee.notify();
-        PipeEnd { pipe: pipe.clone(), reads, writes, node: None }
+        (PipeEnd { pipe: pipe.clone(), reads, writes, node: None }, seen.0, seen.1)
     }
 
     /// Block (unless `nonblock`: `EAGAIN`) until a writer (`want_writer`)

@@ -439,11 +439,19 @@ pub fn set_resume_hook(hook: ResumeHook) {
     RESUME_HOOK.store(hook as *mut (), Ordering::Release);
 }
 
-/// Leave work for `task` on its way back to user mode and end an
-/// interruptible wait it is in (`wait::Waiter`). Callable from any context
-/// (interrupt handlers too).
-pub fn interrupt(task: &Arc<Task>) {
+/// Leave work for `task` on its way back to user mode, without waking it
+/// (the caller holds the lock under which the task recomputes the flag,
+/// so the flag cannot outlive the work it stands for); then
+/// [`end_interruptible_wait`] once that lock is released.
+/// Callable from any context (interrupt handlers too).
+pub fn set_user_work(task: &Task) {
     task.user_work.store(true, Ordering::SeqCst);
+}
+
+/// Wake `task` if it waits interruptibly (after [`set_user_work`]). A task
+/// that already left that wait may be woken from a later one: such a
+/// wake-up reads as `Wake::Notified`, which every waiter re-checks.
+pub fn end_interruptible_wait(task: &Arc<Task>) {
     if task.interruptible.load(Ordering::SeqCst) {
         wake(task);
     }

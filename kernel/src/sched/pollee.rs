@@ -18,6 +18,10 @@
 //! returns at once. A waiter woken when nothing changed for it simply tries
 //! again.
 //!
+//! A wait a signal or the deadline cuts short tries the operation once
+//! more before it gives up (Linux's `wait_event_interruptible`: the
+//! condition wins over the signal).
+//!
 //! Locking: each pollee's waiter list has its own `IrqSpinLock` (level
 //! `WaitQueue`), taken alone; a notifier may hold its object's lock while it
 //! notifies as long as that lock ranks below `WaitQueue`.
@@ -127,10 +131,20 @@ pub fn wait_until_deadline<R>(
         if proceed {
             return outcome;
         }
-        match woke {
-            super::wait::Wake::Interrupted => return Err(Errno::ERESTARTSYS),
-            super::wait::Wake::TimedOut => return Err(Errno::ETIMEDOUT),
-            super::wait::Wake::Notified => {}
-        }
+        let cut_short = match woke {
+            super::wait::Wake::Interrupted => Errno::ERESTARTSYS,
+            super::wait::Wake::TimedOut => Errno::ETIMEDOUT,
+            super::wait::Wake::Notified => continue,
+        };
+        // As Linux's wait_event: the condition is checked once more after a
+        // signal or the deadline ended the wait, and wins. A notify that
+        // came with the signal (a FIFO's peer opened, data arrived, then
+        // SIGCHLD) must not be lost: the operation may have side effects
+        // already done (a FIFO open counted its end) that a restart or an
+        // EINTR would undo.
+        return match attempt() {
+            Err(Errno::EAGAIN) => Err(cut_short),
+            done => done,
+        };
     }
 }

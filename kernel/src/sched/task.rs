@@ -108,7 +108,7 @@ pub struct Task {
     /// return to ring 3 (`sched::on_trap_exit`). The scheduler never
     /// interprets it further.
     pub user_work: AtomicBool,
-    /// Set while the task waits interruptibly: `sched::interrupt` may then
+    /// Set while the task waits interruptibly: `sched::end_interruptible_wait` may then
     /// wake it (an uninterruptible wait is never cut short).
     pub interruptible: AtomicBool,
     /// Saved stack pointer while switched out (only touched by the switch).

@@ -23,7 +23,7 @@
 //! `ERESTARTSYS` or `EINTR`) or [`Wake::TimedOut`]. The caller removes
 //! itself from its queue afterwards ([`WaitQueue::remove`]).
 //! No lost interrupt: `prepare` sets `interruptible` before the task is
-//! Blocked, `sched::interrupt` sets `user_work` before it reads
+//! Blocked, `sched::set_user_work` sets `user_work` before `end_interruptible_wait` reads
 //! `interruptible` (both sequentially consistent), and `Waiter::block`
 //! reads `user_work` after the task became Blocked: either the waiter sees
 //! the flag, or the sender sees a Blocked interruptible task and wakes it.

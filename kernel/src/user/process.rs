@@ -250,6 +250,21 @@ pub fn make_zombie(proc: &Process, exit: Exit) {
     }
     let parent_pid = table.parent.get(&proc.pid).copied();
     let parent = parent_pid.and_then(|p| table.procs.get(&p).cloned());
+    // The exit signal is pending before the parent can see the zombie (as
+    // Linux's exit_notify, under tasklist_lock): a parent whose wait4 reaps
+    // the child has its SIGCHLD delivered on that call's way out, never in
+    // the middle of a later call (which it would cut short with EINTR).
+    // SIGCONT (a clone exit signal could be any) reports a job change,
+    // which takes the table: that one goes after it is released.
+    let exit_signal = proc.signals.lock().exit_signal;
+    let chld_info = || {
+        let (code, status) = exit.chld();
+        Siginfo { signo: exit_signal as i32, errno: 0, code, fields: SigFields::Child { pid: proc.pid as i32, uid: 0, status } }
+    };
+    let signal_late = exit_signal == mello_abi::linux::signal::SIGCONT;
+    if let (Some(parent), true, false) = (&parent, exit_signal != 0, signal_late) {
+        signal::send(parent, chld_info(), Sender::Kernel);
+    }
     let mut reaped = None;
     if let Some(parent) = &parent {
         if signal::autoreaps(parent) {
@@ -264,13 +279,8 @@ pub fn make_zombie(proc: &Process, exit: Exit) {
         }
     }
     drop(table);
-    if let Some(parent) = parent {
-        let exit_signal = proc.signals.lock().exit_signal;
-        if exit_signal != 0 {
-            let (code, status) = exit.chld();
-            let info = Siginfo { signo: exit_signal as i32, errno: 0, code, fields: SigFields::Child { pid: proc.pid as i32, uid: 0, status } };
-            signal::send(&parent, info, Sender::Kernel);
-        }
+    if let (Some(parent), true) = (&parent, signal_late) {
+        signal::send(parent, chld_info(), Sender::Kernel);
     }
     drop(reaped);
 }

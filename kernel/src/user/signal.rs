@@ -17,7 +17,7 @@
 //! (SIG_IGN, or SIG_DFL of SIGCHLD/SIGCONT/SIGURG/SIGWINCH) is discarded
 //! unless blocked; init (pid 1) gets no signal whose action is the
 //! default (Linux's `SIGNAL_UNKILLABLE`). A pending, unblocked
-//! signal sets the task's `user_work` (`sched::interrupt`): it ends an
+//! signal sets the task's `user_work` (`sched::set_user_work`, under the lock): it ends an
 //! interruptible wait and is delivered on the way back to user mode.
 //!
 //! Locking: `Signals` is an `IrqSpinLock` of level `Signal` (the terminal's
@@ -265,13 +265,22 @@ pub fn send(proc: &Process, info: Siginfo, from: Sender) -> bool {
     }
     let interrupt = queued && (s.deliverable() & bit(sig) != 0 || s.thread.waiting_for & bit(sig) != 0);
     let task = s.task();
+    // The flag is set under the lock: the target recomputes it under the
+    // same lock after each delivery (`recalc`), so a flag set after the
+    // lock went could outlive the signal and make the target's next
+    // interruptible wait end at once for nothing (ERESTARTSYS and a
+    // restart: a FIFO open, which counts its end, then let the peer see a
+    // writer come and go, and the restarted open waited forever).
+    if let (Some(task), true) = (&task, interrupt) {
+        crate::sched::set_user_work(task);
+    }
     drop(s);
     if let Some(task) = task {
         if resume {
             crate::sched::wake(&task);
         }
         if interrupt {
-            crate::sched::interrupt(&task);
+            crate::sched::end_interruptible_wait(&task);
         }
     }
     if continued {
