@@ -11,6 +11,11 @@
 # (tests/linux/c/*.c, built by tools/oracle/build_c.sh into build/linux-c/)
 # land in /bin/linux/NAME: unbranded static Linux programs. The `#!`
 # scripts of the exec tests (tests/scripts/*.sh) land in /test/scripts/.
+# With Debian's busybox (build/deps/busybox, fetched by tools/deps.sh):
+# /bin/busybox and a /bin/APPLET symlink for every applet that no program
+# of ours names (ours win: /bin/init, /bin/true), /etc/{passwd,group} (the
+# oracle's), /etc/{hostname,motd} (userspace/etc) and /root: init then
+# starts busybox's shell on the console after its demo.
 # The archive is written by tools/initramfs/mkcpio.py from a manifest
 # (OUT.cpio.manifest): deterministic bytes, root-owned entries.
 set -euo pipefail
@@ -53,6 +58,23 @@ MANIFEST
     for s in "$root"/tests/scripts/*.sh; do
         [ -f "$s" ] && echo "file /test/scripts/$(basename "$s") $s 0755 0 0"
     done
+    local bb=$root/build/deps/busybox/bin/busybox etc=$root/tools/initramfs/etc
+    if [ -x "$bb" ]; then
+        # shellcheck source=tools/initramfs/busybox.sh
+        . "$root/tools/initramfs/busybox.sh"
+        # shellcheck disable=SC2086
+        busybox_manifest "$bb" ${names:-} || die "cannot list busybox's applets"
+        cat <<ETC
+dir /etc 0755 0 0
+dir /root 0700 0 0
+file /etc/passwd $etc/passwd 0644 0 0
+file /etc/group $etc/group 0644 0 0
+file /etc/hostname $root/userspace/etc/hostname 0644 0 0
+file /etc/motd $root/userspace/etc/motd 0644 0 0
+ETC
+    else
+        echo "mkinitrd: no busybox at $bb (tools/deps.sh fetches it): the initrd has no shell" >&2
+    fi
 }
 
 echo "MelloOS initial ramdisk" > "$work/README"

@@ -7,7 +7,8 @@
                                      transcript has the boot's lines (numbers and
                                      hex values may differ; init's in any order)
 
-Needs `make build` first. The boot is headless with QEMU's `-no-shutdown`:
+Needs `make build` first. When init's shell starts (the motd's last line)
+it types `exit`, so the boot ends as the README shows. The boot is headless with QEMU's `-no-shutdown`:
 when init exits and the kernel powers off, QEMU stops instead of exiting, so
 the screen can still be dumped (QMP `screendump`, a PPM turned into a PNG
 here with zlib alone). The transcript is the serial log from
@@ -45,7 +46,7 @@ def boot():
         ppm = Path(tmp) / "screen.ppm"
         cmd = [str(ROOT / "tools" / "qemu" / "qemu.sh"), "-iso", str(iso), "-smp", str(SMP), "-headless",
                "--", "-no-shutdown", "-qmp", f"unix:{qmp_path},server=on,wait=off"]
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + TIMEOUT
         qmp = None
         try:
@@ -55,6 +56,10 @@ def boot():
                 lines.append(raw.decode("utf-8", "replace").strip("\r\n"))
                 if lines[-1].startswith("[KERNEL] init exited with code"):
                     break
+                if lines[-1].endswith("`exit` powers off."):
+                    # The motd's last line: the shell is starting; leave it.
+                    proc.stdin.write(b"exit\r")
+                    proc.stdin.flush()
                 if time.monotonic() > deadline:
                     raise RuntimeError("no '[KERNEL] init exited' line in time")
             else:

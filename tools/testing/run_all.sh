@@ -134,7 +134,7 @@ add ktest-smp16     "$(q ktest-smp16 --cmdline ktest --smp 16 --expect '^\[KTEST
 add bench-smoke     "$(q bench-smoke --cmdline 'init=/bin/bench -- 10' --smp 1 --qemu-arg=-icount --qemu-arg=shift=0 "${bench_expect[@]}" --timeout 240)"
 add ktest-smp8      "$(q ktest-smp8 --cmdline ktest --smp 8 --expect '^\[KTEST\] smp: 8 CPUs online' --timeout 480)"
 add ktest-uefi-smp2 "$(q ktest-uefi-smp2 --cmdline ktest --smp 2 --firmware uefi --expect '^\[KTEST\] smp: 2 CPUs online' --timeout 300)"
-add init-uefi-smp2  "$(q init-uefi-smp2 --cmdline '' --smp 2 --firmware uefi "${init_expect[@]}" --timeout 120)"
+add init-uefi-smp2  "$(q init-uefi-smp2 --cmdline '-- demo' --smp 2 --firmware uefi "${init_expect[@]}" --timeout 120)"
 add ktest-q35-smp4  "$(q ktest-q35-smp4 --cmdline ktest --smp 4 --machine q35 --expect '^\[KTEST\] smp: 4 CPUs online' --timeout 300)"
 add ktest-q35-smp16 "$(q ktest-q35-smp16 --cmdline ktest --smp 16 --machine q35 --expect '^\[KTEST\] smp: 16 CPUs online' --timeout 480)"
 add ktest-q35-smp1  "$(q ktest-q35-smp1 --cmdline ktest --smp 1 --machine q35 --expect '^\[KTEST\] smp: 1 CPUs online' --timeout 300)"
@@ -142,7 +142,7 @@ add ktest-uefi-q35-smp8 "$(q ktest-uefi-q35-smp8 --cmdline ktest --smp 8 --machi
 add ktest-smp4      "$(q ktest-smp4 --cmdline ktest --smp 4 --expect '^\[KTEST\] smp: 4 CPUs online' --timeout 300)"
 add ktest-smp2      "$(q ktest-smp2 --cmdline ktest --smp 2 --expect '^\[KTEST\] smp: 2 CPUs online' --timeout 300)"
 add ktest-smp1      "$(q ktest-smp1 --cmdline ktest --smp 1 --expect '^\[KTEST\] smp: 1 CPUs online' --timeout 300)"
-add init-smp4       "$(q init-smp4 --cmdline '' --smp 4 "${init_expect[@]}" --timeout 120)"
+add init-smp4       "$(q init-smp4 --cmdline '-- demo' --smp 4 "${init_expect[@]}" --timeout 120)"
 add crash-smp4      "$(q crash-smp4 --cmdline 'ktest=CRASH' --smp 4 --expect-panic \
     --expect '^\[FAULT\] KERNEL EXCEPTION: Page Fault \(vector 14\) on CPU [0-9]+$' \
     --expect '^\[FAULT\] CR2=0xffffafffffe00000 error=0x2 \(page not present, write, kernel mode\)$' \
@@ -189,7 +189,7 @@ add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --
 # Unmodified static musl programs (tests/linux/c) as init under the Linux
 # personality, output compared byte for byte with Linux's.
 # abi=linux does not touch a branded native init: its MelloOS note wins.
-add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux' --smp 1 "${init_expect[@]}" --forbid '^\[LINUX\]' --forbid "ignoring option 'abi=" --timeout 120)"
+add init-abilinux-smp1 "$(q init-abilinux-smp1 --cmdline 'abi=linux -- demo' --smp 1 "${init_expect[@]}" --forbid '^\[LINUX\]' --forbid "ignoring option 'abi=" --timeout 120)"
 # The system-call fuzzer (userspace/programs/fuzz) as init: 200,000 calls by
 # 4 workers on 2 CPUs, fixed seed; no finding, no leak, no user fault.
 add fuzz-smp2       "$(q fuzz-smp2 --cmdline 'init=/bin/fuzz -- seed=20261202 calls=200000 procs=4' --smp 2 \
@@ -220,6 +220,17 @@ add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanoslee
 # Debian's busybox running tests/linux/busybox/script.sh from the oracle
 # initramfs, output byte for byte against Debian's kernel's.
 add linux-busybox-smp1 "tools/testing/oracle_test.py linux-busybox-smp1 busybox --smp 1 --timeout 400"
+# `make run`'s console: init's demo, then busybox's shell; commands, a
+# pipeline, ^C of a foreground sleep ($? is 130), exit powers off.
+add shell-smp2 "$(q shell-smp2 --cmdline '' --smp 2 \
+    --after '^\[INIT\] all done$' --type 'echo hello-$((6*7))\r' \
+    --after '^hello-42$' --type 'printf "b\na\nb\n" | sort | uniq -c\r' \
+    --after '^ +2 b$' --type 'sh -c "echo started; exec sleep 1000"\r' \
+    --after '^started$' --type '\x03' \
+    --after '^\^C$' --type 'echo status=$?\r' \
+    --after '^status=130$' --type 'exit\r' \
+    --expect '^hello-42$' --expect '^ +1 a$' --expect '^ +2 b$' --expect '^status=130$' \
+    --done '\[KERNEL\] init exited with code 0' --timeout 180)"
 # The README's boot transcript against a real `make run SMP=2` boot.
 add docs-transcript-smp2 "tools/docs/capture.py --check"
 add linux-fs-files-smp1   "tools/testing/linux_c.py linux-fs-files-smp1 fs_files --smp 1 --timeout 120"
