@@ -82,7 +82,15 @@ pub fn spawn_init(path: &str, extra: &[&str], boot: &crate::bootinfo::BootInfo) 
     crate::kmsg::end_of_boot();
     if let Err(e) = spawn_as(&full, &argv, true) {
         crate::klog!("INIT", "cannot start {}: {} ({})", full, e.name(), e.message());
-        crate::klog!("INIT", "programs in /bin: {}", initrd::list_dir("/bin").join(" "));
+        // Programs first; symlinks (busybox's applets) only counted, or
+        // the line would be cut before the programs.
+        let root = crate::fs::mounts::root();
+        let (links, files): (Vec<String>, Vec<String>) = initrd::list_dir("/bin").into_iter().partition(|name| {
+            let path = alloc::format!("/bin/{name}");
+            crate::fs::open::stat(root, path.as_bytes(), false).is_ok_and(|st| st.mode & mello_abi::fs::S_IFMT == mello_abi::fs::S_IFLNK)
+        });
+        crate::klog!("INIT", "programs in /bin: {}{}", files.join(" "),
+            if links.is_empty() { String::new() } else { alloc::format!(" (and {} symlinks, e.g. {})", links.len(), links[..links.len().min(5)].join(" ")) });
         crate::klog!("KERNEL", "init exited with code 127");
         crate::arch::acpi::poweroff();
     }
