@@ -14,12 +14,25 @@ use mello::{exec, Errno};
 
 const ECHO: &CStr = c"/bin/echo-args";
 
-/// Forks a child that execs echo-args with `argv`; returns its status.
+/// Forks a child that execs `path` with `argv`; returns its status.
 /// exec failing in the child shows as status 200 + errno.
-fn run_echo(argv: &[&CStr]) -> Result<i32, String> {
-    child_status(|| match exec(ECHO, argv) {
+fn run_exec(path: &CStr, argv: &[&CStr]) -> Result<i32, String> {
+    child_status(|| match exec(path, argv) {
         Ok(_) => 199,
         Err(e) => 200 + e as i32,
+    })
+}
+
+fn run_echo(argv: &[&CStr]) -> Result<i32, String> {
+    run_exec(ECHO, argv)
+}
+
+/// One check: `status` (of `what`) is `want`.
+fn expect_status(checks: &mut Checks, what: &str, status: Result<i32, String>, want: i32) {
+    checks.add(match status {
+        Ok(s) if s == want => Ok(()),
+        Ok(s) => Err(format!("{}: expected status {}, got {}", what, want, explain(s))),
+        Err(e) => Err(format!("{}: {}", what, e)),
     })
 }
 
@@ -35,13 +48,7 @@ fn explain(status: i32) -> String {
 /// exactly ARGV_MAX args.
 pub fn exec_argv() -> TestResult {
     let mut checks = Checks::default();
-    let mut expect = |what: &str, status: Result<i32, String>, want: i32| {
-        checks.add(match status {
-            Ok(s) if s == want => Ok(()),
-            Ok(s) => Err(format!("{}: expected status {}, got {}", what, want, explain(s))),
-            Err(e) => Err(format!("{}: {}", what, e)),
-        })
-    };
+    let mut expect = |what: &str, status, want| expect_status(&mut checks, what, status, want);
     expect("echo-args a bb ccc", run_echo(&[c"echo-args", c"a", c"bb", c"ccc"]), 4);
     let null_argv = child_status(|| 200 + (raw_exec(ECHO.as_ptr() as usize, 0) as i32).abs());
     expect("exec with argv = NULL (argc 0)", null_argv, 0);
@@ -56,19 +63,8 @@ pub fn exec_argv() -> TestResult {
 /// does.
 pub fn exec_scripts() -> TestResult {
     let mut checks = Checks::default();
-    let mut expect = |what: &str, status: Result<i32, String>, want: i32| {
-        checks.add(match status {
-            Ok(s) if s == want => Ok(()),
-            Ok(s) => Err(format!("{}: expected status {}, got {}", what, want, explain(s))),
-            Err(e) => Err(format!("{}: {}", what, e)),
-        })
-    };
-    let run = |path: &CStr, argv: &[&CStr]| {
-        child_status(|| match exec(path, argv) {
-            Ok(_) => 199,
-            Err(e) => 200 + e as i32,
-        })
-    };
+    let mut expect = |what: &str, status, want| expect_status(&mut checks, what, status, want);
+    let run = run_exec;
     // [/bin/echo-args, "-x y", /test/scripts/args.sh, a, b]
     expect("args.sh a b", run(c"/test/scripts/args.sh", &[c"args.sh", c"a", c"b"]), 5);
     // [/bin/echo-args, "-x y", /test/scripts/args.sh, /test/scripts/nested.sh, c]
