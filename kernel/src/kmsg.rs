@@ -9,15 +9,26 @@
 //!   the kernel boots (the spec's boot log shows it), and after
 //!   [`end_of_boot`] (the first user program starts) only the ring.
 //! * [`read_all`] gives `syslog(SYSLOG_ACTION_READ_ALL)`'s text for `dmesg`.
+//! * [`read_unread`] is the one consuming reader (`syslog(SYSLOG_ACTION_READ)`
+//!   and `/proc/kmsg`, as in Linux they share one read position): it takes
+//!   the records not read yet, waiting while there are none. `log` cannot
+//!   wake the waiters (it runs under any lock, even a wait queue's), so CPU
+//!   0's timer tick does when records arrived since the last one
+//!   ([`tick`]): a reader sees a new line within a tick.
 //!
 //! Locking: the ring has one `IrqSpinLock` at level `Console`, taken alone
-//! (released before the console is written), so any code may log.
+//! (released before the console is written), so any code may log. The read
+//! and clear positions are atomics; a read claims its records by moving
+//! the read position with a compare-and-swap, so two readers never get the
+//! same record.
 
+use crate::sched::pollee::{self, Pollee};
 use crate::sync::{IrqSpinLock, LockLevel};
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use kmsg::Ring;
 pub use kmsg::level;
+use mello_abi::Errno;
 
 /// Bytes of log kept (the oldest records go first).
 const RING_BYTES: usize = 64 * 1024;
@@ -27,6 +38,14 @@ const LINE_MAX: usize = 512;
 static RING: IrqSpinLock<Ring<RING_BYTES>> = IrqSpinLock::new(LockLevel::Console, "kmsg", Ring::new());
 static CONSOLE_LEVEL: AtomicU8 = AtomicU8::new(level::DEBUG);
 static BOOTING: AtomicBool = AtomicBool::new(true);
+/// Where [`read_unread`] continues, and where [`clear`] last cut the log
+/// (sequence numbers).
+static READ_SEQ: AtomicU64 = AtomicU64::new(0);
+static CLEAR_SEQ: AtomicU64 = AtomicU64::new(0);
+/// Readers waiting for records, and the next sequence number at the last
+/// tick that woke them.
+static UNREAD: Pollee = Pollee::new();
+static TICK_SEQ: AtomicU64 = AtomicU64::new(0);
 
 /// Set the console log level (`loglevel=N`: levels below N are shown).
 pub fn set_console_level(n: u8) {
@@ -87,6 +106,63 @@ pub fn read_from(from: u64, out: &mut [u8]) -> (usize, u64) {
 /// The sequence number the next record will get.
 pub fn next_seq() -> u64 {
     RING.lock().next_seq()
+}
+
+/// Where the reads that honour `syslog(SYSLOG_ACTION_CLEAR)` start.
+pub fn clear_seq() -> u64 {
+    CLEAR_SEQ.load(Ordering::Relaxed)
+}
+
+/// `SYSLOG_ACTION_CLEAR`: later reads start after the records logged so far.
+pub fn clear() {
+    CLEAR_SEQ.store(next_seq(), Ordering::Relaxed);
+}
+
+fn unread_from() -> u64 {
+    READ_SEQ.load(Ordering::Relaxed).max(clear_seq())
+}
+
+/// Bytes [`read_unread`] would return with room for everything.
+pub fn unread_bytes() -> usize {
+    let mut all = alloc::vec![0u8; BUFFER_BYTES * 2];
+    read_from(unread_from(), &mut all).0
+}
+
+/// The unread records that fit `out` (whole lines), consumed; waits
+/// (interruptibly: `ERESTARTSYS`) while there are none unless `nonblock`
+/// (then `EAGAIN`). 0 if the next record alone does not fit.
+pub fn read_unread(out: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+    let mut attempt = || loop {
+        let read = READ_SEQ.load(Ordering::Relaxed);
+        let from = read.max(clear_seq());
+        let (n, next) = read_from(from, out);
+        if n == 0 {
+            return if next_seq() > from { Ok(0) } else { Err(Errno::EAGAIN) };
+        }
+        if READ_SEQ.compare_exchange(read, next, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            return Ok(n);
+        }
+        // Another reader took records first: read again from its position.
+    };
+    if nonblock { attempt() } else { pollee::wait_until(&[&UNREAD], attempt) }
+}
+
+/// What readers of unread records wait on (notified by [`tick`]).
+pub fn pollee() -> &'static Pollee {
+    &UNREAD
+}
+
+/// Whether [`read_unread`] would return at once.
+pub fn has_unread() -> bool {
+    next_seq() > unread_from()
+}
+
+/// CPU 0's timer tick: wake the readers if records arrived (module doc).
+pub fn tick() {
+    let next = next_seq();
+    if TICK_SEQ.swap(next, Ordering::Relaxed) != next {
+        UNREAD.notify();
+    }
 }
 
 /// The console log level (`syslog(SYSLOG_ACTION_CONSOLE_LEVEL)` reads it).

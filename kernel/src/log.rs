@@ -27,8 +27,9 @@ macro_rules! klog {
     };
 }
 
-/// Like `klog!` at DEBUG: scheduler and IPI tracing. Always in the ring;
-/// on the console only during boot (see `kmsg`).
+/// Like `klog!` at DEBUG: scheduler and IPI tracing, and the Linux
+/// personality's notes on calls it lacks. Always in the ring (`dmesg`); on
+/// the console only during boot or with `loglevel=8` (see `kmsg`).
 #[macro_export]
 macro_rules! ktrace {
     ($tag:literal, $($arg:tt)*) => {

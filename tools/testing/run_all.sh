@@ -221,15 +221,25 @@ add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanoslee
 # initramfs, output byte for byte against Debian's kernel's.
 add linux-busybox-smp1 "tools/testing/oracle_test.py linux-busybox-smp1 busybox --smp 1 --timeout 400"
 # `make run`'s console: init's demo, then busybox's shell; commands, a
-# pipeline, ^C of a foreground sleep ($? is 130), exit powers off.
+# pipeline, ^C of a foreground sleep ($? is 130); the kernel log: busybox's
+# dmesg (syslog(2)) shows the debug-level scheduler trace that the console
+# no longer does, /proc/kmsg gives the log from its first record, then
+# blocks until ^C; exit powers off.
 add shell-smp2 "$(q shell-smp2 --cmdline '' --smp 2 \
     --after '^\[INIT\] all done$' --type 'echo hello-$((6*7))\r' \
     --after '^hello-42$' --type 'printf "b\na\nb\n" | sort | uniq -c\r' \
     --after '^ +2 b$' --type 'sh -c "echo started; exec sleep 1000"\r' \
     --after '^started$' --type '\x03' \
     --after '^\^C$' --type 'echo status=$?\r' \
-    --after '^status=130$' --type 'exit\r' \
+    --after '^status=130$' --type 'dmesg | grep -m1 "Enqueued task .* (pid 2)"\r' \
+    --after '^\[ *[0-9.]+\] \[SCHED\] Enqueued task [0-9]+ \(pid 2\)' --type 'head -n 1 /proc/kmsg\r' \
+    --after '^<6>\[ +0\.0+\] \[KERNEL\] MelloOS starting' --type 'cat /proc/kmsg >/dev/null\r' \
+    --after '^/ # cat /proc/kmsg' --type '\x03' \
+    --after '^\^C$' --type 'echo cat=$?\r' \
+    --after '^cat=130$' --type 'exit\r' \
     --expect '^hello-42$' --expect '^ +1 a$' --expect '^ +2 b$' --expect '^status=130$' \
+    --expect '^\[ *[0-9.]+\] \[SCHED\] Enqueued task [0-9]+ \(pid 2\)' --expect '^<6>\[ +0\.0+\] \[KERNEL\] MelloOS starting' --expect '^cat=130$' \
+    --forbid '^\[SCHED\] Enqueued task [0-9]+ \(pid 2\)' --forbid '^\[LINUX\]' \
     --done '\[KERNEL\] init exited with code 0' --timeout 180)"
 # The README's boot transcript against a real `make run SMP=2` boot.
 add docs-transcript-smp2 "tools/docs/capture.py --check"

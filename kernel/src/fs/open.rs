@@ -56,6 +56,9 @@ pub fn open_masked(cwd: Location, path: &[u8], flags: u32, mode: u32, umask: u32
             Ok(OpenFile::new(Kind::Inode(InodeFile::new(node, true)), flags))
         }
         _ if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
+        FileType::Regular if let Some(dev) = super::procfs::special(mounts::mounts().fs_of(loc)?, loc.ino) => {
+            Ok(OpenFile::new(Kind::Device { node, dev }, flags))
+        }
         FileType::Regular => {
             if flags & O_TRUNC != 0 {
                 mounts::with_fs(loc, |fs| fs.truncate(loc.ino, 0, now))?;

@@ -1,7 +1,11 @@
 //! procfs on `/proc`, generated on every read in Linux's formats:
 //! `self` (a symlink to the caller's pid), `N/stat`, `N/status`,
-//! `N/cmdline`, `meminfo`, `uptime`, `mounts`, `version`, and
-//! `mellos/metrics` (the kernel's counters, one `name value` per line).
+//! `N/cmdline`, `meminfo`, `uptime`, `mounts`, `version`,
+//! `mellos/metrics` (the kernel's counters, one `name value` per line), and
+//! `kmsg`: the kernel log, read and consumed as Linux's (`<L>[time] text`
+//! lines, blocking while nothing is unread). Opening it makes a device-like
+//! description ([`special`], [`KernelLog`]): its reads are not of a
+//! generated text.
 //!
 //! Inode numbers encode what they show: fixed entries below 16, process
 //! `N`'s directory is `PID_BASE + 16 * N` and its files follow it. Nothing
@@ -12,8 +16,11 @@
 //! ranks before all of those. Everything that would modify procfs is
 //! refused with Linux's errors.
 
+use super::dev::{CharDevice, Readiness};
+use crate::sched::pollee::Pollee;
 use crate::user::process;
 use alloc::format;
+use alloc::sync::Arc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
@@ -29,6 +36,7 @@ const MOUNTS: Ino = 5;
 const VERSION: Ino = 6;
 const MELLOS: Ino = 7;
 const METRICS: Ino = 8;
+const KMSG: Ino = 9;
 const PID_BASE: Ino = 0x1000;
 /// Offsets of a process's files from its directory's inode.
 const P_STAT: Ino = 1;
@@ -37,7 +45,7 @@ const P_CMDLINE: Ino = 3;
 
 /// Root entries after `.` and `..` (cookies 2..), then processes.
 const ROOT_FILES: &[(&[u8], Ino)] =
-    &[(b"self", SELF), (b"meminfo", MEMINFO), (b"uptime", UPTIME), (b"mounts", MOUNTS), (b"version", VERSION), (b"mellos", MELLOS)];
+    &[(b"self", SELF), (b"meminfo", MEMINFO), (b"uptime", UPTIME), (b"mounts", MOUNTS), (b"version", VERSION), (b"mellos", MELLOS), (b"kmsg", KMSG)];
 const PID_FILES: &[(&[u8], Ino)] = &[(b"stat", P_STAT), (b"status", P_STATUS), (b"cmdline", P_CMDLINE)];
 /// Cookies at or above this list processes (cookie - PID_COOKIE = pid).
 const PID_COOKIE: u64 = 1 << 20;
@@ -56,7 +64,7 @@ enum Node {
 fn decode(ino: Ino) -> Result<Node, Errno> {
     match ino {
         ROOT_INO => Ok(Node::Root),
-        SELF..=METRICS => Ok(Node::Fixed(ino)),
+        SELF..=KMSG => Ok(Node::Fixed(ino)),
         _ if ino >= PID_BASE => {
             let pid = ((ino - PID_BASE) / 16) as usize;
             if !process::exists(pid) {
@@ -69,6 +77,35 @@ fn decode(ino: Ino) -> Result<Node, Errno> {
             }
         }
         _ => Err(Errno::ENOENT),
+    }
+}
+
+/// The device behind a procfs file whose reads are not a generated text:
+/// `/proc/kmsg`.
+pub fn special(fs: vfs::FsId, ino: Ino) -> Option<Arc<dyn CharDevice>> {
+    (fs == super::mounts::PROC_FS && ino == KMSG).then(|| Arc::new(KernelLog) as Arc<dyn CharDevice>)
+}
+
+/// `/proc/kmsg`'s reads: the kernel log's unread records, consumed
+/// (`kmsg::read_unread`); it cannot be written (`EINVAL`, as a Linux file
+/// without a write operation).
+pub struct KernelLog;
+
+impl CharDevice for KernelLog {
+    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        crate::kmsg::read_unread(buf, nonblock)
+    }
+
+    fn write(&self, _: &[u8], _: bool) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+
+    fn poll(&self) -> Readiness {
+        Readiness { readable: crate::kmsg::has_unread(), writable: false, hangup: false }
+    }
+
+    fn pollee(&self) -> Option<&Pollee> {
+        Some(crate::kmsg::pollee())
     }
 }
 
@@ -210,6 +247,7 @@ impl Filesystem for ProcFs {
             Node::Root => (S_IFDIR | 0o555, 3 + process::pids().len() as u32),
             Node::Fixed(SELF) => (S_IFLNK | 0o777, 1),
             Node::Fixed(MELLOS) | Node::PidDir(_) => (S_IFDIR | 0o555, 2),
+            Node::Fixed(KMSG) => (S_IFREG | 0o400, 1),
             _ => (S_IFREG | 0o444, 1),
         };
         let t = boot_time();
@@ -341,7 +379,7 @@ impl Filesystem for ProcFs {
         // pin can come with a process's `FdTable` held (fork copies the
         // working directory), which ranks before the process table that
         // `decode` reads; a pid that has gone answers ENOENT when used.
-        if ino == ROOT_INO || (SELF..=METRICS).contains(&ino) || ino >= PID_BASE { Ok(()) } else { Err(Errno::ENOENT) }
+        if ino == ROOT_INO || (SELF..=KMSG).contains(&ino) || ino >= PID_BASE { Ok(()) } else { Err(Errno::ENOENT) }
     }
 
     fn unpin(&mut self, _: Ino) -> vfs::Result<()> {

@@ -409,6 +409,7 @@ pub fn timer_tick() {
     METRICS.timer_ticks.fetch_add(1, Ordering::Relaxed);
     if me.cpu_id == 0 {
         let now = sleep::tick();
+        crate::kmsg::tick();
         if now.is_multiple_of(runq::BALANCE_TICKS) {
             runq::balance();
         }

@@ -85,7 +85,7 @@ fn log_unknown(number: usize) {
     let slot = number.min(MAX_NR);
     let bit = 1u64 << (slot % 64);
     if LOGGED[slot / 64].fetch_or(bit, Ordering::Relaxed) & bit == 0 {
-        crate::klog!("LINUX", "pid {}: system call {} not implemented (-ENOSYS){}", user::current_pid().unwrap_or(0),
+        crate::ktrace!("LINUX", "pid {}: system call {} not implemented (-ENOSYS){}", user::current_pid().unwrap_or(0),
             number, if number >= MAX_NR { " (numbers from 512 on are logged once together)" } else { "" });
     }
 }
@@ -104,7 +104,7 @@ pub fn log_unsupported(what: &'static str) {
         *slot = Some(what);
     }
     drop(seen);
-    crate::klog!("LINUX", "pid {}: {} not supported yet", user::current_pid().unwrap_or(0), what);
+    crate::ktrace!("LINUX", "pid {}: {} not supported yet", user::current_pid().unwrap_or(0), what);
 }
 
 /// Read a NULL-terminated array of C strings (argv, envp); null is empty.

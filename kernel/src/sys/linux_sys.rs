@@ -16,12 +16,11 @@
 //! * `syslog(2)` reads the kernel log ring (`kmsg`) in Linux's text form
 //!   (`<L>[seconds] text`): `READ_ALL` (3) the newest that fit since the
 //!   last clear, `READ_CLEAR` (4) the same and then clears, `CLEAR` (5),
-//!   `READ` (2) consumes unread records (waiting, one scheduler tick at a
-//!   time, while there are none: the log has no wait queue because it is
-//!   written under arbitrary locks), `SIZE_UNREAD` (9), `SIZE_BUFFER` (10),
-//!   `CONSOLE_OFF`/`ON`/`LEVEL` (6, 7, 8) the console level; 0 and 1 do
-//!   nothing, as in Linux. The read and clear positions are global (one
-//!   log), atomics.
+//!   `READ` (2) consumes unread records, waiting interruptibly while there
+//!   are none (`kmsg::read_unread`, shared with `/proc/kmsg`),
+//!   `SIZE_UNREAD` (9), `SIZE_BUFFER` (10), `CONSOLE_OFF`/`ON`/`LEVEL`
+//!   (6, 7, 8) the console level; 0 and 1 do nothing, as in Linux. The read
+//!   and clear positions are global (one log), kept by `kmsg`.
 
 #![forbid(unsafe_code)]
 
@@ -31,7 +30,7 @@ use crate::error::{Errno, SysResult};
 use crate::user::uaccess::UserSlice;
 use alloc::boxed::Box;
 use alloc::vec;
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU8, Ordering};
 use mello_abi::fs::OPEN_MAX;
 use mello_abi::limits::MAX_PROCS;
 use mello_abi::linux::fs_types::rlimit::*;
@@ -151,17 +150,14 @@ pub fn linux_sysinfo(a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// Where `READ` continues, and where `CLEAR` last cut the log.
-static READ_SEQ: AtomicU64 = AtomicU64::new(0);
-static CLEAR_SEQ: AtomicU64 = AtomicU64::new(0);
 /// The console level `CONSOLE_OFF` saved (0: none saved).
 static SAVED_LEVEL: AtomicU8 = AtomicU8::new(0);
 
-/// The formatted records from `from` on, the newest that fit `len` bytes
-/// (whole lines), copied to `buf`.
-fn read_tail(from: u64, buf: usize, len: usize) -> SysResult {
+/// The formatted records since the last clear, the newest that fit `len`
+/// bytes (whole lines), copied to `buf`.
+fn read_tail(buf: usize, len: usize) -> SysResult {
     let mut all = vec![0u8; crate::kmsg::BUFFER_BYTES * 2];
-    let (n, _) = crate::kmsg::read_from(from, &mut all);
+    let (n, _) = crate::kmsg::read_from(crate::kmsg::clear_seq(), &mut all);
     let text = &all[..n];
     let mut start = n.saturating_sub(len);
     if start > 0 && text[start - 1] != b'\n' {
@@ -187,28 +183,20 @@ pub fn linux_syslog(a: &Args) -> SysResult {
     let len = len.max(0) as usize;
     match kind {
         action::CLOSE | action::OPEN => Ok(0),
-        action::READ => loop {
-            let from = READ_SEQ.load(Ordering::Relaxed).max(CLEAR_SEQ.load(Ordering::Relaxed));
+        action::READ => {
             let mut out = vec![0u8; len.min(crate::kmsg::BUFFER_BYTES * 2)];
-            let (n, next) = crate::kmsg::read_from(from, &mut out);
-            if n > 0 {
-                UserSlice::new(buf, n)?.write_from(&out[..n])?;
-                READ_SEQ.store(next, Ordering::Relaxed);
-                return Ok(n);
-            }
-            if crate::kmsg::next_seq() > from {
-                return Ok(0); // the next record does not fit in `len`
-            }
-            crate::sched::sleep::sleep(1);
-        },
-        action::READ_ALL => read_tail(CLEAR_SEQ.load(Ordering::Relaxed), buf, len),
+            let n = crate::kmsg::read_unread(&mut out, false)?;
+            UserSlice::new(buf, n)?.write_from(&out[..n])?;
+            Ok(n)
+        }
+        action::READ_ALL => read_tail(buf, len),
         action::READ_CLEAR => {
-            let n = read_tail(CLEAR_SEQ.load(Ordering::Relaxed), buf, len)?;
-            CLEAR_SEQ.store(crate::kmsg::next_seq(), Ordering::Relaxed);
+            let n = read_tail(buf, len)?;
+            crate::kmsg::clear();
             Ok(n)
         }
         action::CLEAR => {
-            CLEAR_SEQ.store(crate::kmsg::next_seq(), Ordering::Relaxed);
+            crate::kmsg::clear();
             Ok(0)
         }
         action::CONSOLE_OFF => {
@@ -231,11 +219,7 @@ pub fn linux_syslog(a: &Args) -> SysResult {
             crate::kmsg::set_console_level(len.max(1) as u8);
             Ok(0)
         }
-        action::SIZE_UNREAD => {
-            let from = READ_SEQ.load(Ordering::Relaxed).max(CLEAR_SEQ.load(Ordering::Relaxed));
-            let mut all = vec![0u8; crate::kmsg::BUFFER_BYTES * 2];
-            Ok(crate::kmsg::read_from(from, &mut all).0)
-        }
+        action::SIZE_UNREAD => Ok(crate::kmsg::unread_bytes()),
         action::SIZE_BUFFER => Ok(crate::kmsg::BUFFER_BYTES),
         _ => Err(Errno::EINVAL),
     }
