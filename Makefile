@@ -73,13 +73,7 @@ run: build ## boot in QEMU (SMP, CMDLINE), serial here and in build/run.log; fai
 
 debug: build ## QEMU halted, GDB server on :1234 (SMP; PROG=NAME loads its symbols)
 ifneq ($(PROG),)
-	@[ -f $(USER_BIN)/$(PROG) ] || { echo "make debug: no user program '$(PROG)' ($(USER_BIN)/$(PROG) missing); programs: $$(ls userspace/programs | tr '\n' ' ')" >&2; exit 1; }
-	@{ echo "# Written by 'make debug PROG=$(PROG)': the kernel (tools/debug/gdb-smp.gdb), then $(PROG)'s symbols."; \
-	  echo "source tools/debug/gdb-smp.gdb"; \
-	  echo "add-symbol-file $(USER_BIN)/$(PROG)"; \
-	  echo "hbreak __mello_main"; \
-	  echo 'echo [gdb] $(PROG) symbols loaded (linked at 0x400000); hbreak at its __mello_main (entry!). continue to get there.\n'; \
-	} > $(BUILD)/debug-$(PROG).gdb
+	@tools/debug/gdb-prog.sh $(PROG) > $(BUILD)/debug-$(PROG).gdb || { rm -f $(BUILD)/debug-$(PROG).gdb; exit 1; }
 	tools/qemu/qemu.sh -smp $(SMP) -debug -gdb-script $(BUILD)/debug-$(PROG).gdb
 else
 	tools/qemu/qemu.sh -smp $(SMP) -debug

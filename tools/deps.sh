@@ -34,6 +34,7 @@ have musl-gcc || need_pkgs+=(musl-tools)
 have mkfs.ext2 || need_pkgs+=(e2fsprogs)
 have mkfs.fat || need_pkgs+=(dosfstools)
 have socat || need_pkgs+=(socat)
+have gdb || need_pkgs+=(gdb)
 have dpkg-deb || need_pkgs+=(dpkg)
 # Bench and the Linux oracle: Debian's stock kernel (booted, never run on
 # the host), gcc + static glibc for bench.c, gzip for the initramfs.

@@ -243,6 +243,9 @@ add shell-smp2 "$(q shell-smp2 --cmdline '' --smp 2 \
     --done '\[KERNEL\] init exited with code 0' --timeout 180)"
 # The README's boot transcript against a real `make run SMP=2` boot.
 add docs-transcript-smp2 "tools/docs/capture.py --check"
+# `make debug PROG=true` driven by GDB in batch mode: kernel_main, the
+# script's hint kernel::sched::schedule (a bounded backtrace), true's main.
+add gdb-smp2 "tools/testing/gdb_test.sh gdb-smp2"
 add linux-fs-files-smp1   "tools/testing/linux_c.py linux-fs-files-smp1 fs_files --smp 1 --timeout 120"
 add linux-fs-dirs-smp1    "tools/testing/linux_c.py linux-fs-dirs-smp1 fs_dirs --smp 1 --timeout 120"
 add linux-fs-fdpipe-smp1  "tools/testing/linux_c.py linux-fs-fdpipe-smp1 fs_fdpipe --smp 1 --timeout 120"
