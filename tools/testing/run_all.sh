@@ -220,6 +220,7 @@ add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanoslee
 # Debian's busybox running tests/linux/busybox/script.sh from the oracle
 # initramfs, output byte for byte against Debian's kernel's.
 add linux-busybox-smp1 "tools/testing/oracle_test.py linux-busybox-smp1 busybox --smp 1 --timeout 400"
+add linux-busybox-smp4 "tools/testing/oracle_test.py linux-busybox-smp4 busybox --smp 4 --timeout 400"
 # `make run`'s console: init's demo, then busybox's shell; commands, a
 # pipeline, ^C of a foreground sleep ($? is 130); the kernel log: busybox's
 # dmesg (syslog(2)) shows the debug-level scheduler trace that the console
@@ -256,6 +257,9 @@ add linux-signal-smp1     "tools/testing/linux_c.py linux-signal-smp1 signal --s
 add linux-proc-wait-smp1  "tools/testing/linux_c.py linux-proc-wait-smp1 proc_wait --smp 1 --timeout 150"
 add linux-proc-pgrp-smp1  "tools/testing/linux_c.py linux-proc-pgrp-smp1 proc_pgrp --smp 1 --timeout 120"
 add linux-proc-clone-smp1 "tools/testing/linux_c.py linux-proc-clone-smp1 proc_clone --smp 1 --timeout 120"
+# Many processes at once: exec storms, FIFO rendezvous, signals across CPUs,
+# a SIGKILL storm (the races behind linux-busybox at -smp 4).
+add linux-proc-storm-smp4 "tools/testing/linux_c.py linux-proc-storm-smp4 proc_storm --smp 4 --timeout 300"
 add linux-sig-handler-smp1 "tools/testing/linux_c.py linux-sig-handler-smp1 sig_handler --smp 1 --timeout 120"
 add linux-sig-handler-smp4 "tools/testing/linux_c.py linux-sig-handler-smp4 sig_handler --smp 4 --timeout 150"
 add linux-sig-altstack-smp1 "tools/testing/linux_c.py linux-sig-altstack-smp1 sig_altstack --smp 1 --timeout 120"
