@@ -37,7 +37,7 @@ impl From<crate::mm::address_space::RegionError> for Errno {
             RegionError::Hole | RegionError::NoMemory => Errno::ENOMEM,
             // MAP_FIXED_NOREPLACE over a mapping (also a loader collision).
             RegionError::Overlap => Errno::EEXIST,
-            RegionError::Empty => Errno::EINVAL,
+            RegionError::Empty | RegionError::NotLazy => Errno::EINVAL,
         }
     }
 }

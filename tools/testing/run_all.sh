@@ -216,6 +216,7 @@ add aslr-native-smp1 "$(q aslr-native-smp1 --cmdline 'init=/bin/fuzz -- aslr' --
 add aslr-native-off-smp1 "$(q aslr-native-off-smp1 --cmdline 'norandmaps init=/bin/fuzz -- aslr' --smp 1 --expect '^\[FUZZ\] aslr: native stack same$' --timeout 120)"
 add linux-hello-smp2     "tools/testing/linux_c.py linux-hello-smp2 hello --smp 2 --timeout 120"
 add linux-memory-smp2    "tools/testing/linux_c.py linux-memory-smp2 memory --smp 2 --timeout 120"
+add linux-mem-remap-smp2 "tools/testing/linux_c.py linux-mem-remap-smp2 mem_remap --smp 2 --timeout 120"
 add linux-nanosleep-smp1 "tools/testing/linux_c.py linux-nanosleep-smp1 nanosleep --smp 1 --timeout 120"
 # Debian's busybox running tests/linux/busybox/script.sh from the oracle
 # initramfs, output byte for byte against Debian's kernel's.

@@ -60,6 +60,9 @@ use core::ops::Range;
 use mello_abi::limits::USER_END;
 use vma::RegionMap;
 
+mod remap;
+pub use remap::Resized;
+
 /// Why a region operation was refused (see `vma::MapError`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegionError {
@@ -69,6 +72,8 @@ pub enum RegionError {
     Overlap,
     /// Part of the range is in no region (changing protection).
     Hole,
+    /// Discarding pages of a region that is not filled on demand.
+    NotLazy,
     NoMemory,
 }
 
@@ -258,6 +263,11 @@ impl AddressSpace {
     /// must be page-aligned and free (see [`Self::is_free`]).
     pub fn map_lazy(&mut self, range: Range<VirtAddr>, prot: Prot) -> Result<(), RegionError> {
         self.add_region(range, prot, true)
+    }
+
+    /// Whether every page of `range` is in a region.
+    pub fn covers(&self, range: Range<VirtAddr>) -> bool {
+        self.regions.covers(&(range.start.as_u64()..range.end.as_u64()))
     }
 
     /// Whether no region overlaps `range`.

@@ -1,6 +1,7 @@
-//! Linux memory calls: `mmap` (anonymous private memory), `munmap`,
-//! `mprotect`, `brk`, over the current process's address space
-//! (`mm::AddressSpace` regions; pages are filled on first touch).
+//! Linux memory calls: `mmap` (anonymous memory and private file
+//! mappings), `munmap`, `mprotect`, `mremap`, `madvise`, `brk`, over the
+//! current process's address space (`mm::AddressSpace` regions; anonymous
+//! pages are filled on first touch).
 //!
 //! Placement: without `MAP_FIXED`, a free range at the (page-aligned) hint
 //! if it is free, else the highest free range below the process's mmap top
@@ -8,10 +9,21 @@
 //! `norandmaps`: Linux's top-down layout; `MAP_32BIT` searches below 2 GiB).
 //! The break grows at most up to that top. `MAP_FIXED` replaces
 //! whatever was there; `MAP_FIXED_NOREPLACE` fails with `EEXIST` instead.
-//! File mappings need descriptors (no VFS in the Linux personality yet):
-//! the console fds 0-2 are `ENODEV` (a tty cannot be mapped), others
-//! `EBADF`. Shared anonymous memory would have to stay shared across fork,
-//! which copy-on-write address spaces cannot do yet: `EINVAL`, logged.
+//! A file mapping copies the file's bytes into fresh pages when it is made
+//! (a later change of the file is not seen, which POSIX leaves open for
+//! private mappings; pages past the end of the file read as zeroes where
+//! Linux would raise `SIGBUS`). `MAP_SHARED` of a file is the same when the
+//! mapping cannot write; a writable shared file mapping would have to
+//! write back: `ENODEV`, logged. Descriptors that are not regular files
+//! (terminals, pipes, directories) are `ENODEV`, as Linux's files without
+//! an mmap operation. Shared anonymous memory would have to stay shared
+//! across fork, which copy-on-write address spaces cannot do yet: `EINVAL`,
+//! logged.
+//! `mremap` resizes or moves (`MREMAP_MAYMOVE`) a range inside one region
+//! by moving its page-table entries; `MREMAP_FIXED`/`DONTUNMAP` are
+//! `EINVAL`, logged. `madvise(MADV_DONTNEED/FREE)` releases anonymous pages
+//! (zeroes on the next touch; `EINVAL` for file-filled ones, which could
+//! not be refilled); the pure hints are accepted and change nothing.
 //! `MAP_POPULATE`, `MAP_NORESERVE`, `MAP_STACK`, `MAP_GROWSDOWN`,
 //! `MAP_LOCKED` are accepted (pages are still filled on demand).
 //!
@@ -23,7 +35,7 @@
 use super::Args;
 use crate::error::{Errno, SysResult};
 use crate::mm::addr::VirtAddr;
-use crate::mm::address_space::{AddressSpace, Prot};
+use crate::mm::address_space::{AddressSpace, Prot, RegionError, Resized};
 use crate::mm::layout::PAGE_SIZE;
 use crate::user::loader::MMAP_TOP;
 use mello_abi::limits::USER_START;
@@ -67,9 +79,7 @@ pub fn linux_mmap(a: &Args) -> SysResult {
         MAP_SHARED | MAP_SHARED_VALIDATE => {}
         _ => return Err(Errno::EINVAL),
     }
-    if flags & MAP_ANONYMOUS == 0 {
-        return Err(if (0..=2).contains(&fd) { Errno::ENODEV } else { Errno::EBADF });
-    }
+    let data = if flags & MAP_ANONYMOUS == 0 { Some(file_bytes(fd, offset, len, flags & MAP_TYPE == MAP_PRIVATE, prot)?) } else { None };
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let prot = Prot::from_bits(prot);
     with_space(|space| {
@@ -103,7 +113,99 @@ pub fn linux_mmap(a: &Args) -> SysResult {
             }
         };
         space.map_lazy(range(start, len), prot)?;
+        if let Some(data) = data.filter(|d| !d.is_empty()) {
+            space.populate(VirtAddr::new(start), &data).inspect_err(|_| {
+                let _ = space.unmap(range(start, len));
+            })?;
+        }
         Ok(start as usize)
+    })
+}
+
+/// The bytes a file mapping of `len` bytes at `offset` starts with (module
+/// doc), read before the address space is locked.
+fn file_bytes(fd: i32, offset: u64, len: u64, private: bool, prot: u64) -> Result<alloc::vec::Vec<u8>, Errno> {
+    let file = super::handlers::me()?.files.lock().fds.get(usize::try_from(fd).map_err(|_| Errno::EBADF)?)?;
+    let (loc, _) = file.regular().ok_or(Errno::ENODEV)?;
+    if !file.readable() {
+        return Err(Errno::EACCES);
+    }
+    if !private && prot & PROT_WRITE != 0 {
+        if !file.writable() {
+            return Err(Errno::EACCES);
+        }
+        super::linux::log_unsupported("mmap(MAP_SHARED, PROT_WRITE) of a file");
+        return Err(Errno::ENODEV);
+    }
+    let size = crate::fs::mounts::getattr(loc)?.size;
+    let n = size.saturating_sub(offset).min(len) as usize;
+    let mut data = alloc::vec::Vec::new();
+    data.try_reserve_exact(n).map_err(|_| Errno::ENOMEM)?;
+    data.resize(n, 0);
+    let got = crate::fs::rw::inode_read_kernel(loc, offset, &mut data)?;
+    data.truncate(got);
+    Ok(data)
+}
+
+/// mremap(old_addr, old_len, new_len, flags, new_addr), checked as Linux's.
+pub fn linux_mremap(a: &Args) -> SysResult {
+    let (addr, old_len, new_len, flags) = (a.get(0), a.get(1), a.get(2), a.get(3));
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
+        || (flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0)
+        || addr % PAGE_SIZE != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 {
+        super::linux::log_unsupported("mremap(MREMAP_FIXED or MREMAP_DONTUNMAP)");
+        return Err(Errno::EINVAL);
+    }
+    let (old_len, new_len) = (page_ceil(old_len).ok_or(Errno::EINVAL)?, page_ceil(new_len).ok_or(Errno::EINVAL)?);
+    // old_len 0 duplicates a shared mapping in Linux; there are none.
+    if new_len == 0 || old_len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let end = addr.checked_add(old_len).filter(|&e| e <= mello_abi::limits::USER_END as u64).ok_or(Errno::EFAULT)?;
+    with_space(|space| {
+        let top = VirtAddr::new(space.mmap_top());
+        match space.resize(range(addr, end - addr), new_len, flags & MREMAP_MAYMOVE != 0, top) {
+            Ok(Resized::InPlace) => Ok(addr as usize),
+            Ok(Resized::Moved(to)) => Ok(to.as_u64() as usize),
+            Err(RegionError::Hole) => Err(Errno::EFAULT),
+            Err(RegionError::Overlap) => Err(Errno::ENOMEM),
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// madvise(addr, len, advice) (module doc).
+pub fn linux_madvise(a: &Args) -> SysResult {
+    let (addr, len, advice) = (a.get(0), a.get(1), a.get(2));
+    let discard = match advice {
+        MADV_DONTNEED | MADV_FREE => true,
+        MADV_NORMAL | MADV_RANDOM | MADV_SEQUENTIAL | MADV_WILLNEED | MADV_HUGEPAGE | MADV_NOHUGEPAGE | MADV_DONTDUMP
+        | MADV_DODUMP => false,
+        _ => return Err(Errno::EINVAL),
+    };
+    if addr % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_ceil(len).ok_or(Errno::EINVAL)?;
+    let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
+    if len == 0 {
+        return Ok(0);
+    }
+    if end > mello_abi::limits::USER_END as u64 {
+        return Err(Errno::ENOMEM);
+    }
+    with_space(|space| {
+        if space.is_free(range(addr, len)) || !space.covers(range(addr, len)) {
+            return Err(Errno::ENOMEM);
+        }
+        if discard {
+            space.discard(range(addr, len))?;
+        }
+        Ok(0)
     })
 }
 

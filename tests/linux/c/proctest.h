@@ -12,11 +12,14 @@ __attribute__((unused)) static const char *errname(int e)
     case EPERM: return "EPERM";
     case ESRCH: return "ESRCH";
     case EINTR: return "EINTR";
+    case EBADF: return "EBADF";
     case ECHILD: return "ECHILD";
     case EAGAIN: return "EAGAIN";
     case ENOMEM: return "ENOMEM";
     case EACCES: return "EACCES";
     case EFAULT: return "EFAULT";
+    case EEXIST: return "EEXIST";
+    case ENODEV: return "ENODEV";
     case EINVAL: return "EINVAL";
     case ENOTTY: return "ENOTTY";
     case EPIPE: return "EPIPE";

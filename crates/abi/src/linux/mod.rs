@@ -53,6 +53,8 @@ macro_rules! linux_syscalls {
             22 => PIPE, linux_pipe, 1;
             23 => SELECT, linux_select, 5;
             24 => SCHED_YIELD, linux_sched_yield, 0;
+            25 => MREMAP, linux_mremap, 5;
+            28 => MADVISE, linux_madvise, 3;
             32 => DUP, linux_dup, 1;
             33 => DUP2, linux_dup2, 2;
             34 => PAUSE, linux_pause, 0;
@@ -328,6 +330,19 @@ pub mod mman {
     pub const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
     /// What `mmap` returns on failure, as seen from C (`(void *)-1`).
     pub const MAP_FAILED: u64 = u64::MAX;
+    pub const MREMAP_MAYMOVE: u64 = 1;
+    pub const MREMAP_FIXED: u64 = 2;
+    pub const MREMAP_DONTUNMAP: u64 = 4;
+    pub const MADV_NORMAL: u64 = 0;
+    pub const MADV_RANDOM: u64 = 1;
+    pub const MADV_SEQUENTIAL: u64 = 2;
+    pub const MADV_WILLNEED: u64 = 3;
+    pub const MADV_DONTNEED: u64 = 4;
+    pub const MADV_FREE: u64 = 8;
+    pub const MADV_HUGEPAGE: u64 = 14;
+    pub const MADV_NOHUGEPAGE: u64 = 15;
+    pub const MADV_DONTDUMP: u64 = 16;
+    pub const MADV_DODUMP: u64 = 17;
 }
 
 /// `arch_prctl` codes (`arch/x86/include/uapi/asm/prctl.h`).
