@@ -250,6 +250,7 @@ add docs-transcript-smp2 "tools/docs/capture.py --check"
 add gdb-smp2 "tools/testing/gdb_test.sh gdb-smp2"
 add linux-fs-files-smp1   "tools/testing/linux_c.py linux-fs-files-smp1 fs_files --smp 1 --timeout 120"
 add linux-fs-dirs-smp1    "tools/testing/linux_c.py linux-fs-dirs-smp1 fs_dirs --smp 1 --timeout 120"
+add linux-fs-mount-smp1   "tools/testing/linux_c.py linux-fs-mount-smp1 fs_mount --smp 1 --timeout 120"
 add linux-fs-fdpipe-smp1  "tools/testing/linux_c.py linux-fs-fdpipe-smp1 fs_fdpipe --smp 1 --timeout 120"
 add linux-fs-poll-smp4    "tools/testing/linux_c.py linux-fs-poll-smp4 fs_poll --smp 4 --timeout 120"
 # Processes and signals (fork/wait statuses, groups, clone, signal frames,

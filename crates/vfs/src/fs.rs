@@ -154,4 +154,10 @@ pub trait Filesystem {
     /// Drops an open reference taken by `pin`; frees the inode if it was
     /// the last one and no links are left. `EINVAL` if it was not pinned.
     fn unpin(&mut self, ino: Ino) -> Result<()>;
+
+    /// Whether any inode is pinned (an instance in use cannot go away: its
+    /// unmount is `EBUSY`). A filesystem with no per-inode state never is.
+    fn pinned(&self) -> bool {
+        false
+    }
 }

@@ -194,3 +194,19 @@ fn chrooted_resolver() {
         "escapes, as on Linux"
     );
 }
+
+#[test]
+fn a_tmpfs_is_pinned_while_an_inode_is_open() {
+    let mut w = world();
+    let fs = w.add_tmpfs();
+    w.mount("/mnt", fs);
+    w.write("/mnt/f", b"x");
+    let f = w.lookup("/mnt/f").unwrap();
+    assert!(!w.fs(f).pinned(), "a fresh tmpfs is not in use");
+    w.fs(f).pin(f.ino).unwrap();
+    assert!(w.fs(f).pinned(), "an open file pins its tmpfs");
+    w.unlink("/mnt/f").unwrap();
+    assert!(w.fs(f).pinned(), "an unlinked open file still pins it");
+    w.fs(f).unpin(f.ino).unwrap();
+    assert!(!w.fs(f).pinned(), "the last close unpins it");
+}

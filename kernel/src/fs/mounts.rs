@@ -18,7 +18,14 @@
 //! initramfs), devfs (a tmpfs with Linux's device nodes) on `/dev`, procfs
 //! on `/proc` (the directories are made if the archive lacks them).
 //!
-//! Times: there is no real-time clock yet, so "now" is the time since boot.
+//! Later mounts ([`mount`], [`umount`]: Linux's `mount(2)`/`umount2(2)`):
+//! a fresh tmpfs (an instance in a free [`FILESYSTEMS`] slot, freed by its
+//! last unmount), another view of procfs or devfs (one instance each, as
+//! Linux's `proc` and `devtmpfs`), or a bind mount of a directory. An
+//! unmount is refused (`EBUSY`) while something is mounted inside it or, for
+//! a tmpfs, while one of its inodes is open or a working directory.
+//!
+//! Times: the wall clock (`arch::time::realtime_us`).
 
 use super::{dev, procfs};
 use crate::sync::{LockLevel, SpinLock};
@@ -179,14 +186,116 @@ fn mount_point(table: &MountTable, path: &[u8], now: Timespec) -> vfs::Result<Lo
     Ok(at)
 }
 
-/// What `/proc/mounts` lists: (device, mount point, type) per mount.
-pub fn mount_list() -> alloc::vec::Vec<(&'static str, &'static str, &'static str)> {
-    let table = mounts();
-    let mut out = alloc::vec![("rootfs", "/", "rootfs")];
-    for (fs, entry) in [(DEV_FS, ("devtmpfs", "/dev", "devtmpfs")), (PROC_FS, ("proc", "/proc", "proc"))] {
-        if table.mounts_of(fs).next().is_some() {
-            out.push(entry);
+/// What [`mount`] puts on a directory.
+pub enum MountSource {
+    Tmpfs,
+    Proc,
+    Devtmpfs,
+    /// A directory seen again at the target (`MS_BIND`).
+    Bind(Location),
+}
+
+/// Type names for `/proc/mounts`, by slot (tmpfs slots: "tmpfs").
+fn type_of(fs: FsId) -> &'static str {
+    match fs {
+        ROOT_FS => "rootfs",
+        DEV_FS => "devtmpfs",
+        PROC_FS => "proc",
+        _ => "tmpfs",
+    }
+}
+
+/// Publish the table `edit` makes of a copy of the current one.
+fn edit_table<R>(edit: impl FnOnce(&mut MountTable) -> vfs::Result<R>) -> vfs::Result<R> {
+    let mut guard = MOUNTS.lock();
+    let current = guard.as_ref().ok_or(Errno::ENODEV)?;
+    let mut table = MountTable::clone(current);
+    let r = edit(&mut table)?;
+    *guard = Some(Arc::new(table));
+    Ok(r)
+}
+
+/// `mount(2)`: `source` on the directory `at` (resolved by the caller).
+pub fn mount(at: Location, source: MountSource) -> Result<(), Errno> {
+    if !getattr(at)?.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    let (fs, root, slot) = match source {
+        MountSource::Proc => (PROC_FS, procfs::ROOT_INO, None),
+        MountSource::Devtmpfs => (DEV_FS, with_fs_id(DEV_FS, |fs| Ok(fs.root()))?, None),
+        MountSource::Bind(dir) => {
+            if !getattr(dir)?.is_dir() {
+                return Err(Errno::ENOTDIR);
+            }
+            (mounts().fs_of(dir)?, dir.ino, None)
         }
+        MountSource::Tmpfs => {
+            let (id, root) = new_tmpfs()?;
+            (id, root, Some(id))
+        }
+    };
+    edit_table(|t| t.mount(at, fs, root)).map(|_| ()).inspect_err(|_| {
+        if let Some(id) = slot {
+            *FILESYSTEMS[id].lock() = None;
+        }
+    })
+}
+
+/// A fresh tmpfs (mode 1777, as Linux's) in a free slot: (its id, root).
+fn new_tmpfs() -> Result<(FsId, vfs::Ino), Errno> {
+    for (id, slot) in FILESYSTEMS.iter().enumerate().skip(PROC_FS + 1) {
+        let mut guard = slot.lock();
+        if guard.is_none() {
+            let fs = Tmpfs::new(makedev(0, 16 + id as u32), 0o1777, Cred::ROOT, now());
+            let root = fs.root();
+            *guard = Some(Box::new(fs));
+            return Ok((id, root));
+        }
+    }
+    Err(Errno::ENOMEM)
+}
+
+fn with_fs_id<R>(fs: FsId, f: impl FnOnce(&mut dyn Filesystem) -> vfs::Result<R>) -> vfs::Result<R> {
+    Instances.with_fs(fs, f)
+}
+
+/// `umount2(2)` of the mount whose root is `at` (`EINVAL` if `at` is not
+/// a mount's root, `EBUSY` as the module doc says).
+pub fn umount(at: Location) -> Result<(), Errno> {
+    let table = mounts();
+    if at.mount == 0 || table.mount_root(at.mount)? != at {
+        return Err(Errno::EINVAL);
+    }
+    let fs = table.fs_of(at)?;
+    let last_of_tmpfs = fs > PROC_FS && table.mounts_of(fs).count() == 1;
+    if last_of_tmpfs && with_fs_id(fs, |f| Ok(f.pinned()))? {
+        return Err(Errno::EBUSY);
+    }
+    edit_table(|t| t.umount(at.mount))?;
+    if last_of_tmpfs {
+        *FILESYSTEMS[fs].lock() = None;
+    }
+    Ok(())
+}
+
+/// What `/proc/mounts` lists, in mount order: (device, mount point, type).
+pub fn mount_list() -> alloc::vec::Vec<(&'static str, alloc::vec::Vec<u8>, &'static str)> {
+    let table = mounts();
+    let mut ids: alloc::vec::Vec<(vfs::MountId, FsId)> =
+        (0..MAX_FS).flat_map(|fs| table.mounts_of(fs).map(move |id| (id, fs)).collect::<alloc::vec::Vec<_>>()).collect();
+    ids.sort_unstable();
+    let mut out = alloc::vec::Vec::new();
+    for (id, fs) in ids {
+        let path = match table.get(id).ok().and_then(|m| m.mountpoint) {
+            None => b"/".to_vec(),
+            Some(at) => match with_resolver(|r| r.getcwd(at)) {
+                Ok(p) => p,
+                Err(_) => continue,
+            },
+        };
+        let ty = type_of(fs);
+        let dev = if fs == ROOT_FS { "rootfs" } else { ty };
+        out.push((dev, path, ty));
     }
     out
 }

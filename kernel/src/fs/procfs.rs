@@ -138,7 +138,7 @@ fn generate(ino: Ino) -> Result<Vec<u8>, Errno> {
         Node::Fixed(MOUNTS) => {
             for (dev, at, ty) in super::mounts::mount_list() {
                 let opts = if ty == "rootfs" { "rw" } else { "rw,relatime" };
-                let _ = writeln!(s, "{} {} {} {} 0 0", dev, at, ty, opts);
+                let _ = writeln!(s, "{} {} {} {} 0 0", dev, String::from_utf8_lossy(&at), ty, opts);
             }
         }
         Node::Fixed(VERSION) => {

@@ -26,6 +26,7 @@ pub use super::linux_fd::*;
 pub use super::linux_fs::*;
 pub use super::linux_fs_stat::*;
 pub use super::linux_mm::*;
+pub use super::linux_mount::*;
 pub use super::linux_poll::*;
 pub use super::linux_proc::*;
 pub use super::linux_random::linux_getrandom;

@@ -17,6 +17,7 @@ mod linux_fd;
 mod linux_fs;
 mod linux_fs_stat;
 mod linux_mm;
+mod linux_mount;
 mod linux_poll;
 pub mod linux_random;
 mod linux_proc;

@@ -10,6 +10,7 @@ __attribute__((unused)) static const char *errname(int e)
 {
     switch (e) {
     case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
     case ESRCH: return "ESRCH";
     case EINTR: return "EINTR";
     case EBADF: return "EBADF";
@@ -18,7 +19,9 @@ __attribute__((unused)) static const char *errname(int e)
     case ENOMEM: return "ENOMEM";
     case EACCES: return "EACCES";
     case EFAULT: return "EFAULT";
+    case EBUSY: return "EBUSY";
     case EEXIST: return "EEXIST";
+    case ENOTDIR: return "ENOTDIR";
     case ENODEV: return "ENODEV";
     case EINVAL: return "EINVAL";
     case ENOTTY: return "ENOTTY";

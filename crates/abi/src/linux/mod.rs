@@ -116,6 +116,8 @@ macro_rules! linux_syscalls {
             158 => ARCH_PRCTL, linux_arch_prctl, 2;
             160 => SETRLIMIT, linux_setrlimit, 2;
             162 => SYNC, linux_sync, 0;
+            165 => MOUNT, linux_mount, 5;
+            166 => UMOUNT2, linux_umount2, 2;
             169 => REBOOT, linux_reboot, 4;
             186 => GETTID, linux_gettid, 0;
             200 => TKILL, linux_tkill, 2;

@@ -354,4 +354,8 @@ impl Filesystem for Tmpfs {
         self.release_if_unused(ino);
         Ok(())
     }
+
+    fn pinned(&self) -> bool {
+        self.inodes.values().any(|i| i.pins > 0)
+    }
 }
