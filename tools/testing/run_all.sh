@@ -256,6 +256,8 @@ add linux-signal-smp1     "tools/testing/linux_c.py linux-signal-smp1 signal --s
 add linux-proc-wait-smp1  "tools/testing/linux_c.py linux-proc-wait-smp1 proc_wait --smp 1 --timeout 150"
 add linux-proc-pgrp-smp1  "tools/testing/linux_c.py linux-proc-pgrp-smp1 proc_pgrp --smp 1 --timeout 120"
 add linux-proc-clone-smp1 "tools/testing/linux_c.py linux-proc-clone-smp1 proc_clone --smp 1 --timeout 120"
+add linux-proc-threads-smp1 "tools/testing/linux_c.py linux-proc-threads-smp1 threads --smp 1 --timeout 240"
+add linux-proc-threads-smp4 "tools/testing/linux_c.py linux-proc-threads-smp4 threads --smp 4 --timeout 240"
 add linux-sig-handler-smp1 "tools/testing/linux_c.py linux-sig-handler-smp1 sig_handler --smp 1 --timeout 120"
 add linux-sig-handler-smp4 "tools/testing/linux_c.py linux-sig-handler-smp4 sig_handler --smp 4 --timeout 150"
 add linux-sig-altstack-smp1 "tools/testing/linux_c.py linux-sig-altstack-smp1 sig_altstack --smp 1 --timeout 120"
