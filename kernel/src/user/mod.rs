@@ -29,6 +29,7 @@ pub mod process;
 mod script;
 mod sigdeliver;
 mod sigframe;
+mod sigsend;
 pub mod signal;
 pub mod thread;
 pub use crate::mm::uaccess;

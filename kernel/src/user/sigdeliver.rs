@@ -7,8 +7,9 @@
 //! interrupts on and no lock held, on the task's own trap frame. For each
 //! deliverable signal (SIGKILL first, then faults, then by number) it
 //! takes the action: ignore; terminate (`Exit::Signal`); core (the same,
-//! no core file is written); stop (the process stops, its parent hears of
-//! it, and the task sleeps until SIGCONT or SIGKILL); or a handler, for
+//! no core file is written); stop (every thread of the process stops:
+//! the others join on their way to user mode; the parent hears of it, and
+//! each task sleeps until SIGCONT or SIGKILL); or a handler, for
 //! which it writes a frame (`sigframe`) and blocks `sa_mask` plus the
 //! signal itself unless `SA_NODEFER` (`SA_RESETHAND` resets the action).
 //! Several pending handlers nest (the last one set up runs first), as on

@@ -15,19 +15,8 @@
 //! Each pending signal keeps one `siginfo` (real-time signals coalesce like
 //! standard ones: no queue of several instances).
 //!
-//! Sending ([`send`], Linux's `send_signal` + `prepare_signal`): SIGCONT
-//! resumes a stopped process and discards pending stop signals; a stop
-//! signal discards a pending SIGCONT; a signal whose action is to ignore
-//! (SIG_IGN, or SIG_DFL of SIGCHLD/SIGCONT/SIGURG/SIGWINCH) is discarded
-//! unless blocked; init (pid 1) gets no signal whose action is the
-//! default (Linux's `SIGNAL_UNKILLABLE`). A process-directed signal is
-//! queued once for the group and interrupts the first thread that does
-//! not block it (Linux's `complete_signal`); [`send_thread`] (`tgkill`,
-//! faults) queues it for one thread. A pending, unblocked signal sets the
-//! chosen task's `user_work` (`sched::set_user_work`, under the lock): it
-//! ends an interruptible wait and is delivered on the way back to user mode.
-//! [`begin_group_exit`] (exit_group, a fatal signal) gives every other
-//! thread SIGKILL.
+//! Sending (`send`, `send_thread`, `begin_group_exit`) is `user::sigsend`,
+//! re-exported here.
 //!
 //! Locking: `Signals` is an `IrqSpinLock` of level `Signal` (the terminal's
 //! ^C arrives in an interrupt handler); it is taken under `ProcessTable`
@@ -36,6 +25,7 @@
 
 #![forbid(unsafe_code)]
 
+pub use super::sigsend::{begin_group_exit, has_thread, interrupt_others, kernel_info, send, send_thread, user_info, Sender};
 use super::process::{Exit, Pid, Process};
 use crate::sched::task::Task;
 use crate::sync::spin::IrqSpinLockGuard;
@@ -123,7 +113,7 @@ pub fn default_action(sig: u32) -> Default {
     }
 }
 
-const STOP_MASK: u64 = bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU);
+pub(super) const STOP_MASK: u64 = bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU);
 
 /// A process's signal state (module doc).
 pub struct SigState {
@@ -185,7 +175,7 @@ impl SigState {
 
     /// Whether `sig` would be discarded on arrival (ignored and not
     /// blocked by the target: `tid`, or any thread for the group).
-    fn ignored(&self, sig: u32, tid: Option<Pid>) -> bool {
+    pub(super) fn ignored(&self, sig: u32, tid: Option<Pid>) -> bool {
         let blocked = self.threads.iter().filter(|t| tid.is_none_or(|tid| t.tid == tid)).any(|t| t.blocked & bit(sig) != 0);
         if blocked {
             return false;
@@ -199,7 +189,7 @@ impl SigState {
 
     /// Signals thread `t` could take now: its own and the group's pending
     /// ones that it does not block (SIGKILL and SIGSTOP never are).
-    fn deliverable_of(&self, t: &ThreadSig) -> u64 {
+    pub(super) fn deliverable_of(&self, t: &ThreadSig) -> u64 {
         (t.pending | self.shared_pending) & !(t.blocked & !UNBLOCKABLE)
     }
 
@@ -328,155 +318,6 @@ impl Signals {
         s.threads.push(thread);
         Ok(())
     }
-}
-
-/// Who sends a signal: user space (kill, tgkill, the terminal on behalf
-/// of a user) or the kernel itself (faults, SIGCHLD, SIGPIPE).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Sender {
-    User,
-    Kernel,
-}
-
-/// Send `info.signo` to `proc`, for whichever of its threads does not
-/// block it (module doc). Returns whether it was queued.
-pub fn send(proc: &Process, info: Siginfo, from: Sender) -> bool {
-    deliver(proc, None, info, from)
-}
-
-/// Send `info.signo` to thread `tid` of `proc` (`tgkill`). Returns whether
-/// it was queued; false too if there is no such thread.
-pub fn send_thread(proc: &Process, tid: Pid, info: Siginfo, from: Sender) -> bool {
-    deliver(proc, Some(tid), info, from)
-}
-
-/// Whether `proc` has a live thread `tid`.
-pub fn has_thread(proc: &Process, tid: Pid) -> bool {
-    proc.signals.lock().threads.iter().any(|t| t.tid == tid)
-}
-
-fn deliver(proc: &Process, target: Option<Pid>, info: Siginfo, from: Sender) -> bool {
-    let sig = info.signo as u32;
-    if sig == 0 || sig > NSIG {
-        return false;
-    }
-    let mut s = proc.signals.lock();
-    let target_index = match target {
-        Some(tid) => match s.threads.iter().position(|t| t.tid == tid) {
-            Some(i) => Some(i),
-            None => return false,
-        },
-        None => None,
-    };
-    let mut resume = false;
-    let mut continued = false;
-    if bit(sig) & STOP_MASK != 0 {
-        s.discard(bit(SIGCONT));
-    }
-    if sig == SIGCONT || sig == SIGKILL {
-        if sig == SIGCONT {
-            s.discard(STOP_MASK);
-        }
-        if s.stopped {
-            s.stopped = false;
-            resume = true;
-            continued = sig == SIGCONT;
-        }
-    }
-    // Linux's SIGNAL_UNKILLABLE: init only gets signals it handles or
-    // ignores (its own faults still kill it: `fault` does not come here).
-    let _ = from;
-    let unkillable = proc.pid == super::INIT_PID && s.action(sig).handler == SIG_DFL;
-    let queued = !unkillable && !s.ignored(sig, target);
-    if queued {
-        match target_index {
-            Some(i) if s.threads[i].pending & bit(sig) == 0 => {
-                s.threads[i].pending |= bit(sig);
-                s.threads[i].info[sig as usize - 1] = info;
-            }
-            None if s.shared_pending & bit(sig) == 0 => {
-                s.shared_pending |= bit(sig);
-                s.shared_info[sig as usize - 1] = info;
-            }
-            _ => {}
-        }
-    }
-    // Whom to interrupt: the target, or the first thread that takes it.
-    let wants = |s: &SigState, t: &ThreadSig| s.deliverable_of(t) & bit(sig) != 0 || t.waiting_for & bit(sig) != 0;
-    let chosen = match (queued, target_index) {
-        (false, _) => None,
-        (true, Some(i)) => wants(&s, &s.threads[i]).then_some(i),
-        (true, None) => s.threads.iter().position(|t| wants(&s, t)),
-    };
-    let task = chosen.and_then(|i| s.threads[i].task.upgrade());
-    // The flag is set under the lock: the target recomputes it under the
-    // same lock after each delivery (`recalc`), so a flag set after the
-    // lock went could outlive the signal and make the target's next
-    // interruptible wait end at once for nothing (ERESTARTSYS and a
-    // restart: a FIFO open, which counts its end, then let the peer see a
-    // writer come and go, and the restarted open waited forever).
-    if let Some(task) = &task {
-        crate::sched::set_user_work(task);
-    }
-    let resumed = if resume { s.tasks() } else { Vec::new() };
-    drop(s);
-    for t in &resumed {
-        crate::sched::wake(t);
-    }
-    if let Some(task) = task {
-        crate::sched::end_interruptible_wait(&task);
-    }
-    if continued {
-        super::process::report_job_change(proc, super::process::JobChange::Continued);
-    }
-    queued
-}
-
-/// The whole thread group ends as `exit` (exit_group, a fatal signal):
-/// unless it is already ending (the first status stands), or another
-/// thread is running `execve` (then only the caller ends), every other
-/// thread gets SIGKILL and is woken from any interruptible wait or stop.
-pub fn begin_group_exit(proc: &Process, exit: Exit) {
-    let mut s = proc.signals.lock();
-    if s.execing.is_some_and(|t| Some(t) != super::current_tid()) {
-        return;
-    }
-    if s.group_exit.is_none() {
-        s.group_exit = Some(exit);
-    }
-    let others = s.kill_others();
-    let was_stopped = core::mem::take(&mut s.stopped);
-    drop(s);
-    for t in &others {
-        if was_stopped {
-            crate::sched::wake(t);
-        }
-        crate::sched::end_interruptible_wait(t);
-    }
-}
-
-/// Stop every other thread of `proc` (a stop signal taken by the
-/// caller): each joins the stop on its way to user mode.
-pub fn interrupt_others(s: &mut SigState) -> Vec<Arc<Task>> {
-    let me = super::current_tid();
-    let mut out = Vec::new();
-    for t in s.threads.iter().filter(|t| Some(t.tid) != me) {
-        if let Some(task) = t.task.upgrade() {
-            crate::sched::set_user_work(&task);
-            out.push(task);
-        }
-    }
-    out
-}
-
-/// A `siginfo` from user space's `kill` (`SI_USER`) or `tgkill` (`SI_TKILL`).
-pub fn user_info(sig: u32, code: i32, sender: usize) -> Siginfo {
-    Siginfo { signo: sig as i32, errno: 0, code, fields: SigFields::Kill { pid: sender as i32, uid: 0 } }
-}
-
-/// A kernel-generated `siginfo` (`SI_KERNEL`).
-pub fn kernel_info(sig: u32) -> Siginfo {
-    Siginfo { signo: sig as i32, errno: 0, code: SI_KERNEL, fields: SigFields::None }
 }
 
 /// Recompute the current task's `user_work` from `s` (after a change of
