@@ -85,6 +85,9 @@ fn first_thread(proc: &Arc<Process>) -> TaskData {
 ///
 /// A name without a slash (`init=forkloop`) is looked up in `/bin`. If init
 /// cannot start, the log says why and lists what `/bin` holds.
+// Not inlined into the kernel's entry: its frame (a thread's signal state
+// is built on the stack) would make kernel_main's frame a stack-probed one.
+#[inline(never)]
 pub fn spawn_init(path: &str, extra: &[&str], boot: &crate::bootinfo::BootInfo) {
     initrd::init(boot);
     // Booting may assume memory; from the first user program on, injected
