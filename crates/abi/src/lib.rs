@@ -276,6 +276,9 @@ pub mod limits {
     pub const WRITE_MAX: usize = 64 * 1024;
     /// Most live processes (including zombies).
     pub const MAX_PROCS: usize = 64;
+    /// Most live threads beyond each process's first (Linux's `threads-max`
+    /// in spirit: a bound on kernel stacks).
+    pub const MAX_THREADS: usize = 512;
     /// First address above user space (lower canonical half, 128 TiB).
     pub const USER_END: usize = 0x0000_8000_0000_0000;
     /// Lowest address user mappings may use (page 0..64 KiB stays unmapped).

@@ -40,9 +40,11 @@
 //!   CPU on freed tables); dropping releases every user frame, every table,
 //!   then the PML4.
 //!
-//! TLB: an address space is loaded only on the CPU running its process's
-//! single task (the scheduler reloads CR3 on every switch to a user task),
-//! so changes to the current space flush this CPU only.
+//! TLB: an address space is loaded on the CPUs running its process's
+//! threads; a change to its mappings flushes every one of them
+//! (`tlb::flush_user_range`, under the space's lock), and the frames an
+//! unmapping or a copy-on-write frees are released only after that flush,
+//! so no CPU can still reach a frame that has a new owner.
 //!
 //! Locking: the owning `Process` keeps the space in a `SpinLock` (level
 //! `AddressSpace`); nothing here takes other locks except the frame
@@ -285,19 +287,42 @@ impl AddressSpace {
     /// (the space is the current one, or not loaded anywhere).
     pub fn unmap(&mut self, range: Range<VirtAddr>) -> Result<(), RegionError> {
         let removed = self.regions.remove(range.start.as_u64()..range.end.as_u64())?;
+        // Frames are released in batches, each after its pages' flush.
+        const BATCH: usize = 32;
+        let mut frames = [0u64; BATCH];
+        let (mut n, mut lo, mut hi) = (0, u64::MAX, 0);
         for piece in removed {
             for va in piece.step_by(PAGE_SIZE as usize) {
                 if let Ok(Some(pte)) = self.cursor().entry(VirtAddr::new(va), false) {
                     if holds_frame(pte) {
-                        let frame = pte.addr();
+                        frames[n] = pte.addr();
+                        n += 1;
                         *pte = Pte(0);
-                        pmm::release(frame);
-                        tlb::flush_local(va);
+                        (lo, hi) = (lo.min(va), hi.max(va + PAGE_SIZE));
                     }
+                }
+                if n == BATCH {
+                    self.flush_and_release(lo..hi, &frames[..n]);
+                    (n, lo, hi) = (0, u64::MAX, 0);
                 }
             }
         }
+        self.flush_and_release(lo..hi, &frames[..n]);
         Ok(())
+    }
+
+    /// Flush `range` wherever this space is loaded, then release `frames`.
+    fn flush_and_release(&self, range: Range<u64>, frames: &[u64]) {
+        tlb::flush_user_range(self.root.as_u64(), range.start, range.end);
+        for &f in frames {
+            pmm::release(f);
+        }
+    }
+
+    /// Flush all of user space wherever this space is loaded (after
+    /// [`Self::fork_cow`] made its writable pages read-only).
+    pub fn flush_everywhere(&self) {
+        tlb::flush_user_range(self.root.as_u64(), 0, USER_END as u64);
     }
 
     /// Give `range` (page-aligned, entirely inside regions: else
@@ -305,6 +330,7 @@ impl AddressSpace {
     /// and flushing them from this CPU's TLB.
     pub fn protect(&mut self, range: Range<VirtAddr>, prot: Prot) -> Result<(), RegionError> {
         let pieces = self.regions.set_attr(range.start.as_u64()..range.end.as_u64(), |a| Attr { prot, ..a })?;
+        let (mut lo, mut hi) = (u64::MAX, 0);
         for piece in pieces {
             for va in piece.range.step_by(PAGE_SIZE as usize) {
                 let mut cursor = self.cursor();
@@ -320,9 +346,10 @@ impl AddressSpace {
                 } else {
                     Pte(frame | HELD)
                 };
-                tlb::flush_local(va);
+                (lo, hi) = (lo.min(va), hi.max(va + PAGE_SIZE));
             }
         }
+        self.flush_and_release(lo..hi, &[]);
         Ok(())
     }
 
@@ -467,6 +494,19 @@ impl AddressSpace {
         if !allowed {
             return Ok(false);
         }
+        // Another thread of this space may have resolved the page between
+        // the fault and our taking the lock, or this CPU faulted on a stale
+        // TLB entry: if the entry allows the access now, there is nothing to do.
+        if let Ok(Some(pte)) = self.cursor().entry(page, false) {
+            let flags = pte.flags();
+            let done = pte.is_present()
+                && (!fault.write || flags.contains(PteFlags::WRITABLE))
+                && (!fault.instruction || !flags.contains(PteFlags::NO_EXECUTE));
+            if done {
+                tlb::flush_local(page.as_u64());
+                return Ok(true);
+            }
+        }
         if !fault.present {
             if !attr.lazy {
                 return Ok(false);
@@ -499,9 +539,11 @@ impl AddressSpace {
             unsafe { core::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, PAGE_SIZE as usize) };
             pmm::init_user_frame(new.as_u64());
             *pte = Pte::new(new.as_u64(), writable);
-            pmm::release(old.as_u64());
+            // Other threads' CPUs may still read the old frame: flush first.
+            self.flush_and_release(page.as_u64()..page.as_u64() + PAGE_SIZE, &[old.as_u64()]);
+            return Ok(true);
         }
-        tlb::flush_local(page.as_u64());
+        tlb::flush_user_range(self.root.as_u64(), page.as_u64(), page.as_u64() + PAGE_SIZE);
         Ok(true)
     }
 }

@@ -193,10 +193,13 @@ pub fn current_fpu_copy() -> alloc::boxed::Box<task::FxArea> {
 /// `mm::AddressSpace` and the kernel tables are; the address-space type
 /// keeps that invariant, so this is only called through it.
 pub(crate) fn set_current_root(root: u64) {
-    with_current(|t| t.cr3.store(root, Ordering::Relaxed));
-    // SAFETY: the caller's contract: `root` maps the kernel half exactly as
-    // every other root does, so the kernel keeps running after the switch.
-    unsafe { crate::arch::cpu::write_cr3(root) };
+    irq::without(|| {
+        with_current(|t| t.cr3.store(root, Ordering::Relaxed));
+        crate::mm::tlb::note_loaded(percpu::cpu_id(), root);
+        // SAFETY: the caller's contract: `root` maps the kernel half exactly as
+        // every other root does, so the kernel keeps running after the switch.
+        unsafe { crate::arch::cpu::write_cr3(root) };
+    })
 }
 
 /// Set the current user task's FS base (`arch_prctl(ARCH_SET_FS)`): kept in
@@ -338,6 +341,8 @@ fn trace_switch(cpu: usize, n: u64, next: &Task) {
 fn switch_mm_and_fpu(cpu: usize, prev: &Task, next: &Task) {
     let cr3 = next.cr3.load(Ordering::Relaxed);
     if crate::arch::cpu::read_cr3() != cr3 || next.is_user() {
+        // Before the load: a flush of this space after it must reach us.
+        crate::mm::tlb::note_loaded(cpu, cr3);
         // SAFETY: every address space shares the kernel half, so the kernel
         // keeps running after the switch. User tasks always reload CR3 so no
         // stale user TLB entries survive a migration.

@@ -33,6 +33,10 @@ impl Ticket {
     fn acquire(&self) {
         let ticket = self.next.fetch_add(1, Ordering::Relaxed);
         while self.serving.load(Ordering::Acquire) != ticket {
+            // The holder may be waiting for our TLB shootdown answer (a user
+            // address space flushes under its lock), and we may have
+            // interrupts off: answer from here.
+            crate::arch::apic::serve_pending();
             core::hint::spin_loop();
         }
     }

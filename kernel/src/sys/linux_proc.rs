@@ -7,8 +7,19 @@
 //!   `CLONE_CHILD_CLEARTID`/`CLONE_PARENT_SETTID`/`CLONE_SETTLS`, a new
 //!   stack, and `CLONE_VM|CLONE_VFORK` as vfork (a copy-on-write child and
 //!   a parent that waits until it execs or exits: what a vfork child may
-//!   legally do cannot tell the difference). Threads (`CLONE_THREAD`,
-//!   `CLONE_SIGHAND`, or `CLONE_VM` without `CLONE_VFORK`) are `EINVAL`.
+//!   legally do cannot tell the difference). `CLONE_THREAD` (with
+//!   `CLONE_SIGHAND|CLONE_VM|CLONE_FS|CLONE_FILES`, what `pthread_create`
+//!   passes) makes a thread (`user::thread`); Linux's `EINVAL` for
+//!   `CLONE_THREAD` without `CLONE_SIGHAND` and `CLONE_SIGHAND` without
+//!   `CLONE_VM`. Not supported (`EINVAL`, logged): a thread with its own
+//!   descriptor table or filesystem context, and a process sharing memory
+//!   or signal actions without being a thread.
+//! * `exit` ends the calling thread, `exit_group` every thread; `gettid`
+//!   is the thread's id, `getpid` the group's.
+//! * `futex`: WAIT, WAKE, their BITSET forms (WAIT_BITSET's timeout is
+//!   absolute, on CLOCK_MONOTONIC or with `FUTEX_CLOCK_REALTIME` the wall
+//!   clock), REQUEUE and CMP_REQUEUE; `FUTEX_PRIVATE_FLAG` is accepted
+//!   (every key is per address space anyway, `user::futex`).
 //! * `wait4`/`waitid`: Linux's selection (pid, any, own group, a group),
 //!   options and status encoding; `rusage` is written zeroed (no CPU-time
 //!   accounting yet: an honest zero, as for a process that used none).
@@ -24,6 +35,7 @@ use super::{ArgRegs, Args};
 use crate::error::{Errno, SysResult};
 use crate::user::process::{self, Exit, JobChange, Select, WaitReq, Waited};
 use crate::user::uaccess::{self, UserSlice};
+use crate::user::thread::{self, ThreadOpts};
 use crate::user::{self, futex, ForkOpts};
 use mello_abi::linux::process::{clone::*, futex::*, reboot, wait::*};
 use mello_abi::linux::sigframe::{SigFields, Siginfo};
@@ -37,12 +49,34 @@ fn me() -> Result<alloc::sync::Arc<user::Process>, Errno> {
 /// clone(flags, newsp, parent_tid, child_tid, tls).
 pub fn linux_clone(a: &Args) -> SysResult {
     let (flags, newsp, ptid, ctid, tls) = (a.get(0), a.get(1), a.get(2), a.get(3), a.get(4));
-    if flags & (CLONE_THREAD | CLONE_SIGHAND) != 0 || (flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0) {
-        crate::sys::linux::log_unsupported("clone of a thread (CLONE_THREAD/CLONE_SIGHAND/CLONE_VM)");
+    // Linux's copy_process: a thread shares the signal actions, and shared
+    // actions need shared memory; one namespace cannot share a filesystem context.
+    if (flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0)
+        || (flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0)
+        || flags & (CLONE_NEWNS | CLONE_FS) == CLONE_NEWNS | CLONE_FS
+    {
         return Err(Errno::EINVAL);
     }
     if flags & CLONE_SETTLS != 0 && tls >= mello_abi::limits::USER_END as u64 {
         return Err(Errno::EPERM);
+    }
+    if flags & CLONE_THREAD != 0 {
+        if flags & (CLONE_FS | CLONE_FILES) != CLONE_FS | CLONE_FILES || flags & CLONE_VFORK != 0 {
+            crate::sys::linux::log_unsupported("clone of a thread without CLONE_FS|CLONE_FILES, or with CLONE_VFORK");
+            return Err(Errno::EINVAL);
+        }
+        let opts = ThreadOpts {
+            stack: (newsp != 0).then_some(newsp),
+            tls: (flags & CLONE_SETTLS != 0).then_some(tls),
+            parent_tid: (flags & CLONE_PARENT_SETTID != 0).then_some(ptid),
+            child_settid: (flags & CLONE_CHILD_SETTID != 0).then_some(ctid),
+            child_cleartid: (flags & CLONE_CHILD_CLEARTID != 0).then_some(ctid),
+        };
+        return thread::spawn(&opts);
+    }
+    if flags & CLONE_SIGHAND != 0 || (flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0) {
+        crate::sys::linux::log_unsupported("clone sharing memory or signal actions without CLONE_THREAD");
+        return Err(Errno::EINVAL);
     }
     let opts = ForkOpts {
         stack: (newsp != 0).then_some(newsp),
@@ -185,12 +219,12 @@ pub fn linux_waitid(a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// exit(code): the thread ends; with one thread per process, the process.
+/// exit(code): the calling thread ends (the process with its last thread).
 pub fn linux_exit(a: &Args) -> SysResult {
-    user::exit_current((a.a0() & 0xff) as i32)
+    thread::exit((a.a0() & 0xff) as u8)
 }
 
-/// exit_group(code).
+/// exit_group(code): every thread of the process ends.
 pub fn linux_exit_group(a: &Args) -> SysResult {
     user::exit_current((a.a0() & 0xff) as i32)
 }
@@ -198,17 +232,17 @@ pub fn linux_exit_group(a: &Args) -> SysResult {
 /// set_tid_address(ptr): cleared and futex-woken at exit; returns the tid.
 pub fn linux_set_tid_address(a: &Args) -> SysResult {
     let proc = me()?;
-    proc.signals.lock().clear_child_tid = a.get(0);
-    Ok(proc.pid)
+    proc.signals.lock().me().clear_child_tid = a.get(0);
+    user::current_tid().ok_or(Errno::EINVAL)
 }
 
 pub fn linux_getpid(_: &Args) -> SysResult {
     user::current_pid().ok_or(Errno::EINVAL)
 }
 
-/// gettid(): one task per process, so the pid.
+/// gettid(): the calling thread's id.
 pub fn linux_gettid(_: &Args) -> SysResult {
-    user::current_pid().ok_or(Errno::EINVAL)
+    user::current_tid().ok_or(Errno::EINVAL)
 }
 
 /// getppid(): the parent's pid (orphans: init's, 1), 0 for init and for
@@ -259,12 +293,15 @@ pub fn linux_getsid(a: &Args) -> SysResult {
     Ok(target(a.get(0) as i32)?.sid())
 }
 
-/// futex(uaddr, op, val, timeout, uaddr2, val3): WAIT, WAKE and their
-/// BITSET forms (timeouts relative for WAIT, absolute for WAIT_BITSET).
+/// futex(uaddr, op, val, timeout, uaddr2, val3): see the module doc.
 pub fn linux_futex(a: &Args) -> SysResult {
-    let (addr, op, val, timeout, val3) = (a.get(0), a.get(1) as u32, a.get(2) as u32, a.get(3) as usize, a.get(5) as u32);
+    let (addr, op, val, timeout, addr2, val3) = (a.get(0), a.get(1) as u32, a.get(2) as u32, a.get(3) as usize, a.get(4), a.get(5) as u32);
     let proc = me()?;
     let cmd = op & FUTEX_CMD_MASK;
+    let realtime = op & FUTEX_CLOCK_REALTIME != 0;
+    if realtime && cmd != FUTEX_WAIT_BITSET {
+        return Err(Errno::ENOSYS);
+    }
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
             let bitset = if cmd == FUTEX_WAIT { FUTEX_BITSET_MATCH_ANY } else { val3 };
@@ -275,7 +312,8 @@ pub fn linux_futex(a: &Args) -> SysResult {
                 let mut b = [0u8; Timespec::SIZE];
                 UserSlice::new(timeout, b.len())?.read_into(&mut b)?;
                 let ns = Timespec::from_bytes(&b).to_nanos().ok_or(Errno::EINVAL)?;
-                let rel = if cmd == FUTEX_WAIT { ns } else { ns.saturating_sub(super::linux_time::now_ns()) };
+                let now = if realtime { super::linux_time::realtime_ns() } else { super::linux_time::now_ns() };
+                let rel = if cmd == FUTEX_WAIT { ns } else { ns.saturating_sub(now) };
                 let tick_ns = 1_000_000_000 / crate::config::SCHED_HZ;
                 Some(crate::sched::sleep::now() + rel.div_ceil(tick_ns) + 1)
             } else {
@@ -293,6 +331,15 @@ pub fn linux_futex(a: &Args) -> SysResult {
                 return Err(Errno::EINVAL);
             }
             Ok(futex::wake_bitset(&proc, addr, val as usize, bitset))
+        }
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+            // Both counts are ints (the second travels in `timeout`).
+            let (nr_wake, nr_requeue) = (val as i32, timeout as u32 as i32);
+            if nr_wake < 0 || nr_requeue < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let expected = (cmd == FUTEX_CMP_REQUEUE).then_some(val3);
+            futex::requeue(&proc, addr, nr_wake as usize, addr2, nr_requeue as usize, expected)
         }
         _ => Err(Errno::ENOSYS),
     }

@@ -72,7 +72,7 @@ pub fn linux_rt_sigaction(a: &Args) -> SysResult {
             let ignore = new.handler == SIG_IGN
                 || (new.handler == SIG_DFL && matches!(signal::default_action(sig), signal::Default::Ignore));
             if ignore {
-                s.thread.pending &= !bit(sig);
+                s.discard(bit(sig));
             }
         }
         previous
@@ -93,9 +93,9 @@ pub fn linux_rt_sigprocmask(a: &Args) -> SysResult {
     let proc = me()?;
     let previous = {
         let mut s = proc.signals.lock();
-        let previous = s.thread.blocked;
+        let previous = s.me().blocked;
         if let Some(new) = new {
-            s.thread.blocked = match how as u32 {
+            s.me().blocked = match how as u32 {
                 SIG_BLOCK => previous | new,
                 SIG_UNBLOCK => previous & !new,
                 SIG_SETMASK => new,
@@ -119,7 +119,7 @@ pub fn linux_rt_sigpending(a: &Args) -> SysResult {
     let proc = me()?;
     let set = {
         let s = proc.signals.lock();
-        s.thread.pending & s.thread.blocked
+        s.pending() & s.me_ref().blocked
     };
     UserSlice::new(a.a0(), a.a1())?.write_from(&set.to_le_bytes()[..a.a1()])?;
     Ok(0)
@@ -151,9 +151,9 @@ pub fn linux_rt_sigsuspend(a: &Args) -> SysResult {
     let proc = me()?;
     {
         let mut s = proc.signals.lock();
-        let old = s.thread.blocked;
-        s.thread.saved_mask = Some(old);
-        s.thread.blocked = mask;
+        let me = s.me();
+        me.saved_mask = Some(me.blocked);
+        me.blocked = mask;
         signal::recalc(&s);
     }
     Err(wait_for_signal())
@@ -181,11 +181,11 @@ pub fn linux_rt_sigtimedwait(a: &Args) -> SysResult {
     loop {
         {
             let mut s = proc.signals.lock();
-            let ready = s.thread.pending & set;
+            let ready = s.pending() & set;
             if ready != 0 {
                 let sig = ready.trailing_zeros() + 1;
                 let info = s.take(sig);
-                s.thread.waiting_for = 0;
+                s.me().waiting_for = 0;
                 signal::recalc(&s);
                 drop(s);
                 if a.a1() != 0 {
@@ -194,16 +194,16 @@ pub fn linux_rt_sigtimedwait(a: &Args) -> SysResult {
                 return Ok(sig as usize);
             }
             if deadline.is_some_and(|at| crate::sched::sleep::now() >= at) {
-                s.thread.waiting_for = 0;
+                s.me().waiting_for = 0;
                 return Err(Errno::EAGAIN);
             }
-            s.thread.waiting_for = set;
+            s.me().waiting_for = set;
             crate::sched::with_current(|t| t.set_state(crate::sched::task::TaskState::Blocked));
         }
         let woke = waiter.block();
         let mut s = proc.signals.lock();
         if woke == Wake::Interrupted && s.deliverable() & !set != 0 {
-            s.thread.waiting_for = 0;
+            s.me().waiting_for = 0;
             return Err(Errno::ERESTARTNOHAND);
         }
     }
@@ -221,7 +221,7 @@ pub fn linux_sigaltstack(a: &Args) -> SysResult {
     } else {
         None
     };
-    let current = proc.signals.lock().thread.altstack;
+    let current = proc.signals.lock().me_ref().altstack;
     let on = crate::user::sigframe_on_stack(&current, rsp);
     if old != 0 {
         let flags = if on { SS_ONSTACK } else { current.flags };
@@ -243,7 +243,7 @@ pub fn linux_sigaltstack(a: &Args) -> SysResult {
             }
             _ => return Err(Errno::EINVAL),
         };
-        proc.signals.lock().thread.altstack = set;
+        proc.signals.lock().me().altstack = set;
     }
     Ok(0)
 }
@@ -277,7 +277,8 @@ pub fn linux_kill(a: &Args) -> SysResult {
     let info = signal::user_info(sig, SI_USER, proc.pid);
     match pid {
         p if p > 0 => {
-            let target = process::get(p as usize).ok_or(Errno::ESRCH)?;
+            // A thread's id names its whole group.
+            let target = process::thread_group_of(p as usize).ok_or(Errno::ESRCH)?;
             if matches!(target.inner.lock().state, process::ProcState::Zombie(_)) {
                 return Ok(0); // Linux: a zombie still exists; the signal is lost
             }
@@ -307,18 +308,14 @@ pub fn linux_kill(a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// tgkill(tgid, tid, sig): one thread; with one thread per process, the
-/// process `tid` if its thread group is `tgid`.
+/// tgkill(tgid, tid, sig): thread `tid` of thread group `tgid`.
 pub fn linux_tgkill(a: &Args) -> SysResult {
     let (tgid, tid) = (a.get(0) as i32, a.get(1) as i32);
     let sig = sender_sig(a.a2())?;
     if tgid <= 0 || tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    if tgid != tid {
-        return Err(Errno::ESRCH);
-    }
-    tkill(tid as usize, sig)
+    tkill(Some(tgid as usize), tid as usize, sig)
 }
 
 /// tkill(tid, sig).
@@ -328,15 +325,17 @@ pub fn linux_tkill(a: &Args) -> SysResult {
     if tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    tkill(tid as usize, sig)
+    tkill(None, tid as usize, sig)
 }
 
-fn tkill(tid: usize, sig: u32) -> SysResult {
+fn tkill(tgid: Option<usize>, tid: usize, sig: u32) -> SysResult {
     let proc = me()?;
-    let target = process::get(tid).ok_or(Errno::ESRCH)?;
-    if matches!(target.inner.lock().state, process::ProcState::Zombie(_)) {
+    let target = process::thread_group_of(tid).ok_or(Errno::ESRCH)?;
+    if tgid.is_some_and(|g| g != target.pid) || !signal::has_thread(&target, tid) {
         return Err(Errno::ESRCH); // a dead thread is gone
     }
-    send_to(&target, sig, signal::user_info(sig, SI_TKILL, proc.pid));
+    if sig != 0 {
+        signal::send_thread(&target, tid, signal::user_info(sig, SI_TKILL, proc.pid), Sender::User);
+    }
     Ok(0)
 }

@@ -40,16 +40,18 @@ fn raise(proc: &Process, frame: &TrapFrame, fault: &UserFault) -> bool {
         16 | 19 => (0, fault.rip),
         _ => (SI_KERNEL, 0),
     };
-    let mut s = proc.signals.lock();
-    let a = s.action(sig);
-    if a.handler == SIG_DFL || a.handler == SIG_IGN || s.thread.blocked & bit(sig) != 0 {
+    // For the faulting thread alone (Linux's force_sig_fault).
+    let mut guard = proc.signals.lock();
+    let a = guard.action(sig);
+    let s = guard.me();
+    if a.handler == SIG_DFL || a.handler == SIG_IGN || s.blocked & bit(sig) != 0 {
         return false;
     }
-    s.thread.pending |= bit(sig);
-    s.thread.info[sig as usize - 1] = Siginfo { signo: sig as i32, errno: 0, code, fields: SigFields::Fault { addr } };
+    s.pending |= bit(sig);
+    s.info[sig as usize - 1] = Siginfo { signo: sig as i32, errno: 0, code, fields: SigFields::Fault { addr } };
     s.fault_error = fault.error;
     s.fault_vector = frame.vector;
-    drop(s);
+    drop(guard);
     crate::sched::set_current_user_work(true);
     true
 }

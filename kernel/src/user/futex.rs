@@ -1,9 +1,11 @@
 //! Futexes: tasks waiting until a 32-bit word in user memory changes
-//! (Linux's `FUTEX_WAIT`/`FUTEX_WAKE` and their `_BITSET` forms).
+//! (Linux's `FUTEX_WAIT`/`FUTEX_WAKE`, their `_BITSET` forms, and
+//! `FUTEX_REQUEUE`/`FUTEX_CMP_REQUEUE`).
 //!
-//! A waiter is keyed by its address space (the page-table root: every
-//! process has its own, so "private" and "shared" futexes key alike until
-//! memory can be shared) and the word's address. `wait` checks the word
+//! A waiter is keyed by its address space (the page-table root, shared by
+//! every thread of a process; a fork child has its own, so "private" and
+//! "shared" futexes key alike until memory can be shared between
+//! processes) and the word's address. `wait` checks the word
 //! and queues itself under one lock, so a `wake` that follows a change of
 //! the word can never miss it; the wait is interruptible (`ERESTARTSYS`)
 //! and may have a deadline in ticks (`ETIMEDOUT`).
@@ -121,4 +123,48 @@ pub fn wake_bitset(proc: &Process, addr: u64, count: usize, bitset: u32) -> usiz
 /// [`wake_bitset`] for any bitset.
 pub fn wake(proc: &Process, addr: u64, count: usize) -> usize {
     wake_bitset(proc, addr, count, u32::MAX)
+}
+
+/// `FUTEX_REQUEUE`/`FUTEX_CMP_REQUEUE`: wake up to `nr_wake` waiters on
+/// `addr`, move up to `nr_requeue` more to `addr2` (they keep waiting,
+/// in order); with `expected`, first check under the lock that the word
+/// at `addr` holds it (`EAGAIN` otherwise). Returns woken + moved.
+pub fn requeue(proc: &Process, addr: u64, nr_wake: usize, addr2: u64, nr_requeue: usize, expected: Option<u32>) -> Result<usize, Errno> {
+    if !addr.is_multiple_of(4) || !addr2.is_multiple_of(4) {
+        return Err(Errno::EINVAL);
+    }
+    let (from, to) = (key(proc, addr), key(proc, addr2));
+    let mut woken = Vec::new();
+    let mut moved = 0;
+    {
+        let mut list = FUTEXES.lock();
+        if let Some(expected) = expected {
+            let mut b = [0u8; 4];
+            UserSlice::new(addr as usize, 4)?.read_into(&mut b)?;
+            if u32::from_le_bytes(b) != expected {
+                return Err(Errno::EAGAIN);
+            }
+        }
+        let mut i = 0;
+        while i < list.len() && moved < nr_requeue {
+            if list[i].key != from {
+                i += 1;
+            } else if woken.len() < nr_wake {
+                woken.push(list.remove(i).task);
+            } else {
+                list[i].key = to;
+                moved += 1;
+                i += 1;
+            }
+        }
+        // nr_requeue 0: wake only.
+        while woken.len() < nr_wake {
+            let Some(j) = list.iter().position(|e| e.key == from) else { break };
+            woken.push(list.remove(j).task);
+        }
+    }
+    for t in &woken {
+        sched::wake(t);
+    }
+    Ok(woken.len() + moved)
 }

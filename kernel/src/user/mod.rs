@@ -29,7 +29,9 @@ pub mod process;
 mod script;
 mod sigdeliver;
 mod sigframe;
+mod sigsend;
 pub mod signal;
+pub mod thread;
 pub use crate::mm::uaccess;
 
 use crate::arch::trap::TrapFrame;
@@ -39,7 +41,7 @@ use crate::sched::{self, task::Task, TaskData};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-pub use process::{Exit, Pid, Process, INIT_PID};
+pub use process::{Exit, Pid, Process, Thread, INIT_PID};
 pub use sigdeliver::{note_restart, rt_sigreturn};
 pub use sigframe::on_stack as sigframe_on_stack;
 
@@ -54,19 +56,38 @@ pub fn init() {
 
 /// The current task's process, if it is a user task.
 pub fn current_process() -> Option<Arc<Process>> {
-    sched::with_current(|t| t.data.get_arc::<Process>())
+    sched::with_current(|t| t.data.get::<Thread>().map(|th| th.proc.clone()))
 }
 
-/// Pid of the current process, if any.
+/// The current task's thread, if it is a user task.
+pub fn current_thread() -> Option<Arc<Thread>> {
+    sched::with_current(|t| t.data.get_arc::<Thread>())
+}
+
+/// Pid (thread-group id) of the current process, if any.
 #[inline]
 pub fn current_pid() -> Option<Pid> {
-    sched::with_current(|t| t.data.get::<Process>().map(|p| p.pid))
+    sched::with_current(|t| t.data.get::<Thread>().map(|th| th.proc.pid))
+}
+
+/// Tid of the current thread, if any.
+#[inline]
+pub fn current_tid() -> Option<Pid> {
+    sched::with_current(|t| t.data.get::<Thread>().map(|th| th.tid()))
+}
+
+/// The data slot of the first thread of `proc` (its tid is the pid).
+fn first_thread(proc: &Arc<Process>) -> TaskData {
+    TaskData::new(Arc::new(Thread { tid: core::sync::atomic::AtomicUsize::new(proc.pid), proc: proc.clone() }))
 }
 
 /// Start `path` from the ramdisk as PID 1 (with `extra` arguments).
 ///
 /// A name without a slash (`init=forkloop`) is looked up in `/bin`. If init
 /// cannot start, the log says why and lists what `/bin` holds.
+// Not inlined into the kernel's entry: its frame (a thread's signal state
+// is built on the stack) would make kernel_main's frame a stack-probed one.
+#[inline(never)]
 pub fn spawn_init(path: &str, extra: &[&str], boot: &crate::bootinfo::BootInfo) {
     initrd::init(boot);
     // Booting may assume memory; from the first user program on, injected
@@ -114,16 +135,22 @@ fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Er
     *proc.cmdline.lock() = cmdline_of(&argv);
     let frame = TrapFrame::new_user(entry, sp);
     let name = if is_init { "init" } else { "user" };
-    match Task::new_user(name, proc.pid, TaskData::new(proc.clone()), &frame, sched::task::FxArea::new_default(), proc.root()) {
+    let task = Task::new_user(name, proc.pid, first_thread(&proc), &frame, sched::task::FxArea::new_default(), proc.root())
+        .map_err(Errno::from)
+        .and_then(|task| {
+            let no_stack = mello_abi::linux::sigframe::StackT { sp: 0, flags: mello_abi::linux::signal::SS_DISABLE, size: 0 };
+            proc.signals.attach(signal::ThreadSig::new(proc.pid, &task, 0, no_stack))?;
+            Ok(task)
+        });
+    match task {
         Ok(task) => {
             personality::set(&proc, &task, image.personality);
-            proc.signals.attach(&task);
             sched::start(task)
         }
         Err(e) => {
             process::make_zombie(&proc, Exit::Code(0));
             process::reap_parentless(proc.pid);
-            return Err(e.into());
+            return Err(e);
         }
     }
     Ok(proc)
@@ -169,23 +196,22 @@ pub fn fork_with(opts: &ForkOpts) -> SysResult {
     let parent = current_process().ok_or(Errno::EINVAL)?;
     let space = {
         let mut guard = parent.space.lock();
-        let space = guard.as_mut().ok_or(Errno::EINVAL)?.fork_cow()?;
-        // The parent's writable pages just became read-only: flush them.
-        crate::mm::tlb::flush_all_local();
-        space
+        let mine = guard.as_mut().ok_or(Errno::EINVAL)?;
+        let space = mine.fork_cow();
+        // The parent's writable pages just became read-only (some of them,
+        // if the copy failed): flush them here and on the CPUs running its
+        // other threads.
+        mine.flush_everywhere();
+        space?
     };
     let name = parent.name.lock().clone();
     let files = parent.files.lock().clone();
     let child = process::create(Some(parent.pid), &name, space, files, false)?;
     let cmdline = parent.cmdline.lock().clone();
     *child.cmdline.lock() = cmdline;
-    child.signals.copy_from(&parent.signals);
-    {
-        let mut s = child.signals.lock();
-        s.exit_signal = opts.exit_signal;
-        s.clear_child_tid = opts.child_cleartid.unwrap_or(0);
-        s.start_settid = opts.child_settid;
-    }
+    child.signals.copy_actions(&parent.signals);
+    child.signals.lock().exit_signal = opts.exit_signal;
+    let (blocked, altstack) = parent.signals.my_mask_and_stack();
     let mut frame = sched::with_user_frame(|f| *f);
     frame.rax = 0;
     if let Some(sp) = opts.stack {
@@ -193,12 +219,18 @@ pub fn fork_with(opts: &ForkOpts) -> SysResult {
     }
     let fx = sched::current_fpu_copy();
     let root = child.root();
-    match Task::new_user("user", child.pid, TaskData::new(child.clone()), &frame, fx, root) {
+    let task = Task::new_user("user", child.pid, first_thread(&child), &frame, fx, root).map_err(Errno::from).and_then(|task| {
+        let mut sig = signal::ThreadSig::new(child.pid, &task, blocked, altstack);
+        sig.clear_child_tid = opts.child_cleartid.unwrap_or(0);
+        sig.start_settid = opts.child_settid;
+        child.signals.attach(sig)?;
+        Ok(task)
+    });
+    match task {
         Ok(task) => {
             let fs = opts.tls.unwrap_or_else(sched::current_fs_base);
             task.fs_base.store(fs, core::sync::atomic::Ordering::Relaxed);
             personality::set(&child, &task, parent.personality.get());
-            child.signals.attach(&task);
             if opts.child_settid.is_some() {
                 // The child stores its tid itself, on its first way out.
                 task.user_work.store(true, core::sync::atomic::Ordering::SeqCst);
@@ -209,7 +241,7 @@ pub fn fork_with(opts: &ForkOpts) -> SysResult {
             // Undo: the child never ran; reap it silently.
             process::make_zombie(&child, Exit::Code(0));
             let _ = process::wait_child(&parent, &process::WaitReq::native(child.pid as isize));
-            return Err(e.into());
+            return Err(e);
         }
     }
     if opts.vfork {
@@ -241,6 +273,8 @@ pub fn exec_env(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
     let argv = &program.argv[..];
     let exec = loader::Exec { path, argv, envp, caller: proc.personality.get() };
     let image = loader::load(&program.file, &exec)?;
+    // The point of no return: the other threads end first (Linux's de_thread).
+    thread::end_others_for_exec(&proc)?;
     sched::with_current(|t| personality::set(&proc, t, image.personality));
     crate::kdebug!("EXEC", "pid {}: {} ({} personality)", proc.pid, path, image.personality.name());
     proc.signals.reset_on_exec();
@@ -262,39 +296,21 @@ pub fn exec_env(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
     Ok(0)
 }
 
-/// `exit` (and fault kills): make the current process a zombie with
-/// `status`, free its memory and stop its task. Does not return.
+/// `exit_group` (and fault kills): end the whole current process with
+/// `status`. Does not return.
 pub fn exit_current(status: i32) -> ! {
     exit_as(Exit::Code(status as u8))
 }
 
-/// End the current process as `exit` says (an exit code or a signal).
+/// End the current process as `exit` says (an exit code or a signal): every
+/// thread ends; the last one out makes the zombie (`thread::exit_thread`).
 pub fn exit_as(exit: Exit) -> ! {
     let Some(proc) = current_process() else {
         panic!("exit_current from a kernel task");
     };
-    // Close every file (and release the working directory) here, with no
-    // lock held, rather than wherever the last reference to the process
-    // happens to go.
-    let files = core::mem::take(&mut *proc.files.lock());
-    drop(files);
-    // CLONE_CHILD_CLEARTID / set_tid_address: zero the word and wake one
-    // futex waiter on it (Linux's mm_release), errors ignored.
-    let tid_addr = core::mem::take(&mut proc.signals.lock().clear_child_tid);
-    if tid_addr != 0 && uaccess::write_i32(tid_addr as usize, 0).is_ok() {
-        futex::wake(&proc, tid_addr, 1);
-    }
-    // Leave the address space before freeing it.
-    crate::mm::kernel_space::activate_kernel();
-    drop(proc.space.lock().take());
-    if proc.pid == INIT_PID {
-        crate::klog!("KERNEL", "init exited with code {}", exit.native_status());
-        crate::metrics::print();
-        crate::arch::acpi::poweroff();
-    }
-    process::make_zombie(&proc, exit);
+    signal::begin_group_exit(&proc, exit);
     drop(proc);
-    sched::exit_current()
+    thread::exit_thread(exit)
 }
 
 /// The files a process the kernel starts gets: 0, 1 and 2 sharing one

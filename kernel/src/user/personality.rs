@@ -9,9 +9,10 @@
 //! `cmdline` adapter ([`set_init_default`]).
 //!
 //! A process keeps its personality in an [`AtomicPersonality`], written
-//! only by exec (the process's single task) or before a new process first
-//! runs (spawn, fork). Every such write also goes to the task's
-//! `syscall_abi` byte ([`set`]): the system-call dispatch reads that copy,
+//! only by exec (once the caller is the process's only thread) or before a
+//! new process first runs (spawn, fork). Every such write also goes to the
+//! task's `syscall_abi` byte ([`set`]; a new thread copies its creator's):
+//! the system-call dispatch reads that copy,
 //! one load from the running task, instead of looking the process up.
 
 #![forbid(unsafe_code)]

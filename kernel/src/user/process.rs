@@ -1,9 +1,14 @@
 //! Processes: the process table, fork, exit and wait.
 //!
-//! A [`Process`] owns a pid, an address space and its place in the process
-//! tree. Each process runs exactly one task (`sched::task::Task` whose
-//! data slot points back here); the task's kernel stack holds its user
-//! registers while it is in the kernel.
+//! A [`Process`] (a thread group) owns a pid, an address space, the
+//! descriptor table, the signal actions and its place in the process tree.
+//! It runs one or more threads: each is a `sched::task::Task` whose data
+//! slot holds a [`Thread`] (its tid and the process), with its own kernel
+//! stack (holding its user registers while it is in the kernel), FS base,
+//! and signal mask and pending set (`user::signal::ThreadSig`). The first
+//! thread's tid is the pid; later ones take ids from the same space
+//! (`Table::tids`), as Linux's do. The process lives while any of its
+//! threads does (each task's data slot holds a reference).
 //!
 //! States (the spec's): a live process is Running (its task is Ready,
 //! Running, Sleeping or Blocked); after `exit` it is a Zombie holding how
@@ -96,6 +101,19 @@ pub enum JobChange {
     Continued,
 }
 
+/// One thread of a process: what its task's data slot holds.
+pub struct Thread {
+    /// The thread id (`gettid`); becomes the pid when the thread execs.
+    pub tid: AtomicUsize,
+    pub proc: Arc<Process>,
+}
+
+impl Thread {
+    pub fn tid(&self) -> Pid {
+        self.tid.load(Relaxed)
+    }
+}
+
 pub struct Process {
     pub pid: Pid,
     /// Program name (for logs).
@@ -139,13 +157,27 @@ struct Table {
     procs: BTreeMap<Pid, Arc<Process>>,
     /// pid -> parent pid (all links live here, under the table lock).
     parent: BTreeMap<Pid, Pid>,
+    /// tid -> pid of every thread but a group's first (whose tid is the pid).
+    tids: BTreeMap<Pid, Pid>,
     next_pid: Pid,
+}
+
+impl Table {
+    /// The next id in neither map (pids and tids share one space).
+    fn free_id(&mut self) -> Pid {
+        let mut id = self.next_pid.max(INIT_PID + 1);
+        while self.procs.contains_key(&id) || self.tids.contains_key(&id) {
+            id += 1;
+        }
+        self.next_pid = id + 1;
+        id
+    }
 }
 
 static TABLE: IrqSpinLock<Table> = IrqSpinLock::new(
     LockLevel::ProcessTable,
     "process-table",
-    Table { procs: BTreeMap::new(), parent: BTreeMap::new(), next_pid: INIT_PID + 1 },
+    Table { procs: BTreeMap::new(), parent: BTreeMap::new(), tids: BTreeMap::new(), next_pid: INIT_PID + 1 },
 );
 
 impl Process {
@@ -171,11 +203,7 @@ pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, files: ProcF
     if table.procs.len() >= MAX_PROCS {
         return Err(Errno::EAGAIN);
     }
-    let mut pid = if is_init { INIT_PID } else { table.next_pid.max(INIT_PID + 1) };
-    while table.procs.contains_key(&pid) {
-        pid += 1;
-    }
-    table.next_pid = pid + 1;
+    let pid = if is_init && !table.procs.contains_key(&INIT_PID) { INIT_PID } else { table.free_id() };
     let up = parent.and_then(|p| table.procs.get(&p));
     let (pgid, sid, ctty) = up.map_or((0, 0, false), |p| (p.pgid(), p.sid(), p.ctty.load(Relaxed)));
     let proc = Arc::new(Process {
@@ -208,6 +236,32 @@ pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, files: ProcF
         table.parent.insert(pid, parent);
     }
     Ok(proc)
+}
+
+/// A tid for a new thread of process `pid`; `EAGAIN` when `MAX_THREADS`
+/// threads exist.
+pub fn alloc_tid(pid: Pid) -> Result<Pid, Errno> {
+    let mut table = TABLE.lock();
+    if table.tids.len() >= mello_abi::limits::MAX_THREADS {
+        return Err(Errno::EAGAIN);
+    }
+    let tid = table.free_id();
+    table.tids.insert(tid, pid);
+    Ok(tid)
+}
+
+/// Give back the tid of a thread that ended (or became its group's first,
+/// at exec; a group's first tid is its pid and is never here).
+pub fn release_tid(tid: Pid) {
+    TABLE.lock().tids.remove(&tid);
+}
+
+/// The process (thread group) that thread `tid` belongs to (a pid names
+/// its group's first thread).
+pub fn thread_group_of(tid: Pid) -> Option<Arc<Process>> {
+    let table = TABLE.lock();
+    let pid = table.tids.get(&tid).copied().unwrap_or(tid);
+    table.procs.get(&pid).cloned()
 }
 
 /// The parent of `pid` (None for init, programs the kernel started, and

@@ -7,8 +7,9 @@
 //! interrupts on and no lock held, on the task's own trap frame. For each
 //! deliverable signal (SIGKILL first, then faults, then by number) it
 //! takes the action: ignore; terminate (`Exit::Signal`); core (the same,
-//! no core file is written); stop (the process stops, its parent hears of
-//! it, and the task sleeps until SIGCONT or SIGKILL); or a handler, for
+//! no core file is written); stop (every thread of the process stops:
+//! the others join on their way to user mode; the parent hears of it, and
+//! each task sleeps until SIGCONT or SIGKILL); or a handler, for
 //! which it writes a frame (`sigframe`) and blocks `sa_mask` plus the
 //! signal itself unless `SA_NODEFER` (`SA_RESETHAND` resets the action).
 //! Several pending handlers nest (the last one set up runs first), as on
@@ -43,7 +44,7 @@ pub fn note_restart(number: u64, result: &SysResult) {
     if let Err(e) = result {
         if matches!(e, Errno::ERESTARTSYS | Errno::ERESTARTNOHAND | Errno::ERESTARTNOINTR) {
             if let Some(p) = current_process() {
-                p.signals.lock().restart_nr = Some(number);
+                p.signals.lock().me().restart_nr = Some(number);
                 sched::set_current_user_work(true);
             }
         }
@@ -53,19 +54,26 @@ pub fn note_restart(number: u64, result: &SysResult) {
 /// The resume hook (module doc).
 pub fn on_resume(frame: &mut TrapFrame) {
     let Some(proc) = current_process() else { return };
-    if let Some(addr) = proc.signals.lock().start_settid.take() {
+    if let Some(addr) = proc.signals.lock().me().start_settid.take() {
         // CLONE_CHILD_SETTID: in our own memory now; errors are ignored.
         let _ = crate::mm::uaccess::write_i32(addr as usize, proc.pid as i32);
     }
-    let mut restart = proc.signals.lock().restart_nr.take();
+    let mut restart = proc.signals.lock().me().restart_nr.take();
     let mut handled = false;
     loop {
         let mut s = proc.signals.lock();
+        if s.stopped && s.me_ref().pending & bit(SIGKILL) == 0 {
+            // Another thread took a stop signal: the whole group stops.
+            drop(s);
+            park(&proc);
+            continue;
+        }
         let Some(sig) = s.next_deliverable() else {
             if !handled {
                 // sigsuspend's mask comes back when no handler ran.
-                if let Some(mask) = s.thread.saved_mask.take() {
-                    s.thread.blocked = mask;
+                let me = s.me();
+                if let Some(mask) = me.saved_mask.take() {
+                    me.blocked = mask;
                 }
             }
             signal::recalc(&s);
@@ -99,11 +107,12 @@ pub fn on_resume(frame: &mut TrapFrame) {
                 frame.rax = Errno::EINTR.as_ret() as u64;
             }
         }
-        let mask = s.thread.saved_mask.take().unwrap_or(s.thread.blocked);
-        let mut altstack = s.thread.altstack;
+        let me = s.me();
+        let mask = me.saved_mask.take().unwrap_or(me.blocked);
+        let mut altstack = me.altstack;
         let fault = match info.fields {
             mello_abi::linux::sigframe::SigFields::Fault { addr } if info.code > 0 => {
-                Some((s.fault_error, s.fault_vector, addr))
+                Some((me.fault_error, me.fault_vector, addr))
             }
             _ => None,
         };
@@ -124,10 +133,11 @@ pub fn on_resume(frame: &mut TrapFrame) {
             die(&proc, SIGSEGV, false);
         }
         let mut s = proc.signals.lock();
-        s.thread.altstack = altstack;
-        s.thread.blocked |= action.mask & !UNBLOCKABLE;
+        let me = s.me();
+        me.altstack = altstack;
+        me.blocked |= action.mask & !UNBLOCKABLE;
         if action.flags & SA_NODEFER == 0 {
-            s.thread.blocked |= bit(sig);
+            me.blocked |= bit(sig);
         }
         if action.flags & SA_RESETHAND != 0 {
             s.actions[sig as usize - 1] = mello_abi::linux::KernelSigaction::default();
@@ -148,26 +158,36 @@ fn rewind(frame: &mut TrapFrame, nr: u64) {
 
 /// End the process by signal `sig`.
 fn die(proc: &Process, sig: u32, core: bool) -> ! {
-    crate::kdebug!("SIGNAL", "pid {} killed by signal {}", proc.pid, sig);
+    crate::kdebug!("SIGNAL", "pid {} (tid {}) killed by signal {}", proc.pid, super::current_tid().unwrap_or(0), sig);
     super::exit_as(Exit::Signal { sig, core })
 }
 
-/// Default action of a stop signal: stop until SIGCONT (or SIGKILL).
+/// Default action of a stop signal: the whole group stops until SIGCONT
+/// (or SIGKILL); the other threads join on their way to user mode.
 fn stop(proc: &Process, sig: u32) {
-    {
+    let others = {
         let mut s = proc.signals.lock();
-        if s.thread.pending & bit(SIGKILL) != 0 {
+        if s.pending() & bit(SIGKILL) != 0 || s.group_exit.is_some() {
             return;
         }
         s.stopped = true;
+        signal::interrupt_others(&mut s)
+    };
+    for t in &others {
+        sched::end_interruptible_wait(t);
     }
     super::process::report_job_change(proc, JobChange::Stopped(sig));
+    park(proc);
+}
+
+/// Sleep while the group is stopped (until SIGCONT or SIGKILL).
+fn park(proc: &Process) {
     // A blocked task is kept alive only by whoever will wake it: hold our
     // own reference while stopped (the process's link to us is weak).
     let _me = sched::current();
     loop {
         let s = proc.signals.lock();
-        if !s.stopped || s.thread.pending & bit(SIGKILL) != 0 {
+        if !s.stopped || s.pending() & bit(SIGKILL) != 0 {
             break;
         }
         // Blocked under the lock: SIGCONT's sender clears `stopped` under
@@ -187,17 +207,18 @@ pub fn rt_sigreturn() -> SysResult {
         crate::klog!("SIGNAL", "pid {}: rt_sigreturn with a bad frame: killed by SIGSEGV", proc.pid);
         die(&proc, SIGSEGV, false);
     };
-    let mut s = proc.signals.lock();
-    s.thread.blocked = restored.mask & !UNBLOCKABLE;
+    let mut guard = proc.signals.lock();
+    let s = guard.me();
+    s.blocked = restored.mask & !UNBLOCKABLE;
     s.restart_nr = None;
     // The alternate stack as the frame had it (Linux's restore_altstack),
     // unless we are running on it.
     let st = restored.stack;
     let rsp = sched::with_user_frame(|f| f.rsp);
-    if !sigframe::on_stack(&s.thread.altstack, rsp) && (st.flags & SS_DISABLE != 0 || st.size >= MINSIGSTKSZ) {
-        s.thread.altstack = if st.flags & SS_DISABLE != 0 { StackT { sp: 0, flags: SS_DISABLE, size: 0 } } else { StackT { flags: st.flags & SS_AUTODISARM, ..st } };
+    if !sigframe::on_stack(&s.altstack, rsp) && (st.flags & SS_DISABLE != 0 || st.size >= MINSIGSTKSZ) {
+        s.altstack = if st.flags & SS_DISABLE != 0 { StackT { sp: 0, flags: SS_DISABLE, size: 0 } } else { StackT { flags: st.flags & SS_AUTODISARM, ..st } };
     }
-    signal::recalc(&s);
-    drop(s);
+    signal::recalc(&guard);
+    drop(guard);
     Ok(sched::with_user_frame(|f| f.rax) as usize)
 }

@@ -1,24 +1,22 @@
 //! POSIX signals: a process's signal state, sending, and the default
 //! actions (delivery to handlers is `sigdeliver`, the frame `sigframe`).
 //!
-//! State ([`SigState`], one per process behind [`Signals`]): the actions of
-//! signals 1..=64 (per process, as Linux's `sighand`), the job-control
-//! state (stopped or not), the task the process runs, and one
-//! [`ThreadSig`]: the pending and blocked sets, the saved mask of
-//! `sigsuspend`, the alternate stack and the wait set of `rt_sigtimedwait`.
-//! Those are per *task* in Linux; a process has exactly one task today, so
-//! its `ThreadSig` lives here and moves to per-task data with threads.
+//! State ([`SigState`], one per process behind [`Signals`], Linux's
+//! `sighand` + `signal_struct`): the actions of signals 1..=64, the
+//! process-directed pending set (`shared_pending`, Linux's
+//! `shared_pending`), the job-control state, how the thread group is
+//! ending (`group_exit`, `execing`), and one [`ThreadSig`] per live
+//! thread: its tid and task, its own pending and blocked sets, the saved
+//! mask of `sigsuspend`, the alternate stack, the wait set of
+//! `rt_sigtimedwait`, `clear_child_tid` and the restart and fault notes.
+//! All of it is under the one lock, as Linux keeps per-thread signal
+//! state under the group's `siglock`. A thread's entry exists from before
+//! its task first runs until its own exit removes it (`user::thread`).
 //! Each pending signal keeps one `siginfo` (real-time signals coalesce like
 //! standard ones: no queue of several instances).
 //!
-//! Sending ([`send`], Linux's `send_signal` + `prepare_signal`): SIGCONT
-//! resumes a stopped process and discards pending stop signals; a stop
-//! signal discards a pending SIGCONT; a signal whose action is to ignore
-//! (SIG_IGN, or SIG_DFL of SIGCHLD/SIGCONT/SIGURG/SIGWINCH) is discarded
-//! unless blocked; init (pid 1) gets no signal whose action is the
-//! default (Linux's `SIGNAL_UNKILLABLE`). A pending, unblocked
-//! signal sets the task's `user_work` (`sched::set_user_work`, under the lock): it ends an
-//! interruptible wait and is delivered on the way back to user mode.
+//! Sending (`send`, `send_thread`, `begin_group_exit`) is `user::sigsend`,
+//! re-exported here.
 //!
 //! Locking: `Signals` is an `IrqSpinLock` of level `Signal` (the terminal's
 //! ^C arrives in an interrupt handler); it is taken under `ProcessTable`
@@ -27,20 +25,25 @@
 
 #![forbid(unsafe_code)]
 
-use super::process::Process;
+pub use super::sigsend::{begin_group_exit, has_thread, interrupt_others, kernel_info, send, send_thread, user_info, Sender};
+use super::process::{Exit, Pid, Process};
 use crate::sched::task::Task;
 use crate::sync::spin::IrqSpinLockGuard;
 use crate::sync::{IrqSpinLock, LockLevel};
 use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
 use mello_abi::linux::sigframe::{SigFields, Siginfo, StackT};
 use mello_abi::linux::signal::*;
 use mello_abi::linux::KernelSigaction;
 
 const DFL: KernelSigaction = KernelSigaction { handler: SIG_DFL, flags: 0, restorer: 0, mask: 0 };
 
-/// The one task's signal state (per task in Linux; see the module doc).
-#[derive(Clone, Copy)]
+/// One thread's signal state (module doc).
+#[derive(Clone)]
 pub struct ThreadSig {
+    pub tid: Pid,
+    /// The thread's task (to interrupt or wake it).
+    pub task: Weak<Task>,
     pub pending: u64,
     pub blocked: u64,
     /// One siginfo per pending signal.
@@ -52,6 +55,41 @@ pub struct ThreadSig {
     /// Signals `rt_sigtimedwait` waits for (their arrival wakes it even
     /// though they are blocked).
     pub waiting_for: u64,
+    /// `set_tid_address` / `CLONE_CHILD_CLEARTID`: cleared and woken at exit.
+    pub clear_child_tid: u64,
+    /// `CLONE_CHILD_SETTID` of a forked child: where it stores its tid, on
+    /// its first way out to user mode (in its own address space).
+    pub start_settid: Option<u64>,
+    /// The number of a call that returned a restart code (`sigdeliver`).
+    pub restart_nr: Option<u64>,
+    /// Error code and vector of the fault that raised a pending SIGSEGV/
+    /// SIGBUS/SIGILL/SIGFPE (for the frame's `err`/`trapno`).
+    pub fault_error: u64,
+    pub fault_vector: u64,
+}
+
+const NO_INFO: Siginfo = Siginfo { signo: 0, errno: 0, code: 0, fields: SigFields::None };
+const NO_STACK: StackT = StackT { sp: 0, flags: SS_DISABLE, size: 0 };
+
+impl ThreadSig {
+    /// A new thread's state: mask `blocked`, alternate stack `altstack`.
+    pub fn new(tid: Pid, task: &Arc<Task>, blocked: u64, altstack: StackT) -> ThreadSig {
+        ThreadSig {
+            tid,
+            task: Arc::downgrade(task),
+            pending: 0,
+            blocked,
+            info: [NO_INFO; NSIG as usize],
+            saved_mask: None,
+            altstack,
+            waiting_for: 0,
+            clear_child_tid: 0,
+            start_settid: None,
+            restart_nr: None,
+            fault_error: 0,
+            fault_vector: 0,
+        }
+    }
 }
 
 /// What a default action does (Linux's `sig_kernel_*` sets).
@@ -75,51 +113,42 @@ pub fn default_action(sig: u32) -> Default {
     }
 }
 
-const STOP_MASK: u64 = bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU);
+pub(super) const STOP_MASK: u64 = bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU);
 
 /// A process's signal state (module doc).
 pub struct SigState {
     pub actions: [KernelSigaction; NSIG as usize],
-    pub thread: ThreadSig,
+    /// Process-directed signals not yet taken by a thread.
+    pub shared_pending: u64,
+    pub shared_info: [Siginfo; NSIG as usize],
     /// Job control: stopped by a stop signal, until SIGCONT or SIGKILL.
     pub stopped: bool,
-    /// The process's task (to interrupt or wake it).
-    pub task: Option<Weak<Task>>,
-    /// `set_tid_address` / `CLONE_CHILD_CLEARTID`: cleared and woken at exit.
-    pub clear_child_tid: u64,
+    /// The live threads (the first one made is first).
+    pub threads: Vec<ThreadSig>,
+    /// Set once the whole group is ending (exit_group, a fatal signal):
+    /// how it ends, whichever thread goes last.
+    pub group_exit: Option<Exit>,
+    /// The thread running `execve`, while it waits for the others to end.
+    pub execing: Option<Pid>,
+    /// How the first thread ended itself (`exit`), if it did while others
+    /// ran: the group's status unless a group exit came later.
+    pub first_exit: Option<Exit>,
     /// The signal the parent gets when this process ends (clone's low byte).
     pub exit_signal: u32,
-    /// `CLONE_CHILD_SETTID`: where the new child stores its tid, on its
-    /// first way out to user mode (in its own address space).
-    pub start_settid: Option<u64>,
-    /// The number of a call that returned a restart code (`sigdeliver`).
-    pub restart_nr: Option<u64>,
-    /// Error code and vector of the fault that raised a pending SIGSEGV/
-    /// SIGBUS/SIGILL/SIGFPE (for the frame's `err`/`trapno`).
-    pub fault_error: u64,
-    pub fault_vector: u64,
 }
 
 impl SigState {
     const fn new() -> SigState {
         SigState {
             actions: [DFL; NSIG as usize],
-            thread: ThreadSig {
-                pending: 0,
-                blocked: 0,
-                info: [Siginfo { signo: 0, errno: 0, code: 0, fields: SigFields::None }; NSIG as usize],
-                saved_mask: None,
-                altstack: StackT { sp: 0, flags: SS_DISABLE, size: 0 },
-                waiting_for: 0,
-            },
+            shared_pending: 0,
+            shared_info: [NO_INFO; NSIG as usize],
             stopped: false,
-            task: None,
-            clear_child_tid: 0,
+            threads: Vec::new(),
+            group_exit: None,
+            execing: None,
+            first_exit: None,
             exit_signal: SIGCHLD,
-            start_settid: None,
-            restart_nr: None,
-            fault_error: 0,
-            fault_vector: 0,
         }
     }
 
@@ -127,9 +156,28 @@ impl SigState {
         self.actions[sig as usize - 1]
     }
 
-    /// Whether `sig` would be discarded on arrival (ignored and not blocked).
-    fn ignored(&self, sig: u32) -> bool {
-        if self.thread.blocked & bit(sig) != 0 {
+    fn index_of_current(&self) -> usize {
+        let tid = super::current_tid().unwrap_or(0);
+        // A thread's entry lives as long as the thread runs (module doc).
+        self.threads.iter().position(|t| t.tid == tid).expect("signal state of a thread without an entry")
+    }
+
+    /// The calling thread's entry.
+    pub fn me(&mut self) -> &mut ThreadSig {
+        let i = self.index_of_current();
+        &mut self.threads[i]
+    }
+
+    /// The calling thread's entry, read-only.
+    pub fn me_ref(&self) -> &ThreadSig {
+        &self.threads[self.index_of_current()]
+    }
+
+    /// Whether `sig` would be discarded on arrival (ignored and not
+    /// blocked by the target: `tid`, or any thread for the group).
+    pub(super) fn ignored(&self, sig: u32, tid: Option<Pid>) -> bool {
+        let blocked = self.threads.iter().filter(|t| tid.is_none_or(|tid| t.tid == tid)).any(|t| t.blocked & bit(sig) != 0);
+        if blocked {
             return false;
         }
         match self.action(sig).handler {
@@ -139,14 +187,26 @@ impl SigState {
         }
     }
 
-    /// Pending signals that are not blocked (SIGKILL and SIGSTOP never are).
-    pub fn deliverable(&self) -> u64 {
-        self.thread.pending & !(self.thread.blocked & !UNBLOCKABLE)
+    /// Signals thread `t` could take now: its own and the group's pending
+    /// ones that it does not block (SIGKILL and SIGSTOP never are).
+    pub(super) fn deliverable_of(&self, t: &ThreadSig) -> u64 {
+        (t.pending | self.shared_pending) & !(t.blocked & !UNBLOCKABLE)
     }
 
-    /// Whether the task has something to do on its way to user mode.
+    /// What the calling thread could take now.
+    pub fn deliverable(&self) -> u64 {
+        self.deliverable_of(self.me_ref())
+    }
+
+    /// Signals pending for the calling thread (its own and the group's).
+    pub fn pending(&self) -> u64 {
+        self.me_ref().pending | self.shared_pending
+    }
+
+    /// Whether the calling thread has something to do on its way to user
+    /// mode (a signal, or a group stop to join).
     pub fn has_work(&self) -> bool {
-        self.deliverable() != 0
+        self.deliverable() != 0 || self.stopped
     }
 
     /// The next signal to deliver: SIGKILL first, then the synchronous
@@ -161,15 +221,45 @@ impl SigState {
         Some(pick.trailing_zeros() + 1)
     }
 
-    /// Remove `sig` from the pending set and return its siginfo.
+    /// Remove `sig` from the calling thread's pending set (else the
+    /// group's) and return its siginfo.
     pub fn take(&mut self, sig: u32) -> Siginfo {
-        self.thread.pending &= !bit(sig);
-        self.thread.info[sig as usize - 1]
+        let me = self.me();
+        if me.pending & bit(sig) != 0 {
+            me.pending &= !bit(sig);
+            return me.info[sig as usize - 1];
+        }
+        self.shared_pending &= !bit(sig);
+        self.shared_info[sig as usize - 1]
     }
 
-    /// The task to interrupt, if it still exists.
-    pub fn task(&self) -> Option<Arc<Task>> {
-        self.task.as_ref().and_then(Weak::upgrade)
+    /// Discard `sig` wherever it is pending (its action became "ignore").
+    pub fn discard(&mut self, mask: u64) {
+        self.shared_pending &= !mask;
+        for t in self.threads.iter_mut() {
+            t.pending &= !mask;
+        }
+    }
+
+    /// The live threads' tasks.
+    pub fn tasks(&self) -> Vec<Arc<Task>> {
+        self.threads.iter().filter_map(|t| t.task.upgrade()).collect()
+    }
+
+    /// Give every thread but the caller SIGKILL and leave each of them the
+    /// work (the caller wakes them after releasing the lock).
+    pub fn kill_others(&mut self) -> Vec<Arc<Task>> {
+        let me = super::current_tid();
+        let mut out = Vec::new();
+        for t in self.threads.iter_mut().filter(|t| Some(t.tid) != me) {
+            t.pending |= bit(SIGKILL);
+            t.info[SIGKILL as usize - 1] = kernel_info(SIGKILL);
+            if let Some(task) = t.task.upgrade() {
+                crate::sched::set_user_work(&task);
+                out.push(task);
+            }
+        }
+        out
     }
 }
 
@@ -193,16 +283,18 @@ impl Signals {
         self.inner.lock()
     }
 
-    /// Take `parent`'s actions, mask and alternate stack (fork); nothing
-    /// is pending in the child.
-    pub fn copy_from(&self, parent: &Signals) {
-        let p = parent.lock();
-        let (actions, blocked, altstack) = (p.actions, p.thread.blocked, p.thread.altstack);
-        drop(p);
-        let mut s = self.lock();
-        s.actions = actions;
-        s.thread.blocked = blocked;
-        s.thread.altstack = altstack;
+    /// Take `parent`'s actions (fork); nothing is pending in the child.
+    pub fn copy_actions(&self, parent: &Signals) {
+        let actions = parent.lock().actions;
+        self.lock().actions = actions;
+    }
+
+    /// The calling thread's mask and alternate stack (what a fork child or
+    /// a new thread starts with).
+    pub fn my_mask_and_stack(&self) -> (u64, StackT) {
+        let s = self.lock();
+        let me = s.me_ref();
+        (me.blocked, me.altstack)
     }
 
     /// What survives exec: ignored actions, the mask and pending signals;
@@ -214,89 +306,18 @@ impl Signals {
                 *a = DFL;
             }
         }
-        s.thread.altstack = StackT { sp: 0, flags: SS_DISABLE, size: 0 };
-        s.clear_child_tid = 0;
+        let me = s.me();
+        me.altstack = NO_STACK;
+        me.clear_child_tid = 0;
     }
 
-    /// Record the task that runs the process (at its creation).
-    pub fn attach(&self, task: &Arc<Task>) {
-        self.lock().task = Some(Arc::downgrade(task));
+    /// Add thread `tid` run by `task` (before the task first runs).
+    pub fn attach(&self, thread: ThreadSig) -> Result<(), crate::error::Errno> {
+        let mut s = self.lock();
+        s.threads.try_reserve(1).map_err(crate::error::no_memory)?;
+        s.threads.push(thread);
+        Ok(())
     }
-}
-
-/// Who sends a signal: user space (kill, tgkill, the terminal on behalf
-/// of a user) or the kernel itself (faults, SIGCHLD, SIGPIPE).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Sender {
-    User,
-    Kernel,
-}
-
-/// Send `info.signo` to `proc` (module doc). Returns whether it was queued.
-pub fn send(proc: &Process, info: Siginfo, from: Sender) -> bool {
-    let sig = info.signo as u32;
-    if sig == 0 || sig > NSIG {
-        return false;
-    }
-    let mut s = proc.signals.lock();
-    let mut resume = false;
-    let mut continued = false;
-    if bit(sig) & STOP_MASK != 0 {
-        s.thread.pending &= !bit(SIGCONT);
-    }
-    if sig == SIGCONT || sig == SIGKILL {
-        if sig == SIGCONT {
-            s.thread.pending &= !STOP_MASK;
-        }
-        if s.stopped {
-            s.stopped = false;
-            resume = true;
-            continued = sig == SIGCONT;
-        }
-    }
-    // Linux's SIGNAL_UNKILLABLE: init only gets signals it handles or
-    // ignores (its own faults still kill it: `fault` does not come here).
-    let _ = from;
-    let unkillable = proc.pid == super::INIT_PID && s.action(sig).handler == SIG_DFL;
-    let queued = !unkillable && !s.ignored(sig);
-    if queued && s.thread.pending & bit(sig) == 0 {
-        s.thread.pending |= bit(sig);
-        s.thread.info[sig as usize - 1] = info;
-    }
-    let interrupt = queued && (s.deliverable() & bit(sig) != 0 || s.thread.waiting_for & bit(sig) != 0);
-    let task = s.task();
-    // The flag is set under the lock: the target recomputes it under the
-    // same lock after each delivery (`recalc`), so a flag set after the
-    // lock went could outlive the signal and make the target's next
-    // interruptible wait end at once for nothing (ERESTARTSYS and a
-    // restart: a FIFO open, which counts its end, then let the peer see a
-    // writer come and go, and the restarted open waited forever).
-    if let (Some(task), true) = (&task, interrupt) {
-        crate::sched::set_user_work(task);
-    }
-    drop(s);
-    if let Some(task) = task {
-        if resume {
-            crate::sched::wake(&task);
-        }
-        if interrupt {
-            crate::sched::end_interruptible_wait(&task);
-        }
-    }
-    if continued {
-        super::process::report_job_change(proc, super::process::JobChange::Continued);
-    }
-    queued
-}
-
-/// A `siginfo` from user space's `kill` (`SI_USER`) or `tgkill` (`SI_TKILL`).
-pub fn user_info(sig: u32, code: i32, sender: usize) -> Siginfo {
-    Siginfo { signo: sig as i32, errno: 0, code, fields: SigFields::Kill { pid: sender as i32, uid: 0 } }
-}
-
-/// A kernel-generated `siginfo` (`SI_KERNEL`).
-pub fn kernel_info(sig: u32) -> Siginfo {
-    Siginfo { signo: sig as i32, errno: 0, code: SI_KERNEL, fields: SigFields::None }
 }
 
 /// Recompute the current task's `user_work` from `s` (after a change of

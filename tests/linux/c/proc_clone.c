@@ -1,7 +1,7 @@
 /* proc_clone: raw clone(2) with fork semantics (CLONE_CHILD_SETTID,
  * CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, an exit signal other than
- * SIGCHLD), the flag combinations Linux itself refuses (EINVAL; threads,
- * which MelloOS refuses too, cannot be compared), CLONE_VM|CLONE_VFORK on its own stack as
+ * SIGCHLD), the flag combinations Linux itself refuses (EINVAL; threads
+ * are tests/linux/c/threads.c), CLONE_VM|CLONE_VFORK on its own stack as
  * posix_spawn uses it, set_tid_address and gettid, exit_group's status,
  * CPU affinity and reboot's argument checks. */
 #define _GNU_SOURCE

@@ -64,6 +64,8 @@ pub mod wait {
 pub mod futex {
     pub const FUTEX_WAIT: u32 = 0;
     pub const FUTEX_WAKE: u32 = 1;
+    pub const FUTEX_REQUEUE: u32 = 3;
+    pub const FUTEX_CMP_REQUEUE: u32 = 4;
     pub const FUTEX_WAIT_BITSET: u32 = 9;
     pub const FUTEX_WAKE_BITSET: u32 = 10;
     pub const FUTEX_PRIVATE_FLAG: u32 = 128;

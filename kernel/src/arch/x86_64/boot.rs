@@ -195,7 +195,10 @@ start64_low:
 
     .section .text
 start64_high:
-    movabs rsp, offset {stack} + {stack_size}
+    /* 16 zero bytes stay above the first frame: a debugger unwinding past
+       start64_high reads zeros there (the end of the chain), not whatever
+       static the linker put after the stack. */
+    movabs rsp, offset {stack} + {stack_size} - 16
     xor ebp, ebp
     /* rdi = magic, rsi = boot information physical address */
     mov edi, edi

@@ -201,13 +201,6 @@ pub fn read_cs() -> u16 {
     cs
 }
 
-/// Flush this CPU's non-global TLB entries by reloading CR3.
-pub fn flush_tlb_local() {
-    // SAFETY: reloading the current CR3 changes no mapping; it only drops
-    // cached translations.
-    unsafe { write_cr3(read_cr3()) };
-}
-
 /// Invalidate the TLB entry for one page on this CPU.
 pub fn invlpg(addr: u64) {
     // SAFETY: invalidating a TLB entry is always safe.

@@ -14,9 +14,9 @@
 //!   table entries themselves move, frames and their copy-on-write state
 //!   included, so nothing is copied and no reference count changes.
 //!
-//! Both work on the current address space (or one loaded nowhere) and
-//! flush the pages they change from this CPU's TLB, as `unmap` does; the
-//! caller holds the process's `AddressSpace` lock.
+//! Pages taken away are flushed from every CPU that has the space loaded
+//! (`tlb::flush_user_range`) before their frames are released, as `unmap`
+//! does; the caller holds the process's `AddressSpace` lock.
 
 use super::{holds_frame, AddressSpace, Attr, Prot, RegionError};
 use crate::mm::addr::VirtAddr;
@@ -83,17 +83,25 @@ impl AddressSpace {
         if pieces.iter().any(|(_, a)| !a.lazy) {
             return Err(RegionError::NotLazy);
         }
+        // In batches, as `unmap`: no allocation on the way.
+        const BATCH: usize = 64;
+        let mut frames = [0u64; BATCH];
         for (piece, _) in &pieces {
+            let mut n = 0;
             for va in piece.clone().step_by(PAGE_SIZE as usize) {
                 if let Ok(Some(pte)) = self.cursor().entry(VirtAddr::new(va), false) {
                     if holds_frame(pte) {
-                        let frame = pte.addr();
+                        frames[n] = pte.addr();
                         *pte = Pte(0);
-                        crate::mm::pmm::release(frame);
-                        tlb::flush_local(va);
+                        n += 1;
                     }
                 }
+                if n == BATCH {
+                    self.flush_and_release(piece.start..va + PAGE_SIZE, &frames);
+                    n = 0;
+                }
             }
+            self.flush_and_release(piece.clone(), &frames[..n]);
         }
         Ok(())
     }
@@ -143,12 +151,13 @@ impl AddressSpace {
                 continue;
             }
             let moved = core::mem::replace(pte, Pte(0));
-            tlb::flush_local(from.as_u64());
             match self.cursor().entry(VirtAddr::new(to.as_u64() + off), false) {
                 Ok(Some(slot)) => *slot = moved,
                 _ => unreachable!("the destination's page tables were made above"),
             }
         }
+        // Every CPU running this space forgets the old addresses.
+        tlb::flush_user_range(self.root.as_u64(), start, end);
         // The old range's frames are gone from it: only the region remains.
         self.regions.remove(start..end)?;
         Ok(Resized::Moved(to))

@@ -25,11 +25,13 @@
 //!
 //! Why it cannot deadlock among senders: two CPUs shooting down at once
 //! with interrupts disabled each serve the other's request in step 3, so
-//! both finish. What the protocol cannot fix (documented contract): a CPU
-//! must not call [`tlb_shootdown`] while holding a spinlock that another
-//! CPU may be spinning on with interrupts disabled — that CPU could never
-//! take the IPI. The kernel calls it only after dropping the page-table
-//! lock (`mm::kstack`, `mm::tlb`).
+//! both finish. A CPU spinning for a spin lock serves its inbox too
+//! ([`serve_pending`], called from `sync::spin`'s wait loop), so
+//! [`tlb_shootdown_to`] may be called with a spin lock held (user address
+//! spaces flush under their lock: a CPU waiting for that lock with
+//! interrupts off, in a page fault, still answers). [`tlb_shootdown`]
+//! (kernel mappings, every CPU) keeps the stricter rule of being called
+//! with no lock held (`mm::kstack`).
 //!
 //! State: `READY`, `INBOX`, `REQ` are atomics; no locks are taken, so
 //! [`stop_other_cpus`] works from the panic path.
@@ -131,19 +133,42 @@ fn service_inbox(me: usize) {
     }
 }
 
+/// Serve this CPU's queued shootdown requests, if any (a CPU spinning for
+/// a lock calls this, so a lock holder's shootdown cannot wait on it).
+#[inline]
+pub fn serve_pending() {
+    if ready_mask() == 0 {
+        return;
+    }
+    irq::without(|| {
+        if let Some(c) = percpu::try_this_cpu() {
+            if INBOX[c.cpu_id].load(Ordering::Relaxed) != 0 {
+                service_inbox(c.cpu_id);
+            }
+        }
+    });
+}
+
 /// Invalidate kernel mappings of `[start, end)` on every other online CPU
 /// and wait until all have done it (the caller flushes its own TLB). Safe
 /// with interrupts disabled; see the module doc for the one rule.
 pub fn tlb_shootdown(start: u64, end: u64) {
-    if end <= start || !lapic::ready() {
-        return;
-    }
     // Another CPU may be spinning, interrupts off, for a lock we hold: it
     // would never acknowledge, and we would wait for it forever.
     debug_assert!(!crate::sync::lock_ordering::holds_any(), "TLB shootdown while holding a lock");
+    tlb_shootdown_to(u32::MAX, start, end);
+}
+
+/// Invalidate `[start, end)` on the ready CPUs of `cpus` other than this
+/// one and wait until they have (the caller flushes its own TLB). May be
+/// called with spin locks held (module doc).
+pub fn tlb_shootdown_to(cpus: u32, start: u64, end: u64) {
+    if end <= start || !lapic::ready() {
+        return;
+    }
     let was = irq::save_and_disable();
     let me = percpu::cpu_id();
-    let targets = ready_mask() & !(1 << me);
+    let targets = ready_mask() & cpus & !(1 << me);
     if targets != 0 {
         let req = &REQ[me];
         req.start.store(start, Ordering::Relaxed);

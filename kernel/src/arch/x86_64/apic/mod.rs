@@ -25,7 +25,7 @@ use super::{cpu, percpu, trap};
 use core::sync::atomic::{AtomicU8, Ordering};
 
 pub use ioapic::{mask_irq, route_irq};
-pub use ipi::{flush_local, send_ipi, send_nmi, stop_other_cpus, tlb_shootdown, TLB_SHOOTDOWN_IPI};
+pub use ipi::{flush_local, send_ipi, send_nmi, serve_pending, stop_other_cpus, tlb_shootdown, tlb_shootdown_to, TLB_SHOOTDOWN_IPI};
 pub use timer::TIMER_VECTOR;
 
 /// Cross-CPU "please reschedule" interrupt (spec: 0x30).
