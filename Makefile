@@ -59,8 +59,11 @@ kernel: ## the kernel only (build/kernel.elf; PROFILE)
 check-programs: ## check userspace/programs (unique /bin names, entry! in main.rs)
 	@tools/check-programs.py
 
+# USER_DEBUG=1 must also beat the per-program profile overrides of
+# userspace/Cargo.toml (e.g. utest's line tables), which env vars cannot.
+USER_DEBUG_OVERRIDES = $(foreach p,$(shell sed -n 's/^\[profile\.release\.package\.\([A-Za-z0-9_-]*\)\]$$/\1/p' userspace/Cargo.toml 2>/dev/null),--config 'profile.release.package.$(p).debug=true')
 userspace: check-programs ## the user programs (userspace/target/.../release/NAME)
-	@if [ -d userspace ]; then cd userspace && $(if $(USER_DEBUG),CARGO_PROFILE_RELEASE_DEBUG=true CARGO_PROFILE_RELEASE_STRIP=none) cargo build --release; fi
+	@if [ -d userspace ]; then cd userspace && $(if $(USER_DEBUG),CARGO_PROFILE_RELEASE_DEBUG=true CARGO_PROFILE_RELEASE_STRIP=none) cargo build --release $(if $(USER_DEBUG),$(USER_DEBUG_OVERRIDES)); fi
 
 initrd: userspace ## the ramdisk, every user program as /bin/NAME (build/initrd.cpio)
 	@tools/mkinitrd.sh $(BUILD)/initrd.cpio

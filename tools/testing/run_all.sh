@@ -125,7 +125,7 @@ q() { printf '%q ' "$qemu_test" "$@"; }
 add utest-smp1      "$(q utest-smp1 --cmdline 'init=/bin/utest -- cpus=1' --smp 1 --qemu-arg=-icount --qemu-arg=shift=0 \
     "${utest_expect[@]}" --expect '^\[UTEST\] syscall latency: [0-9]+ instructions/call$' --timeout 240)"
 add utest-smp4      "$(q utest-smp4 --cmdline 'init=/bin/utest -- cpus=4' --smp 4 "${utest_expect[@]}" \
-    --expect '^\[FAULT\] pid [0-9]+ killed: Page Fault at rip=0x[0-9a-f]+ in [A-Za-z_:<>{}]+[+]0x[0-9a-f]+ \(addr=0x0, ' \
+    --expect '^\[FAULT\] pid [0-9]+ killed: Page Fault at rip=0x[0-9a-f]+ in [A-Za-z_:<>{}]+[+]0x[0-9a-f]+ \(programs/utest/src/faults\.rs:[0-9]+\) \(addr=0x0, ' \
     --expect '^\[FAULT\] pid [0-9]+ killed: stack overflow: Page Fault at rip=0x[0-9a-f]+ .*addr=0x7ff'  --timeout 180)"
 if [ -x tools/bench/linux/run.sh ]; then
     add linux-bench-smoke "tools/bench/linux/run.sh --smoke"

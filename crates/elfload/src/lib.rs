@@ -11,6 +11,10 @@
 //! `note.rs`), and [`LoadPlan::phdr_addr`] where its program headers are in
 //! memory (for the auxiliary vector).
 //!
+//! [`symbolize`] names the function an address lies in from the file's
+//! `.symtab`, and [`line_of`] its source file and line from the DWARF line
+//! tables (`.debug_line`, see `lines.rs`): the kernel's fault lines.
+//!
 //! [`script`] parses the other format `execve` accepts: `#!` interpreter
 //! lines, as Linux's `binfmt_script` reads them.
 //!
@@ -36,15 +40,21 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
 mod header;
+mod line_header;
+mod lines;
 mod note;
 mod plan;
 mod reloc;
 pub mod script;
+mod sections;
 mod symbols;
 
 use core::ops::Range;
 pub use header::PHENT_SIZE;
+pub use lines::{line_of, source_line, SourceLine, MAX_LINE_OPS};
 pub use note::{notes, Brand, Note, Notes};
 pub use note::{ELFOSABI_LINUX, GNU_ABI_TAG_LINUX, MELLOS_ABI_VERSION, MELLOS_NOTE_NAME, NT_GNU_ABI_TAG, NT_MELLOS_ABI};
 pub use plan::plan;

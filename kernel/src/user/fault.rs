@@ -1,7 +1,8 @@
 //! What the kernel says when a user program dies of a fault: one log line
 //! naming the process, the exception, where it happened in the program's
 //! own symbols (`in utest::faults::null_write+0x1c`, read from the
-//! executable's `.symtab` when it has one) and, for a fault in the guard
+//! executable's `.symtab` when it has one, then ` (FILE:LINE)` from its
+//! DWARF line tables when it has those) and, for a fault in the guard
 //! page just below the stack, that it was a stack overflow. Then the
 //! process is killed with `128 + signal`.
 //!
@@ -83,11 +84,38 @@ fn kill_on_fault(fault: &UserFault) -> ! {
     super::exit_as(super::Exit::Signal { sig: fault.signal as u32, core: false });
 }
 
-/// `rip` as `symbol+0xoff` from the process's executable, if it has symbols.
+/// `rip` as `symbol+0xoff` from the process's executable, if it has
+/// symbols, and ` (FILE:LINE)` after it when the executable also has DWARF
+/// line tables (`programs/utest/src/faults.rs:25`). Safe on the fault path:
+/// every allocation is fallible (out of memory just means no name), and
+/// the line lookup neither allocates nor runs more than
+/// `elfload::MAX_LINE_OPS` steps, however large or hostile the file.
 fn symbolize(proc: &Process, rip: u64) -> Option<String> {
-    let path = proc.name.lock().clone();
+    let path = try_format(format_args!("{}", proc.name.lock().as_str()))?;
     let cwd = proc.files.lock().cwd_loc();
     let elf = crate::fs::open::read_file(cwd, path.as_bytes()).ok()?;
     let (name, off) = elfload::symbolize(&elf, rip)?;
-    Some(format!("{:#}+{:#x}", rustc_demangle::demangle(name), off))
+    let name = rustc_demangle::demangle(name);
+    match elfload::source_line(&elf, rip) {
+        Some(at) => try_format(format_args!("{name:#}+{off:#x} ({at})")),
+        None => try_format(format_args!("{name:#}+{off:#x}")),
+    }
+}
+
+/// `args` formatted into a string whose memory is reserved fallibly (a
+/// first pass measures it); `None` when the heap cannot give it.
+fn try_format(args: core::fmt::Arguments) -> Option<String> {
+    struct Measure(usize);
+    impl core::fmt::Write for Measure {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut len = Measure(0);
+    core::fmt::write(&mut len, args).ok()?;
+    let mut out = String::new();
+    out.try_reserve_exact(len.0).ok()?;
+    core::fmt::write(&mut out, args).ok()?; // fits: never reallocates
+    Some(out)
 }
