@@ -234,6 +234,13 @@ pub fn start_on(task: Arc<Task>, cpu: usize) {
     runq::enqueue(task, cpu);
 }
 
+/// Tasks waiting in `cpu`'s run queue, not counting the one running there
+/// (a snapshot: with interrupts off on `cpu`, only other CPUs' wake-ups
+/// can add to it).
+pub fn queued(cpu: usize) -> usize {
+    runq::queued(cpu)
+}
+
 /// Give up the CPU; the caller stays runnable.
 pub fn yield_now() {
     schedule();

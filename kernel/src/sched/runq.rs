@@ -98,6 +98,11 @@ fn trace_enqueue(id: usize, pid: usize, cpu: usize) {
     crate::ktrace!("IPI", "send RESCHED IPI → core{}", cpu);
 }
 
+/// Tasks waiting in `cpu`'s queue (not counting the running one).
+pub fn queued(cpu: usize) -> usize {
+    LOAD[cpu].load(Ordering::Relaxed)
+}
+
 /// Whether `cpu` has queued work.
 pub fn has_work(cpu: usize) -> bool {
     LOAD[cpu].load(Ordering::Relaxed) > 0
