@@ -46,8 +46,9 @@ pub fn print() {
     crate::klog!("METRICS", "IPC sends: {}, receives: {}, queue full: {}",
         get(&m.ipc_sends), get(&m.ipc_recvs), get(&m.ipc_queue_full));
     if crate::mm::fault_inject::enabled() {
-        let (slab, frames) = crate::mm::fault_inject::report();
-        crate::klog!("METRICS", "fault injection: {} heap and {} frame allocations failed on purpose", slab, frames);
+        let r = crate::mm::fault_inject::report();
+        crate::klog!("METRICS", "fault injection: {} of {} fallible heap allocations and {} of {} frame allocations failed on purpose ({} infallible heap allocations left alone)",
+            r.slab_failed, r.slab_seen, r.frame_failed, r.frame_seen, r.slab_infallible);
     }
     for (i, count) in m.syscall_count.iter().enumerate() {
         let n = get(count);

@@ -230,6 +230,15 @@ errnos! {
     ERESTARTNOHAND = 514, "Interrupted system call (restart if no handler ran)";
 }
 
+/// A failed kernel allocation is `ENOMEM`. (Kept here, not in the
+/// kernel's `error.rs` with the other mappings, because the orphan rule
+/// allows the impl only in this crate or in `fallible`.)
+impl From<fallible::AllocError> for Errno {
+    fn from(_: fallible::AllocError) -> Self {
+        Errno::ENOMEM
+    }
+}
+
 impl Errno {
     /// The value a system call returns for this error.
     pub const fn as_ret(self) -> isize {

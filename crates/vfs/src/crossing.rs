@@ -21,6 +21,7 @@ use crate::path::{Filesystems, Resolver};
 use crate::types::Ino;
 use crate::Result;
 use alloc::vec::Vec;
+use fallible::{try_push, try_with_capacity};
 use mello_abi::Errno;
 
 impl<F: Filesystems + ?Sized> Resolver<'_, F> {
@@ -84,17 +85,16 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
                 let parent = fs.lookup(ino, b"..")?;
                 Ok((parent, fs.name_of(parent, ino)?))
             })?;
-            names.push(name);
+            try_push(&mut names, name)?;
             cur = Location {
                 mount: cur.mount,
                 ino: parent,
             };
         }
-        let mut path: Vec<u8> = if reachable {
-            Vec::new()
-        } else {
-            b"(unreachable)".to_vec()
-        };
+        let prefix: &[u8] = if reachable { b"" } else { b"(unreachable)" };
+        let len = prefix.len() + names.iter().map(|n| n.len() + 1).sum::<usize>().max(1);
+        let mut path = try_with_capacity(len)?;
+        path.extend_from_slice(prefix);
         for name in names.iter().rev() {
             path.push(b'/');
             path.extend_from_slice(name);

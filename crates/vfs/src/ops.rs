@@ -18,6 +18,7 @@ use crate::mount::Location;
 use crate::path::{Filesystems, Parent, Resolver};
 use crate::types::{Cred, Ino, Timespec, MAXSYMLINKS};
 use crate::Result;
+use fallible::try_to_vec;
 use mello_abi::Errno;
 
 /// Flags of an `open` that may create.
@@ -252,7 +253,7 @@ impl<F: Filesystems + ?Sized> Resolver<'_, F> {
     ) -> Result<(Location, bool)> {
         let mut links = 0;
         let mut start = start;
-        let mut path = path.to_vec();
+        let mut path = try_to_vec(path)?;
         loop {
             let p = self.resolve_parent_counting(start, &path, &mut links)?;
             let Ok(name) = p.name_for_create() else {

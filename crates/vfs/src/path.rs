@@ -31,6 +31,7 @@ use crate::types::{Stat, MAXSYMLINKS, NAME_MAX, PATH_MAX};
 use crate::{Filesystem, Result};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use fallible::{try_extend, try_to_vec};
 use mello_abi::Errno;
 
 /// How the resolver reaches filesystem instances. The kernel implements it
@@ -239,7 +240,7 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
         if path.len() >= PATH_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
-        let mut buf: Vec<u8> = path.to_vec();
+        let mut buf: Vec<u8> = try_to_vec(path)?;
         let mut pos = 0;
         let mut cur = if path[0] == b'/' { self.root } else { start };
         loop {
@@ -287,7 +288,7 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
                     let last = match comp {
                         b"." => Last::Dot,
                         b".." => Last::DotDot,
-                        name => Last::Normal(name.to_vec()),
+                        name => Last::Normal(try_to_vec(name)?),
                     };
                     let parent = Parent {
                         dir: cur,
@@ -317,7 +318,7 @@ impl<'a, F: Filesystems + ?Sized> Resolver<'a, F> {
                         cur = self.root;
                     }
                     let mut joined = target;
-                    joined.extend_from_slice(&buf[end..]);
+                    try_extend(&mut joined, &buf[end..])?;
                     buf = joined;
                     pos = 0;
                     continue;

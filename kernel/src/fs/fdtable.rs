@@ -66,7 +66,7 @@ impl FdTable {
     pub fn alloc(&mut self, file: Arc<OpenFile>, cloexec: bool, min: usize) -> Result<usize, Errno> {
         let fd = (min..self.limit).find(|&fd| self.slots.get(fd).is_none_or(Option::is_none)).ok_or(Errno::EMFILE)?;
         if fd >= self.slots.len() {
-            self.slots.try_reserve(fd + 1 - self.slots.len()).map_err(|_| Errno::ENOMEM)?;
+            fallible::in_scope(|| self.slots.try_reserve(fd + 1 - self.slots.len())).map_err(|_| Errno::ENOMEM)?;
             self.slots.resize(fd + 1, None);
         }
         self.slots[fd] = Some(Slot { file, cloexec });
@@ -105,7 +105,7 @@ impl FdTable {
             return Ok(None);
         }
         if new >= self.slots.len() {
-            self.slots.try_reserve(new + 1 - self.slots.len()).map_err(|_| Errno::ENOMEM)?;
+            fallible::in_scope(|| self.slots.try_reserve(new + 1 - self.slots.len())).map_err(|_| Errno::ENOMEM)?;
             self.slots.resize(new + 1, None);
         }
         Ok(self.slots[new].replace(Slot { file, cloexec }).map(|s| s.file))

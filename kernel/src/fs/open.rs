@@ -206,7 +206,7 @@ pub fn read_file(cwd: Location, path: &[u8]) -> Result<Vec<u8>, Errno> {
             return Err(Errno::EACCES);
         }
         let mut data = Vec::new();
-        data.try_reserve_exact(st.size as usize).map_err(|_| Errno::ENOMEM)?;
+        fallible::in_scope(|| data.try_reserve_exact(st.size as usize)).map_err(|_| Errno::ENOMEM)?;
         data.resize(st.size as usize, 0);
         let n = fs.read(loc.ino, 0, &mut data, mounts::now())?;
         data.truncate(n);

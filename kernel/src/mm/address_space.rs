@@ -182,7 +182,7 @@ impl Cursor<'_> {
     fn entry(&mut self, va: VirtAddr, create: bool) -> Result<Option<&mut Pte>, MapError> {
         let tables = &mut self.space.tables;
         let mut alloc = || -> Result<u64, OutOfMemory> {
-            tables.try_reserve(1).map_err(|_| OutOfMemory)?;
+            fallible::in_scope(|| tables.try_reserve(1)).map_err(|_| OutOfMemory)?;
             let t = paging::alloc_table()?;
             tables.push(t);
             Ok(t)

@@ -50,7 +50,7 @@ impl UserSlice {
     /// Copy the whole range into a new vector.
     pub fn read_vec(&self) -> Result<Vec<u8>, Errno> {
         let mut v = Vec::new();
-        v.try_reserve_exact(self.len).map_err(|_| Errno::ENOMEM)?;
+        fallible::in_scope(|| v.try_reserve_exact(self.len)).map_err(|_| Errno::ENOMEM)?;
         v.resize(self.len, 0);
         self.read_into(&mut v)?;
         Ok(v)
@@ -94,14 +94,14 @@ pub fn read_cstr(addr: usize, max: usize, too_long: Errno) -> Result<Vec<u8>, Er
             if out.len() + nul + 1 > max {
                 return Err(too_long);
             }
-            out.try_reserve(nul).map_err(|_| Errno::ENOMEM)?;
+            fallible::in_scope(|| out.try_reserve(nul)).map_err(|_| Errno::ENOMEM)?;
             out.extend_from_slice(&chunk[..nul]);
             return Ok(out);
         }
         if out.len() + n >= max {
             return Err(too_long);
         }
-        out.try_reserve(n).map_err(|_| Errno::ENOMEM)?;
+        fallible::in_scope(|| out.try_reserve(n)).map_err(|_| Errno::ENOMEM)?;
         out.extend_from_slice(&chunk[..n]);
         pos += n;
     }

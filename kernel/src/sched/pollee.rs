@@ -61,7 +61,7 @@ impl Pollee {
 
     fn register(&self, me: &Arc<Task>) -> Result<(), Errno> {
         let mut w = self.waiters.lock();
-        w.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        fallible::in_scope(|| w.try_reserve(1)).map_err(|_| Errno::ENOMEM)?;
         w.push(me.clone());
         Ok(())
     }

@@ -110,7 +110,7 @@ pub fn sys_exec(a: &Args) -> SysResult {
             }
             let arg = uaccess::read_cstr(ptr, ARG_MAX - total, Errno::E2BIG)?;
             total += arg.len() + 1;
-            argv.try_reserve(1).map_err(crate::error::no_memory)?;
+            fallible::in_scope(|| argv.try_reserve(1)).map_err(crate::error::no_memory)?;
             argv.push(arg);
         }
     }

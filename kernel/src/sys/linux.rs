@@ -126,7 +126,7 @@ fn read_str_vec(ptr: usize, total: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
         }
         let arg = uaccess::read_cstr(s, ARG_MAX.saturating_sub(*total), Errno::E2BIG)?;
         *total += arg.len() + 1;
-        out.try_reserve(1).map_err(crate::error::no_memory)?;
+        fallible::in_scope(|| out.try_reserve(1)).map_err(crate::error::no_memory)?;
         out.push(arg);
     }
 }

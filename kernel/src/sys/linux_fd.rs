@@ -78,7 +78,7 @@ fn iovecs(iov: usize, count: u64) -> Result<Vec<Iovec>, Errno> {
     }
     let count = count as usize;
     let mut bytes = Vec::new();
-    bytes.try_reserve_exact(count * Iovec::SIZE).map_err(crate::error::no_memory)?;
+    fallible::in_scope(|| bytes.try_reserve_exact(count * Iovec::SIZE)).map_err(crate::error::no_memory)?;
     bytes.resize(count * Iovec::SIZE, 0);
     UserSlice::new(iov, bytes.len())?.read_into(&mut bytes)?;
     let mut vecs: Vec<Iovec> = bytes.chunks_exact(Iovec::SIZE).map(|c| Iovec::from_bytes(c.try_into().unwrap_or(&[0; 16]))).collect();
@@ -125,7 +125,7 @@ fn writev_from(file: &OpenFile, vecs: &[Iovec], at: Option<u64>) -> SysResult {
     let total: usize = vecs.iter().map(|v| v.len as usize).sum();
     if total <= CHUNK && at.is_none() {
         let mut buf = Vec::new();
-        buf.try_reserve_exact(total).map_err(crate::error::no_memory)?;
+        fallible::in_scope(|| buf.try_reserve_exact(total)).map_err(crate::error::no_memory)?;
         for v in vecs.iter().filter(|v| v.len > 0) {
             match UserSlice::new(v.base as usize, v.len as usize).and_then(|u| u.read_vec()) {
                 Ok(piece) => buf.extend_from_slice(&piece),

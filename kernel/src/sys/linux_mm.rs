@@ -140,7 +140,7 @@ fn file_bytes(fd: i32, offset: u64, len: u64, private: bool, prot: u64) -> Resul
     let size = crate::fs::mounts::getattr(loc)?.size;
     let n = size.saturating_sub(offset).min(len) as usize;
     let mut data = alloc::vec::Vec::new();
-    data.try_reserve_exact(n).map_err(|_| Errno::ENOMEM)?;
+    fallible::in_scope(|| data.try_reserve_exact(n)).map_err(|_| Errno::ENOMEM)?;
     data.resize(n, 0);
     let got = crate::fs::rw::inode_read_kernel(loc, offset, &mut data)?;
     data.truncate(got);

@@ -49,7 +49,7 @@ impl Message {
             return Ok(Message::Inline { len: bytes.len() as u8, data });
         }
         let mut v = Vec::new();
-        v.try_reserve_exact(bytes.len()).map_err(no_memory)?;
+        fallible::in_scope(|| v.try_reserve_exact(bytes.len())).map_err(no_memory)?;
         v.extend_from_slice(bytes);
         Ok(Message::Heap(v))
     }
@@ -108,7 +108,7 @@ pub fn send_msg(id: usize, msg: Message) -> Result<(), Errno> {
         QUEUED_BYTES.fetch_sub(heap, Ordering::Relaxed);
         return Err(Errno::ENOMEM);
     }
-    p.queue.try_reserve(1).map_err(no_memory)?;
+    fallible::in_scope(|| p.queue.try_reserve(1)).map_err(no_memory)?;
     p.queue.push_back(msg);
     Ok(())
 }
@@ -124,10 +124,10 @@ pub fn recv_msg(id: usize) -> Result<Message, Errno> {
             return Ok(msg);
         }
         // Room for us in both lists: the sender must not allocate.
-        p.waiters.try_reserve(1).map_err(no_memory)?;
+        fallible::in_scope(|| p.waiters.try_reserve(1)).map_err(no_memory)?;
         // Every waiter, us included, may be delivered to before anyone collects.
         let room = p.waiters.len() + 1;
-        p.delivered.try_reserve(room).map_err(no_memory)?;
+        fallible::in_scope(|| p.delivered.try_reserve(room)).map_err(no_memory)?;
         let me = sched::current();
         me.set_state(TaskState::Blocked);
         p.waiters.push_back(me.clone());

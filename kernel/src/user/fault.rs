@@ -115,7 +115,7 @@ fn try_format(args: core::fmt::Arguments) -> Option<String> {
     let mut len = Measure(0);
     core::fmt::write(&mut len, args).ok()?;
     let mut out = String::new();
-    out.try_reserve_exact(len.0).ok()?;
+    fallible::in_scope(|| out.try_reserve_exact(len.0)).ok()?;
     core::fmt::write(&mut out, args).ok()?; // fits: never reallocates
     Some(out)
 }

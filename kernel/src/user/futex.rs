@@ -58,7 +58,7 @@ pub fn wait(proc: &Process, addr: u64, expected: u32, bitset: u32, deadline: Opt
         if u32::from_le_bytes(b) != expected {
             return Err(Errno::EAGAIN);
         }
-        list.try_reserve(1).map_err(crate::error::no_memory)?;
+        fallible::in_scope(|| list.try_reserve(1)).map_err(crate::error::no_memory)?;
         me.set_state(sched::task::TaskState::Blocked);
         list.push(Entry { id, key, bitset, task: me.clone() });
     }

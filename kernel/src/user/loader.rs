@@ -184,7 +184,7 @@ impl Strings {
     /// Append `s` (plus a NUL, unless `raw`); returns its offset.
     fn push(&mut self, s: &[u8], raw: bool) -> Result<u64, Errno> {
         let at = self.bytes.len() as u64;
-        self.bytes.try_reserve(s.len() + 1).map_err(no_memory)?;
+        fallible::in_scope(|| self.bytes.try_reserve(s.len() + 1)).map_err(no_memory)?;
         self.bytes.extend_from_slice(s);
         if !raw {
             self.bytes.push(0);
@@ -209,7 +209,7 @@ fn build_stack(
     // The strings area (offsets first; its address is known once its size is).
     let mut strings = Strings { bytes: Vec::new() };
     let mut offsets: Vec<u64> = Vec::new();
-    offsets.try_reserve(argv.len() + envp.len()).map_err(no_memory)?;
+    fallible::in_scope(|| offsets.try_reserve(argv.len() + envp.len())).map_err(no_memory)?;
     for s in argv.iter().chain(envp) {
         offsets.push(strings.push(s, false)?);
     }
@@ -228,7 +228,7 @@ fn build_stack(
     let at = |off: u64| strings_at + off;
 
     let mut words: Vec<u64> = Vec::new();
-    words.try_reserve(argv.len() + envp.len() + 3 + 2 * 20).map_err(no_memory)?;
+    fallible::in_scope(|| words.try_reserve(argv.len() + envp.len() + 3 + 2 * 20)).map_err(no_memory)?;
     words.push(argv.len() as u64);
     words.extend(offsets[..argv.len()].iter().map(|&o| at(o)));
     words.push(0);
@@ -273,7 +273,7 @@ fn build_stack(
         cursor.map_new(VirtAddr::new(page), USER_RW)?;
     }
     let mut block: Vec<u8> = Vec::new();
-    block.try_reserve(words.len() * 8).map_err(no_memory)?;
+    fallible::in_scope(|| block.try_reserve(words.len() * 8)).map_err(no_memory)?;
     for w in &words {
         block.extend_from_slice(&w.to_le_bytes());
     }

@@ -90,18 +90,19 @@ fn first_thread(proc: &Arc<Process>) -> TaskData {
 #[inline(never)]
 pub fn spawn_init(path: &str, extra: &[&str], boot: &crate::bootinfo::BootInfo) {
     initrd::init(boot);
-    // Booting may assume memory; from the first user program on, injected
-    // allocation failures (failslab=/failframe=) start.
-    if crate::mm::fault_inject::enabled() {
-        crate::klog!("KERNEL", "fault injection on (failslab/failframe): allocations fail from here on");
-    }
-    crate::mm::fault_inject::arm();
     let full = if path.contains('/') { String::from(path) } else { alloc::format!("/bin/{path}") };
     crate::klog!("INIT", "Loading init process from {}", full);
     let mut argv: Vec<&str> = alloc::vec![&full];
     argv.extend_from_slice(extra);
     crate::kmsg::end_of_boot();
-    if let Err(e) = spawn_as(&full, &argv, true) {
+    let started = spawn_as(&full, &argv, true);
+    // Booting (and loading init, which is exempt) may assume memory; from
+    // here on, injected allocation failures (failslab=/failframe=) start.
+    if started.is_ok() && crate::mm::fault_inject::enabled() {
+        crate::klog!("KERNEL", "fault injection on (failslab/failframe): allocations fail from here on");
+        crate::mm::fault_inject::arm();
+    }
+    if let Err(e) = started {
         crate::klog!("INIT", "cannot start {}: {} ({})", full, e.name(), e.message());
         // Programs first; symlinks (busybox's applets) only counted, or
         // the line would be cut before the programs.

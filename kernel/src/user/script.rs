@@ -52,7 +52,7 @@ pub fn resolve(cwd: Location, path: &[u8], argv: &[Vec<u8>]) -> Result<Program, 
         }
         let interpreter = try_copy(line.interpreter)?;
         let mut next = Vec::new();
-        next.try_reserve(argv.len() + 2).map_err(|_| Errno::ENOMEM)?;
+        fallible::in_scope(|| next.try_reserve(argv.len() + 2)).map_err(|_| Errno::ENOMEM)?;
         next.push(interpreter.clone());
         if let Some(arg) = line.argument {
             next.push(try_copy(arg)?);
@@ -68,14 +68,14 @@ pub fn resolve(cwd: Location, path: &[u8], argv: &[Vec<u8>]) -> Result<Program, 
 
 fn try_copy(bytes: &[u8]) -> Result<Vec<u8>, Errno> {
     let mut v = Vec::new();
-    v.try_reserve_exact(bytes.len()).map_err(|_| Errno::ENOMEM)?;
+    fallible::in_scope(|| v.try_reserve_exact(bytes.len())).map_err(|_| Errno::ENOMEM)?;
     v.extend_from_slice(bytes);
     Ok(v)
 }
 
 fn try_to_vec(argv: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, Errno> {
     let mut v = Vec::new();
-    v.try_reserve_exact(argv.len()).map_err(|_| Errno::ENOMEM)?;
+    fallible::in_scope(|| v.try_reserve_exact(argv.len())).map_err(|_| Errno::ENOMEM)?;
     for a in argv {
         v.push(try_copy(a)?);
     }

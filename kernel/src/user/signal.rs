@@ -314,7 +314,7 @@ impl Signals {
     /// Add thread `tid` run by `task` (before the task first runs).
     pub fn attach(&self, thread: ThreadSig) -> Result<(), crate::error::Errno> {
         let mut s = self.lock();
-        s.threads.try_reserve(1).map_err(crate::error::no_memory)?;
+        fallible::in_scope(|| s.threads.try_reserve(1)).map_err(crate::error::no_memory)?;
         s.threads.push(thread);
         Ok(())
     }

@@ -88,7 +88,7 @@ fn start(proc: &Arc<Process>, tid: Pid, opts: &ThreadOpts) -> Result<(), Errno> 
             // The group is ending: the caller dies on its way out.
             return Err(Errno::EAGAIN);
         }
-        s.threads.try_reserve(1).map_err(crate::error::no_memory)?;
+        fallible::in_scope(|| s.threads.try_reserve(1)).map_err(crate::error::no_memory)?;
         s.threads.push(sig);
     }
     sched::start(task);

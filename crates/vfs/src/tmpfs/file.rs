@@ -11,8 +11,7 @@
 use crate::types::MAX_FILE_SIZE;
 use crate::Result;
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
-use alloc::vec;
+use fallible::{try_zeroed, SortedMap};
 use mello_abi::Errno;
 
 /// Size of one page of file data.
@@ -24,7 +23,7 @@ const PAGE: u64 = PAGE_SIZE as u64;
 pub(super) struct FileData {
     size: u64,
     /// Page index -> page contents (always `PAGE_SIZE` bytes).
-    pages: BTreeMap<u64, Box<[u8]>>,
+    pages: SortedMap<u64, Box<[u8]>>,
 }
 
 impl FileData {
@@ -61,7 +60,9 @@ impl FileData {
 
     /// Writes `data` at `offset`, allocating pages as needed and growing the
     /// file. Returns the bytes written: all of them, or fewer if the write
-    /// would pass [`MAX_FILE_SIZE`]; `EFBIG` if `offset` is already there.
+    /// would pass [`MAX_FILE_SIZE`] or memory ran out after some were
+    /// written; `EFBIG` if `offset` is already there, `ENOMEM` if not even
+    /// the first page could be allocated.
     pub fn write(&mut self, offset: u64, data: &[u8]) -> Result<usize> {
         if data.is_empty() {
             return Ok(0);
@@ -75,15 +76,21 @@ impl FileData {
             let pos = offset + done as u64;
             let (index, within) = (pos / PAGE, (pos % PAGE) as usize);
             let n = (PAGE_SIZE - within).min(len - done);
-            let page = self
-                .pages
-                .entry(index)
-                .or_insert_with(|| vec![0u8; PAGE_SIZE].into_boxed_slice());
+            if !self.pages.contains_key(&index) {
+                let added = try_zeroed(PAGE_SIZE).and_then(|page| self.pages.try_insert(index, page));
+                if added.is_err() {
+                    break;
+                }
+            }
+            let page = self.pages.get_mut(&index).expect("page present or just added");
             page[within..within + n].copy_from_slice(&data[done..done + n]);
             done += n;
         }
-        self.size = self.size.max(offset + len as u64);
-        Ok(len)
+        if done == 0 {
+            return Err(Errno::ENOMEM);
+        }
+        self.size = self.size.max(offset + done as u64);
+        Ok(done)
     }
 
     /// Sets the size. Shrinking frees the pages past the new end and zeroes
@@ -94,8 +101,7 @@ impl FileData {
         }
         if size < self.size {
             let keep = size.div_ceil(PAGE);
-            // `split_off` returns the pages at index >= keep; drop them.
-            drop(self.pages.split_off(&keep));
+            self.pages.retain(|&index, _| index < keep);
             let within = (size % PAGE) as usize;
             if within != 0 {
                 if let Some(page) = self.pages.get_mut(&(size / PAGE)) {
@@ -127,7 +133,7 @@ mod tests {
     #[test]
     fn write_across_pages_and_shrink() {
         let mut f = FileData::default();
-        let data = vec![7u8; PAGE_SIZE + 2];
+        let data = alloc::vec![7u8; PAGE_SIZE + 2];
         assert_eq!(f.write(PAGE - 1, &data), Ok(PAGE_SIZE + 2));
         assert_eq!(f.blocks(), 24);
         f.truncate(PAGE + 1).unwrap();

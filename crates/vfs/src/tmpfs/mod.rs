@@ -23,7 +23,7 @@ pub use file::PAGE_SIZE;
 
 use crate::types::{Cred, DirEntry, FileType, Ino, SetAttr, Stat, Timespec, S_IFDIR, S_IFMT};
 use crate::{Filesystem, Result};
-use alloc::collections::BTreeMap;
+use fallible::{try_to_vec, SortedMap};
 use alloc::vec::Vec;
 use dir::DirData;
 use inode::{Inode, Kind};
@@ -36,7 +36,7 @@ pub const ROOT_INO: Ino = 1;
 pub struct Tmpfs {
     dev: u64,
     next_ino: Ino,
-    inodes: BTreeMap<Ino, Inode>,
+    inodes: SortedMap<Ino, Inode>,
 }
 
 impl Tmpfs {
@@ -51,8 +51,8 @@ impl Tmpfs {
             Kind::Dir(DirData::new(ROOT_INO)),
         );
         root.nlink = 2;
-        let mut inodes = BTreeMap::new();
-        inodes.insert(ROOT_INO, root);
+        let mut inodes = SortedMap::new();
+        inodes.try_insert(ROOT_INO, root).expect("the first inode of a tmpfs (at mount)");
         Tmpfs {
             dev,
             next_ino: ROOT_INO + 1,
@@ -97,12 +97,13 @@ impl Tmpfs {
         Ok(dir)
     }
 
-    /// Allocates an inode number for `inode` and stores it.
-    fn add(&mut self, inode: Inode) -> Ino {
+    /// Allocates an inode number for `inode` and stores it (`ENOMEM` if
+    /// the table cannot grow).
+    fn add(&mut self, inode: Inode) -> Result<Ino> {
         let ino = self.next_ino;
+        self.inodes.try_insert(ino, inode)?;
         self.next_ino += 1;
-        self.inodes.insert(ino, inode);
-        ino
+        Ok(ino)
     }
 
     /// Frees `ino` if nothing links or pins it.
@@ -222,18 +223,18 @@ impl Filesystem for Tmpfs {
         if target.len() + 1 > crate::PATH_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
-        let kind = Kind::Symlink(target.to_vec());
+        let kind = Kind::Symlink(try_to_vec(target)?);
         self.make_node(dir, name, crate::types::S_IFLNK | 0o777, cred, now, kind)
     }
 
     fn name_of(&mut self, dir: Ino, ino: Ino) -> Result<Vec<u8>> {
         let name = self.dir(dir)?.name_of(ino).ok_or(Errno::ENOENT)?;
-        Ok(name.to_vec())
+        Ok(try_to_vec(name)?)
     }
 
     fn readlink(&mut self, ino: Ino) -> Result<Vec<u8>> {
         match &self.inode(ino)?.kind {
-            Kind::Symlink(target) => Ok(target.clone()),
+            Kind::Symlink(target) => Ok(try_to_vec(target)?),
             _ => Err(Errno::EINVAL),
         }
     }
@@ -313,7 +314,7 @@ impl Filesystem for Tmpfs {
         let entry = DirEntry {
             ino,
             ftype: self.inode(ino)?.file_type(),
-            name: name.to_vec(),
+            name: try_to_vec(name)?,
             next,
         };
         self.inode_mut(dir)?.accessed(now);

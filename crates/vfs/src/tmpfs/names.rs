@@ -11,7 +11,7 @@
 //! Every method runs entirely under the filesystem's lock (it is `&mut
 //! self`), so a rename, with its replaced target, is atomic.
 
-use super::dir::DirData;
+use super::dir::{DirData, NewEntry};
 use super::inode::{init_owner, Inode, Kind};
 use super::{check_name, is_dot, Tmpfs};
 use crate::types::{Cred, Ino, Timespec};
@@ -37,10 +37,10 @@ impl Tmpfs {
         Ok(())
     }
 
-    /// Adds the entry `dir/name` -> `ino`: the directory grows and its
-    /// mtime and ctime become `now`.
-    fn add_entry(&mut self, dir: Ino, name: &[u8], ino: Ino, now: Timespec) -> Result<()> {
-        self.dir_mut(dir)?.insert(name, ino);
+    /// Adds the prepared entry `dir/name` -> `ino`: the directory grows
+    /// and its mtime and ctime become `now`.
+    fn add_entry(&mut self, dir: Ino, entry: NewEntry, ino: Ino, now: Timespec) -> Result<()> {
+        self.dir_mut(dir)?.commit(entry, ino);
         self.inode_mut(dir)?.modified(now);
         Ok(())
     }
@@ -61,8 +61,9 @@ impl Tmpfs {
         let is_dir = matches!(kind, Kind::Dir(_));
         let mut inode = Inode::new(mode, owner, now, kind);
         inode.nlink = if is_dir { 2 } else { 1 };
-        let ino = self.add(inode);
-        self.add_entry(dir, name, ino, now)?;
+        let entry = self.dir_mut(dir)?.prepare(name)?;
+        let ino = self.add(inode)?;
+        self.add_entry(dir, entry, ino, now)?;
         if is_dir {
             self.inode_mut(dir)?.nlink += 1;
         }
@@ -78,9 +79,12 @@ impl Tmpfs {
         if inode.nlink == 0 {
             return Err(Errno::ENOENT);
         }
-        inode.nlink = inode.nlink.checked_add(1).ok_or(Errno::EMLINK)?;
+        let nlink = inode.nlink.checked_add(1).ok_or(Errno::EMLINK)?;
+        let entry = self.dir_mut(dir)?.prepare(name)?;
+        let inode = self.inode_mut(ino)?;
+        inode.nlink = nlink;
         inode.ctime = now;
-        self.add_entry(dir, name, ino, now)
+        self.add_entry(dir, entry, ino, now)
     }
 
     /// Looks up an existing entry for removal or renaming: `ENOENT` if
@@ -189,6 +193,8 @@ impl Tmpfs {
         if target == Some(source) {
             return Ok(());
         }
+        // Allocate first: nothing below may fail half-way.
+        let entry = self.dir_mut(new_dir)?.prepare(new_name)?;
         if let Some(target) = target {
             let target_is_dir = self.inode(target)?.is_dir();
             match (source_is_dir, target_is_dir) {
@@ -201,7 +207,7 @@ impl Tmpfs {
         }
         self.dir_mut(old_dir)?.remove(old_name);
         self.inode_mut(old_dir)?.modified(now);
-        self.add_entry(new_dir, new_name, source, now)?;
+        self.add_entry(new_dir, entry, source, now)?;
         let inode = self.inode_mut(source)?;
         inode.ctime = now;
         if let Kind::Dir(data) = &mut inode.kind {

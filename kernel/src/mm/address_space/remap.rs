@@ -44,7 +44,7 @@ impl AddressSpace {
         for a in self.regions.areas() {
             let (start, end) = (a.range.start.max(range.start), a.range.end.min(range.end));
             if start < end {
-                out.try_reserve(1).map_err(|_| RegionError::NoMemory)?;
+                fallible::in_scope(|| out.try_reserve(1)).map_err(|_| RegionError::NoMemory)?;
                 out.push((start..end, a.attr));
             }
         }
