@@ -190,6 +190,8 @@ int main(int argc, char **argv)
         out("[INFO] kernel=%s %s %s\n", u.sysname, u.release, u.version);
     out("[INFO] bench start n=%llu rows=%zu\n", (unsigned long long)c.n,
         sizeof ROWS / sizeof ROWS[0]);
+    for (size_t i = 0; i < sizeof ROWS / sizeof ROWS[0]; i++)
+        out("[INFO] row %s\n", ROWS[i].name); /* run.sh checks these against rows.txt */
     if (!calibrate()) {
         out("[ERROR] name=calib FAILED: rdtsc does not count instructions (-icount shift=0?)\n");
         failures++;

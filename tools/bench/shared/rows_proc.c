@@ -35,8 +35,11 @@ ROW(yield)
  * first wait a slice), so the two alternate.  Then the child yields
  * K = N + 2*WARM times, stamping rdtsc after each yield into its own array;
  * the parent times N yields, sends the window [t0, t1) through a pipe and
- * the child answers how many of its yields returned inside it, which must
- * be N (+-1) for strict alternation. */
+ * the child answers how many of its yields returned inside it: Y.  Each is
+ * one switch there and one back, so the row is n = 2Y switches; Y must be
+ * at least 90% of N (Linux's CFS now and then returns a yield to its
+ * caller: ~1% at N=1000, whose yield-only cost stays in the total) and at
+ * most N + 1. */
 #define WARM 64
 ROW(ctx_switch)
 {
@@ -91,11 +94,13 @@ ROW(ctx_switch)
     if (!reap(pid) || !ok)
         return errno = 0, row_fail("child exit or hand-off failed (warm-up saw %llu of %d "
                                    "child yields)", (unsigned long long)seen, WARM);
-    if (inside + 1 < c->n || inside > c->n + 1)
-        return errno = 0, row_fail("no strict alternation: %llu parent, %llu child yields",
+    out("[INFO] name=ctx_switch parent_yields=%llu child_yields_inside=%llu\n",
+        (unsigned long long)c->n, (unsigned long long)inside);
+    if (inside * 10 < c->n * 9 || inside > c->n + 1)
+        return errno = 0, row_fail("the two did not alternate: %llu parent, %llu child yields",
                                    (unsigned long long)c->n, (unsigned long long)inside);
     r->total = t1 - t0;
-    r->n = 2 * c->n;
+    r->n = 2 * inside;
     return 0;
 }
 

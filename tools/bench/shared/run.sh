@@ -102,6 +102,9 @@ fail() {
     exit 1
 }
 [ -n "$kname" ] || kname=$(sed -n 's/^\[INFO\] kernel=//p' <<<"$clean" | head -n 1)
+listed=$(sed -n 's/^\[INFO\] row //p' <<<"$clean")
+[ -z "$listed" ] || [ "$listed" = "$(printf '%s\n' "${rows[@]}")" ] \
+    || fail "the binary's rows (main.c ROWS[]) differ from tools/bench/shared/rows.txt"
 missing=()
 for row in "${rows[@]}"; do
     grep -Eq "^\[BENCH\] name=$row n=[0-9]+ total=[0-9]+ per_op=[0-9]+\$" <<<"$clean" || missing+=("$row")
