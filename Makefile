@@ -91,11 +91,8 @@ unit-test: deps ## host unit tests only
 test-repeat: ## build once, run the QEMU matrix N times (LOAD busy loops beside it); table of passes
 	@tools/testing/repeat.sh -n "$(N)" -load "$(LOAD)"
 
-bench: build ## MelloOS vs Linux in instructions per operation (build/bench/report.md)
-	@echo "[bench] about 1 minute (36 s measured on 2 cores, kernel profile 'fast' included); downloads nothing unless missing, then apt-get installs: linux-image-amd64 gcc libc6-dev cpio qemu-system-x86"
-	tools/bench/run_mellos.sh
-	tools/bench/linux/run.sh
-	tools/bench/report.py build/bench/mellos.txt build/bench/linux.txt --out build/bench
+bench: build ## the same binary on MelloOS and Linux, + native rows, in instructions per op (build/bench/report.md)
+	@tools/bench/bench.sh
 
 fuzz: build ## the system-call fuzzer, FUZZ_CALLS calls (FUZZ_SEED): calls/s, findings with their seed, leak check
 	@tools/fuzz/run.sh

@@ -1,4 +1,4 @@
-# linux-kernel.sh - sourced by tools/bench/linux/run.sh and
+# linux-kernel.sh - sourced by tools/bench/shared/run.sh and
 # tools/oracle/run_linux.sh: find Debian's stock kernel and make the image
 # QEMU boots.  Not executable on its own.
 #

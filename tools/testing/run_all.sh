@@ -24,7 +24,8 @@
 #                   readable dump and symbolised backtrace, then stop (exit 3)
 #        bench      `init=/bin/bench -- 10` under -icount shift=0 -smp 1:
 #                   one well-formed [BENCH] line per operation + done
-#        linux      tools/bench/linux/run.sh --smoke, if present
+#        shared-bench  the shared benchmark binary (tools/bench/shared) at
+#                   N=10 on Debian's Linux and on MelloOS: every row reported
 #        fuzz       the system-call fuzzer as init (200,000 calls, leak check)
 #        aslr       user ASLR on and off (norandmaps), both personalities
 #        fault      the fuzzer under frame-allocation fault injection
@@ -127,9 +128,8 @@ add utest-smp1      "$(q utest-smp1 --cmdline 'init=/bin/utest -- cpus=1' --smp 
 add utest-smp4      "$(q utest-smp4 --cmdline 'init=/bin/utest -- cpus=4' --smp 4 "${utest_expect[@]}" \
     --expect '^\[FAULT\] pid [0-9]+ killed: Page Fault at rip=0x[0-9a-f]+ in [A-Za-z_:<>{}]+[+]0x[0-9a-f]+ \(programs/utest/src/faults\.rs:[0-9]+\) \(addr=0x0, ' \
     --expect '^\[FAULT\] pid [0-9]+ killed: stack overflow: Page Fault at rip=0x[0-9a-f]+ .*addr=0x7ff'  --timeout 180)"
-if [ -x tools/bench/linux/run.sh ]; then
-    add linux-bench-smoke "tools/bench/linux/run.sh --smoke"
-fi
+add shared-bench-linux  "tools/bench/shared/run.sh linux --smoke build/test/shared-bench"
+add shared-bench-mellos "tools/bench/shared/run.sh mellos --smoke build/test/shared-bench"
 add ktest-smp16     "$(q ktest-smp16 --cmdline ktest --smp 16 --expect '^\[KTEST\] smp: 16 CPUs online' --timeout 480)"
 add bench-smoke     "$(q bench-smoke --cmdline 'init=/bin/bench -- 10' --smp 1 --qemu-arg=-icount --qemu-arg=shift=0 "${bench_expect[@]}" --timeout 240)"
 add ktest-smp8      "$(q ktest-smp8 --cmdline ktest --smp 8 --expect '^\[KTEST\] smp: 8 CPUs online' --timeout 480)"
