@@ -282,6 +282,8 @@ add linux-ctrlc-smp2 "$(q linux-ctrlc-smp2 --cmdline 'init=/bin/linux/proc_tty a
     --expect '^\[JOBCTL\] then killed by signal 9$' --expect '^OK proc_tty ctrlc$' --forbid '^FAIL' --timeout 120)"
 add linux-fuzz-aslr-smp1 "tools/testing/linux_c.py linux-fuzz-aslr-smp1 fuzz_aslr --smp 1 --timeout 120"
 add linux-fuzz-linux-smp2 "tools/testing/linux_c.py linux-fuzz-linux-smp2 fuzz_linux --smp 2 --timeout 300"
+# /proc/self/exe, /proc/self/fd and a child's /proc/N/fd (links, listing, reopen).
+add linux-proc-fd-smp2 "tools/testing/linux_c.py linux-proc-fd-smp2 proc_fd --smp 2 --timeout 120"
 
 # Host tests: name | command (run from the repository root).
 host_tests=()
