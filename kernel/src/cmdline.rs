@@ -8,7 +8,8 @@
 //! (`root=`, `net=`); `loglevel=` sets the console log level (`kmsg`);
 //! `abi=` sets the personality of an unbranded PID 1
 //! (`user::personality`); `norandmaps` turns user ASLR off
-//! (`user::loader::set_randomize`); `failslab=`/`failframe=` set up fault
+//! (`user::loader::set_randomize`); `console=` chooses `/dev/console`
+//! (`tty::init`); `failslab=`/`failframe=` set up fault
 //! injection (`mm::fault_inject`, armed just before init starts).
 //!
 //! Invariant: every string in [`Options`] borrows from the boot command
@@ -29,6 +30,8 @@ pub struct Options<'a> {
     pub ktest_only: &'a str,
     /// Words after a standalone `--`, passed to init as argv[1..].
     pub init_args: &'a str,
+    /// `console=`: the last one given (`tty::init` decides what it names).
+    pub console: Option<&'a str>,
 }
 
 pub fn parse(cmdline: &str) -> Options<'_> {
@@ -56,7 +59,7 @@ pub fn parse(cmdline: &str) -> Options<'_> {
         crate::klog!("KERNEL", "norandmaps: user address-space randomisation off");
     }
     for opt in c.options() {
-        if !matches!(opt, Opt::Init(_) | Opt::Ktest(_) | Opt::LogLevel(_) | Opt::Abi(_) | Opt::NoRandMaps | Opt::FailSlab(_) | Opt::FailFrame(_)) {
+        if !matches!(opt, Opt::Init(_) | Opt::Ktest(_) | Opt::LogLevel(_) | Opt::Abi(_) | Opt::NoRandMaps | Opt::FailSlab(_) | Opt::FailFrame(_) | Opt::Console(_)) {
             crate::klog!("KERNEL", "ignoring option '{}': not supported yet", opt);
         }
     }
@@ -65,5 +68,6 @@ pub fn parse(cmdline: &str) -> Options<'_> {
         ktest: c.ktest.is_some(),
         ktest_only: c.ktest.unwrap_or(""),
         init_args: c.init_args,
+        console: c.console,
     }
 }

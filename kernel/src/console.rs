@@ -191,6 +191,19 @@ pub fn mirror_bytes(bytes: &[u8]) {
     flush();
 }
 
+/// The text grid's size as (rows, columns), if there is a screen console
+/// (`/dev/tty1`'s window size).
+pub fn text_size() -> Option<(usize, usize)> {
+    if OFF.load(Ordering::Relaxed) {
+        return None;
+    }
+    with_console(|s| match s {
+        State::Active(screen, _) => Some(screen.size()),
+        _ => None,
+    })
+    .flatten()
+}
+
 /// Bring the screen up to date, one short lock hold per step.
 fn flush() {
     while with_console(|state| match state {

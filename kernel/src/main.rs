@@ -63,7 +63,7 @@ pub extern "C" fn kernel_main(magic: u32, mbi_phys: usize) -> ! {
     smp::start_aps(&platform);
     sys::init();
     user::init();
-    tty::init();
+    tty::init(opts.console);
     serial::enable_input();
     arch::ps2::init();
     apic::start_timer();

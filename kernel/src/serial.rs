@@ -6,7 +6,8 @@
 //! bypassed ([`force_unlock_for_panic`]) so the message always gets out.
 //! [`write_bytes`] (user fds 1/2) turns `\n` into `\r\n`; [`write_tty`]
 //! sends a terminal's output verbatim (its line discipline already did the
-//! output processing).
+//! output processing) to COM1 and the screen, [`write_serial_tty`] to COM1
+//! only (`/dev/ttyS0`).
 //!
 //! Input: [`enable_input`] routes COM1's IRQ 4 through the I/O APIC to
 //! [`RX_VECTOR`] on the BSP and enables the UART's received-data interrupt.
@@ -152,6 +153,12 @@ pub fn write_bytes(bytes: &[u8]) {
 pub fn write_tty(bytes: &[u8]) {
     SERIAL.lock().put_raw(bytes);
     crate::console::mirror_bytes(bytes);
+}
+
+/// Write a serial terminal's output (`/dev/ttyS0`): processed bytes,
+/// verbatim, to COM1 only.
+pub fn write_serial_tty(bytes: &[u8]) {
+    SERIAL.lock().put_raw(bytes);
 }
 
 /// Register the function that receives COM1 input (replacing any earlier one).

@@ -288,6 +288,26 @@ add linux-ctrlc-smp2 "$(q linux-ctrlc-smp2 --cmdline 'init=/bin/linux/proc_tty a
     --expect '^\[JOBCTL\] then killed by signal 9$' --expect '^OK proc_tty ctrlc$' --forbid '^FAIL' --timeout 120)"
 add linux-fuzz-aslr-smp1 "tools/testing/linux_c.py linux-fuzz-aslr-smp1 fuzz_aslr --smp 1 --timeout 120"
 add linux-fuzz-linux-smp2 "tools/testing/linux_c.py linux-fuzz-linux-smp2 fuzz_linux --smp 2 --timeout 300"
+# /proc/self/exe, /proc/self/fd and a child's /proc/N/fd (links, listing, reopen).
+add linux-proc-fd-smp2 "tools/testing/linux_c.py linux-proc-fd-smp2 proc_fd --smp 2 --timeout 120"
+# ttyS0 and tty1 are two terminals: own termios and window size (against
+# Linux); with console=ttyS0, serial bytes reach ttyS0 only and PS/2 keys
+# tty1 only, canonical and raw (tests/linux/c/tty_split.c split).
+add linux-tty-split-smp1 "tools/testing/linux_c.py linux-tty-split-smp1 tty_split --smp 1 --timeout 120"
+add tty-split-smp2 "$(q tty-split-smp2 --cmdline 'console=ttyS0 init=/bin/linux/tty_split abi=linux -- split' --smp 2 \
+    --after '^\[SPLIT\] ready: serial canonical$' --type 'hello\r' \
+    --after '^\[SPLIT\] ready: keyboard canonical$' --sendkey 'h i ret' \
+    --after '^\[SPLIT\] ready: serial raw$' --type 'a\x03' \
+    --after '^\[SPLIT\] ready: keyboard raw$' --sendkey 'b ctrl-c' \
+    --expect '^\[TTY\] console is ttyS0 \(COM1\); tty1 is the screen and keyboard$' \
+    --expect '^\[SPLIT\] /dev/console is ttyS0: yes$' \
+    --expect '^\[SPLIT\] ttyS0 canonical read 6: 68 65 6c 6c 6f 0a$' --expect-raw '^hello\r$' \
+    --expect '^\[SPLIT\] ttyS0 canonical: tty1 has 0 bytes, poll 0$' \
+    --expect '^\[SPLIT\] tty1 canonical read 3: 68 69 0a$' --forbid '^hi$' \
+    --expect '^\[SPLIT\] tty1 canonical: ttyS0 has 0 bytes, poll 0$' \
+    --expect '^\[SPLIT\] ttyS0 raw read 2: 61 03$' --expect '^\[SPLIT\] ttyS0 raw: tty1 has 0 bytes, poll 0$' \
+    --expect '^\[SPLIT\] tty1 raw read 2: 62 03$' --expect '^\[SPLIT\] tty1 raw: ttyS0 has 0 bytes, poll 0$' \
+    --expect '^OK tty_split split$' --forbid '^FAIL' --done '\[KERNEL\] init exited with code 0' --timeout 150)"
 
 # Host tests: name | command (run from the repository root).
 host_tests=()

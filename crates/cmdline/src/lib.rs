@@ -8,8 +8,9 @@
 //! Options: `init=PATH`, `ktest`, `ktest=GROUP,...`, `abi=native|linux`,
 //! `root=DEV`, `net=dhcp|off|ADDR/PREFIX,GATEWAY`, `loglevel=N` (0–7),
 //! `norandmaps`, `failslab=N` and `failframe=N` (fault injection: every
-//! Nth kernel heap / frame allocation fails). When an option is repeated, the last one wins (as on
-//! Linux). An unknown word or a malformed value never panics and never
+//! Nth kernel heap / frame allocation fails), `console=NAME[,OPTIONS]`.
+//! When an option is repeated, the last one wins (as on Linux; for
+//! `console=` the last one is the one `/dev/console` opens). An unknown word or a malformed value never panics and never
 //! changes the result: it is reported as a [`Problem`] by
 //! [`Cmdline::problems`] so the kernel can log it and go on.
 //!
@@ -50,6 +51,8 @@ pub struct Cmdline<'a> {
     pub failslab: Option<u32>,
     /// `failframe=N`: every Nth physical frame allocation fails.
     pub failframe: Option<u32>,
+    /// `console=`: the last console device named, with its options.
+    pub console: Option<&'a str>,
     /// The words after the standalone `--`, trimmed (init's `argv[1..]`).
     pub init_args: &'a str,
     /// The option part of the line (before `--`), kept for [`Self::problems`].
@@ -72,6 +75,7 @@ impl<'a> Cmdline<'a> {
                 Opt::NoRandMaps => c.norandmaps = true,
                 Opt::FailSlab(n) => c.failslab = Some(n),
                 Opt::FailFrame(n) => c.failframe = Some(n),
+                Opt::Console(dev) => c.console = Some(dev),
             }
         }
         c

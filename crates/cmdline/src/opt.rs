@@ -29,6 +29,10 @@ pub enum Opt<'a> {
     FailSlab(u32),
     /// `failframe=N`: every Nth physical frame allocation fails.
     FailFrame(u32),
+    /// `console=NAME[,OPTIONS]` (NAME non-empty): a console device, as
+    /// Linux's (`ttyS0,115200n8`, `tty1`); the kernel decides which names
+    /// it has.
+    Console(&'a str),
 }
 
 /// The personality of a PID 1 whose ELF carries no brand.
@@ -78,7 +82,9 @@ impl<'a> Opt<'a> {
             ("ktest", Some(groups)) => Ok(Opt::Ktest(groups)),
             ("norandmaps", None) => Ok(Opt::NoRandMaps),
             ("norandmaps", Some(_)) => Err(bad("takes no value")),
-            ("init" | "abi" | "root" | "net" | "loglevel" | "failslab" | "failframe", None) => Err(bad("needs a value")),
+            ("init" | "abi" | "root" | "net" | "loglevel" | "failslab" | "failframe" | "console", None) => Err(bad("needs a value")),
+            ("console", Some(v)) if v.is_empty() || v.starts_with(',') => Err(bad("empty device name")),
+            ("console", Some(v)) => Ok(Opt::Console(v)),
             ("failslab" | "failframe", Some(v)) => match parse_count(v) {
                 Some(n) if key == "failslab" => Ok(Opt::FailSlab(n)),
                 Some(n) => Ok(Opt::FailFrame(n)),
@@ -167,6 +173,7 @@ impl fmt::Display for Opt<'_> {
             Opt::NoRandMaps => f.write_str("norandmaps"),
             Opt::FailSlab(n) => write!(f, "failslab={n}"),
             Opt::FailFrame(n) => write!(f, "failframe={n}"),
+            Opt::Console(c) => write!(f, "console={c}"),
         }
     }
 }

@@ -176,7 +176,7 @@ fn unknown_and_malformed_are_listed_in_order() {
 fn options_print_back_canonically() {
     for word in [
         "init=/bin/a--b", "ktest", "ktest=MM,SCHED", "abi=native", "abi=linux", "root=/dev/nvme0n1p1",
-        "net=dhcp", "net=off", "net=192.168.1.9/16,192.168.0.1", "loglevel=0", "norandmaps", "failslab=3", "failframe=1000000",
+        "net=dhcp", "net=off", "net=192.168.1.9/16,192.168.0.1", "loglevel=0", "norandmaps", "failslab=3", "failframe=1000000", "console=ttyS0,115200n8", "console=tty1",
     ] {
         let opt = Opt::parse(word).unwrap();
         assert_eq!(opt.to_string(), word);
@@ -202,4 +202,16 @@ fn odd_bytes_never_panic() {
         }
     }
     assert_eq!(count, 10 * 10 * 10 * 5);
+}
+
+#[test]
+fn console_last_one_wins() {
+    let c = Cmdline::parse("console=tty1 console=ttyS0,115200n8");
+    assert_eq!(c.console, Some("ttyS0,115200n8"));
+    assert_eq!(Cmdline::parse("init=/bin/x").console, None);
+    for bad in ["console", "console=", "console=,9600"] {
+        let c = Cmdline::parse(bad);
+        assert_eq!(c.console, None, "{bad}");
+        assert_eq!(c.problems().count(), 1, "{bad}");
+    }
 }

@@ -9,8 +9,10 @@
 //!
 //! Built in, with Linux's numbers: `null` 1:3, `zero` 1:5, `full` 1:7,
 //! `random` 1:8, `urandom` 1:9 (both the ChaCha20 generator, `random.rs`),
-//! and the console family `console` 5:1, `tty` 5:0, `ttyS0` 4:64, `tty1`
-//! 4:1, whose writes go to the console output (serial and screen).
+//! and, for a kernel without the terminal driver, the console family
+//! `console` 5:1, `tty` 5:0, `ttyS0` 4:64, `tty1` 4:1, whose writes go to
+//! the console output (serial and screen). `tty::init` registers the real
+//! terminals under these numbers first (see `tty` for which is which).
 //!
 //! Device I/O goes through kernel buffers: `read` fills one, `write` is
 //! given one; the caller copies to and from user memory outside every

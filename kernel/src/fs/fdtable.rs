@@ -10,7 +10,8 @@
 //! * Beside them, what Linux keeps per process that these calls read: the
 //!   file-creation mask (`umask`, 022 for the first process, inherited by
 //!   `fork` with the rest of `ProcFiles`) and the resource limits set by
-//!   `setrlimit` (`None`: Linux's defaults, `sys::linux_sys`). The table
+//!   `setrlimit` (`None`: Linux's defaults, `sys::linux_sys`), and the
+//!   executable (`exe`, what `/proc/N/exe` names). The table
 //!   enforces `RLIMIT_NOFILE`: descriptors are below [`FdTable::limit`].
 //!
 //! Locking: `Process::files` (level `FdTable`) guards the whole
@@ -134,6 +135,11 @@ impl FdTable {
         out
     }
 
+    /// The open descriptors and their files, ascending (`/proc/N/fd`).
+    pub fn open_fds(&self) -> impl Iterator<Item = (usize, &Arc<OpenFile>)> + '_ {
+        self.slots.iter().enumerate().filter_map(|(fd, s)| s.as_ref().map(|s| (fd, &s.file)))
+    }
+
     /// How many descriptors are open.
     pub fn count(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()
@@ -151,11 +157,14 @@ pub struct ProcFiles {
     /// Resource limits set by `setrlimit` (`None`: never set, Linux's
     /// defaults), indexed by `RLIMIT_*`.
     pub rlimits: Option<Box<[Rlimit; RLIM_NLIMITS]>>,
+    /// The running program (`/proc/N/exe`): its inode, kept alive, and its
+    /// absolute path as `execve` resolved it; set by exec, kept by fork.
+    pub exe: Option<(Pinned, Arc<[u8]>)>,
 }
 
 impl Default for ProcFiles {
     fn default() -> Self {
-        ProcFiles { fds: FdTable::default(), cwd: None, umask: super::open::UMASK, rlimits: None }
+        ProcFiles { fds: FdTable::default(), cwd: None, umask: super::open::UMASK, rlimits: None, exe: None }
     }
 }
 

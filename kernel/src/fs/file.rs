@@ -51,6 +51,9 @@ pub struct OpenFile {
     accmode: u32,
     status: AtomicU32,
     pub kind: Kind,
+    /// The absolute path it was opened by, for `/proc/N/fd` (`fdpath`);
+    /// set once, by `open`, before the description is shared.
+    path: spin::Once<alloc::vec::Vec<u8>>,
 }
 
 pub enum Kind {
@@ -90,7 +93,18 @@ impl OpenFile {
             accmode,
             status: AtomicU32::new(flags & SETFL_MASK),
             kind,
+            path: spin::Once::new(),
         })
+    }
+
+    /// Record the path this description was opened by (first call wins).
+    pub fn set_path(&self, path: alloc::vec::Vec<u8>) {
+        self.path.call_once(|| path);
+    }
+
+    /// The path recorded by [`set_path`](Self::set_path).
+    pub fn path(&self) -> Option<&[u8]> {
+        self.path.get().map(|p| &p[..])
     }
 
     /// `F_GETFL`: access mode and status flags (`O_LARGEFILE` is implied

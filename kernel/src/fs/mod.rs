@@ -10,6 +10,7 @@
 //! * [`mod@file`]: an open file description ([`file::OpenFile`]): access mode,
 //!   status flags, position; what it reads and writes (an inode, a device,
 //!   a pipe end).
+//! * [`fdpath`]: the paths `/proc/N/fd` and `/proc/N/exe` show.
 //! * [`fdtable`]: a process's descriptor table (1,024 slots, close-on-exec)
 //!   and its working directory.
 //! * [`open`]: path-based operations (`open`, `stat`, `mkdir`, ... and
@@ -21,7 +22,7 @@
 //!   behind `/dev/random` and `/dev/urandom`.
 //! * [`rw`]: moving bytes between inode files and user or kernel memory.
 //! * [`poll`]: waiting on many files (`poll`/`select`), with a deadline.
-//! * [`procfs`]: `/proc`, generated on read.
+//! * [`procfs`]: `/proc`, generated on read; [`procfs_pid`]: its `/proc/N/`.
 //!
 //! Lock order (see `sync/lock_ordering.rs`): `File` (a description's
 //! position) → `ProcessTable`/`Process` (procfs reads them) → `FdTable` →
@@ -33,6 +34,7 @@
 #![forbid(unsafe_code)]
 
 pub mod dev;
+pub mod fdpath;
 pub mod fdtable;
 pub mod fifo;
 pub mod file;
@@ -40,6 +42,7 @@ pub mod open;
 pub mod pipe;
 pub mod poll;
 pub mod procfs;
+pub mod procfs_pid;
 pub mod random;
 pub mod mounts;
 pub mod rw;

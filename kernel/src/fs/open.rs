@@ -36,6 +36,15 @@ pub fn open(cwd: Location, path: &[u8], flags: u32, mode: u32) -> Result<Arc<Ope
 /// open(2): resolve (or create, permissions `mode & ~umask`) `path` from
 /// `cwd` and make a description.
 pub fn open_masked(cwd: Location, path: &[u8], flags: u32, mode: u32, umask: u32) -> Result<Arc<OpenFile>, Errno> {
+    let file = open_file(cwd, path, flags, mode, umask)?;
+    // What /proc/N/fd/K shows (after creation, so the name exists).
+    if let Some(name) = super::fdpath::shown_path(cwd, path) {
+        file.set_path(name);
+    }
+    Ok(file)
+}
+
+fn open_file(cwd: Location, path: &[u8], flags: u32, mode: u32, umask: u32) -> Result<Arc<OpenFile>, Errno> {
     let now = mounts::now();
     let loc = if flags & O_CREAT != 0 {
         let cflags = CreateFlags { excl: flags & O_EXCL != 0, nofollow: flags & O_NOFOLLOW != 0 };

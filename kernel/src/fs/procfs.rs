@@ -1,6 +1,6 @@
 //! procfs on `/proc`, generated on every read in Linux's formats:
-//! `self` (a symlink to the caller's pid), `N/stat`, `N/status`,
-//! `N/cmdline`, `meminfo`, `uptime`, `mounts`, `version`,
+//! `self` (a symlink to the caller's pid), the per-process `N/stat`,
+//! `N/status`, `N/cmdline`, `N/exe` and `N/fd/` (`procfs_pid`), `meminfo`, `uptime`, `mounts`, `version`,
 //! `mellos/metrics` (the kernel's counters, one `name value` per line), and
 //! `kmsg`: the kernel log, read and consumed as Linux's (`<L>[time] text`
 //! lines, blocking while nothing is unread). Opening it makes a device-like
@@ -8,7 +8,7 @@
 //! generated text.
 //!
 //! Inode numbers encode what they show: fixed entries below 16, process
-//! `N`'s directory is `PID_BASE + 16 * N` and its files follow it. Nothing
+//! entries from `procfs_pid::PID_BASE` up (their layout is there). Nothing
 //! is stored: [`ProcFs`] is a unit value with no lock (`vfs::Instances`
 //! hands it out without one), and each call reads the process table
 //! (`ProcessTable`, `Process`, `FdTable` locks, in order) and the kernel's
@@ -17,6 +17,7 @@
 //! refused with Linux's errors.
 
 use super::dev::{CharDevice, Readiness};
+use super::procfs_pid::{self as pidfs, PidNode, PID_BASE};
 use crate::sched::pollee::Pollee;
 use crate::user::process;
 use alloc::format;
@@ -37,16 +38,10 @@ const VERSION: Ino = 6;
 const MELLOS: Ino = 7;
 const METRICS: Ino = 8;
 const KMSG: Ino = 9;
-const PID_BASE: Ino = 0x1000;
-/// Offsets of a process's files from its directory's inode.
-const P_STAT: Ino = 1;
-const P_STATUS: Ino = 2;
-const P_CMDLINE: Ino = 3;
 
 /// Root entries after `.` and `..` (cookies 2..), then processes.
 const ROOT_FILES: &[(&[u8], Ino)] =
     &[(b"self", SELF), (b"meminfo", MEMINFO), (b"uptime", UPTIME), (b"mounts", MOUNTS), (b"version", VERSION), (b"mellos", MELLOS), (b"kmsg", KMSG)];
-const PID_FILES: &[(&[u8], Ino)] = &[(b"stat", P_STAT), (b"status", P_STATUS), (b"cmdline", P_CMDLINE)];
 /// Cookies at or above this list processes (cookie - PID_COOKIE = pid).
 const PID_COOKIE: u64 = 1 << 20;
 
@@ -57,25 +52,14 @@ pub struct ProcFs;
 enum Node {
     Root,
     Fixed(Ino),
-    PidDir(usize),
-    PidFile(usize, Ino),
+    Pid(PidNode),
 }
 
 fn decode(ino: Ino) -> Result<Node, Errno> {
     match ino {
         ROOT_INO => Ok(Node::Root),
         SELF..=KMSG => Ok(Node::Fixed(ino)),
-        _ if ino >= PID_BASE => {
-            let pid = ((ino - PID_BASE) / 16) as usize;
-            if !process::exists(pid) {
-                return Err(Errno::ENOENT);
-            }
-            match (ino - PID_BASE) % 16 {
-                0 => Ok(Node::PidDir(pid)),
-                off @ P_STAT..=P_CMDLINE => Ok(Node::PidFile(pid, off)),
-                _ => Err(Errno::ENOENT),
-            }
-        }
+        _ if ino >= PID_BASE => pidfs::decode(ino).map(Node::Pid),
         _ => Err(Errno::ENOENT),
     }
 }
@@ -107,10 +91,6 @@ impl CharDevice for KernelLog {
     fn pollee(&self) -> Option<&Pollee> {
         Some(crate::kmsg::pollee())
     }
-}
-
-fn pid_dir(pid: usize) -> Ino {
-    PID_BASE + 16 * pid as u64
 }
 
 fn boot_time() -> Timespec {
@@ -177,32 +157,7 @@ fn generate(ino: Ino) -> Result<Vec<u8>, Errno> {
                 let _ = writeln!(s, "{} {}", name, v);
             }
         }
-        Node::PidFile(pid, off) => {
-            let p = process::info(pid).ok_or(Errno::ENOENT)?;
-            let comm: String = p.name.rsplit('/').next().unwrap_or("").chars().take(15).collect();
-            let (state, long) = if p.zombie { ('Z', "Z (zombie)") } else { ('R', "R (running)") };
-            match off {
-                P_STAT => {
-                    let _ = write!(s, "{} ({}) {} {} 0 0 0 -1 0", p.pid, comm, state, p.ppid);
-                    // minflt..cstime, priority, nice, threads, itrealvalue,
-                    // starttime, vsize, rss, rsslim, then the rest.
-                    let _ = write!(s, " 0 0 0 0 0 0 0 0 20 0 1 0 0 0 0 18446744073709551615");
-                    for _ in 26..=52 {
-                        s.push_str(" 0");
-                    }
-                    s.push('\n');
-                }
-                P_STATUS => {
-                    let _ = write!(
-                        s,
-                        "Name:\t{}\nUmask:\t{:04o}\nState:\t{}\nTgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0\n\
-                         Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{}\nGroups:\t\nThreads:\t1\n",
-                        comm, super::open::UMASK, long, p.pid, p.pid, p.ppid, p.fds.next_power_of_two().max(64)
-                    );
-                }
-                _ => return Ok(p.cmdline),
-            }
-        }
+        Node::Pid(PidNode::File(pid, off)) => return pidfs::generate(pid, off),
         _ => return Err(Errno::EISDIR),
     }
     Ok(s.into_bytes())
@@ -223,7 +178,7 @@ impl Filesystem for ProcFs {
                     return Ok(ROOT_INO);
                 }
                 if let Some(pid) = core::str::from_utf8(name).ok().and_then(|n| n.parse::<usize>().ok()) {
-                    return if process::exists(pid) && !name.starts_with(b"0") { Ok(pid_dir(pid)) } else { Err(Errno::ENOENT) };
+                    return if process::exists(pid) && !name.starts_with(b"0") { Ok(pidfs::pid_dir(pid)) } else { Err(Errno::ENOENT) };
                 }
                 ROOT_FILES
             }
@@ -232,23 +187,20 @@ impl Filesystem for ProcFs {
                 b".." => return Ok(ROOT_INO),
                 _ => &[(b"metrics", METRICS)],
             },
-            Node::PidDir(pid) => match name {
-                b"." => return Ok(pid_dir(pid)),
-                b".." => return Ok(ROOT_INO),
-                _ => return PID_FILES.iter().find(|(n, _)| *n == name).map(|&(_, off)| pid_dir(pid) + off).ok_or(Errno::ENOENT),
-            },
+            Node::Pid(node) => return pidfs::lookup(node, name),
             _ => return Err(Errno::ENOTDIR),
         };
         table.iter().find(|(n, _)| *n == name).map(|&(_, ino)| ino).ok_or(Errno::ENOENT)
     }
 
     fn getattr(&mut self, ino: Ino) -> vfs::Result<Stat> {
-        let (mode, nlink) = match decode(ino)? {
-            Node::Root => (S_IFDIR | 0o555, 3 + process::pids().len() as u32),
-            Node::Fixed(SELF) => (S_IFLNK | 0o777, 1),
-            Node::Fixed(MELLOS) | Node::PidDir(_) => (S_IFDIR | 0o555, 2),
-            Node::Fixed(KMSG) => (S_IFREG | 0o400, 1),
-            _ => (S_IFREG | 0o444, 1),
+        let (mode, nlink, size) = match decode(ino)? {
+            Node::Root => (S_IFDIR | 0o555, 3 + process::pids().len() as u32, 0),
+            Node::Fixed(SELF) => (S_IFLNK | 0o777, 1, 0),
+            Node::Fixed(MELLOS) => (S_IFDIR | 0o555, 2, 0),
+            Node::Fixed(KMSG) => (S_IFREG | 0o400, 1, 0),
+            Node::Pid(node) => pidfs::attrs(node)?,
+            _ => (S_IFREG | 0o444, 1, 0),
         };
         let t = boot_time();
         Ok(Stat {
@@ -259,7 +211,7 @@ impl Filesystem for ProcFs {
             uid: 0,
             gid: 0,
             rdev: 0,
-            size: 0,
+            size,
             blksize: 1024,
             blocks: 0,
             atime: t,
@@ -285,7 +237,8 @@ impl Filesystem for ProcFs {
 
     fn name_of(&mut self, dir: Ino, ino: Ino) -> vfs::Result<Vec<u8>> {
         match (decode(dir)?, decode(ino)?) {
-            (Node::Root, Node::PidDir(pid)) => Ok(format!("{}", pid).into_bytes()),
+            (Node::Root, Node::Pid(PidNode::Dir(pid))) => Ok(format!("{}", pid).into_bytes()),
+            (Node::Pid(PidNode::Dir(_)), Node::Pid(PidNode::FdDir(_))) => Ok(b"fd".to_vec()),
             (Node::Root, Node::Fixed(MELLOS)) => Ok(b"mellos".to_vec()),
             _ => Err(Errno::ENOENT),
         }
@@ -294,6 +247,7 @@ impl Filesystem for ProcFs {
     fn readlink(&mut self, ino: Ino) -> vfs::Result<Vec<u8>> {
         match decode(ino)? {
             Node::Fixed(SELF) => Ok(format!("{}", crate::user::current_pid().ok_or(Errno::ENOENT)?).into_bytes()),
+            Node::Pid(node) => pidfs::readlink(node),
             _ => Err(Errno::EINVAL),
         }
     }
@@ -324,7 +278,7 @@ impl Filesystem for ProcFs {
 
     fn write(&mut self, ino: Ino, _: u64, _: &[u8], _: Timespec) -> vfs::Result<usize> {
         match decode(ino)? {
-            Node::Root | Node::PidDir(_) | Node::Fixed(MELLOS) => Err(Errno::EISDIR),
+            Node::Root | Node::Pid(PidNode::Dir(_) | PidNode::FdDir(_)) | Node::Fixed(MELLOS) => Err(Errno::EISDIR),
             _ => Err(Errno::EINVAL),
         }
     }
@@ -335,7 +289,10 @@ impl Filesystem for ProcFs {
 
     fn readdir(&mut self, dir: Ino, cookie: u64, _: Timespec) -> vfs::Result<Option<DirEntry>> {
         let node = decode(dir)?;
-        let parent = ROOT_INO; // every procfs directory sits in the root
+        let parent = match node {
+            Node::Pid(n) => pidfs::parent(n),
+            _ => ROOT_INO,
+        };
         let entry = |ino: Ino, ftype: FileType, name: &[u8], next: u64| Some(DirEntry { ino, ftype, name: name.to_vec(), next });
         if cookie == 0 {
             return Ok(entry(dir, FileType::Directory, b".", 1));
@@ -346,7 +303,7 @@ impl Filesystem for ProcFs {
         let (files, at): (&[(&[u8], Ino)], Ino) = match node {
             Node::Root => (ROOT_FILES, 0),
             Node::Fixed(MELLOS) => (&[(b"metrics", METRICS)], 0),
-            Node::PidDir(pid) => (PID_FILES, pid_dir(pid)),
+            Node::Pid(n) => return pidfs::readdir(n, cookie),
             _ => return Err(Errno::ENOTDIR),
         };
         let i = (cookie - 2) as usize;
@@ -365,7 +322,7 @@ impl Filesystem for ProcFs {
         }
         let from = cookie.saturating_sub(PID_COOKIE) as usize;
         Ok(process::pids().into_iter().find(|&p| p >= from).and_then(|pid| {
-            entry(pid_dir(pid), FileType::Directory, format!("{}", pid).as_bytes(), PID_COOKIE + pid as u64 + 1)
+            entry(pidfs::pid_dir(pid), FileType::Directory, format!("{}", pid).as_bytes(), PID_COOKIE + pid as u64 + 1)
         }))
     }
 
@@ -379,7 +336,7 @@ impl Filesystem for ProcFs {
         // pin can come with a process's `FdTable` held (fork copies the
         // working directory), which ranks before the process table that
         // `decode` reads; a pid that has gone answers ENOENT when used.
-        if ino == ROOT_INO || (SELF..=KMSG).contains(&ino) || ino >= PID_BASE { Ok(()) } else { Err(Errno::ENOENT) }
+        if ino == ROOT_INO || (SELF..=KMSG).contains(&ino) || pidfs::plausible(ino) { Ok(()) } else { Err(Errno::ENOENT) }
     }
 
     fn unpin(&mut self, _: Ino) -> vfs::Result<()> {

@@ -3,11 +3,11 @@
 //! and the job-control ioctls of a terminal (Linux's `tiocsctty`,
 //! `tiocgpgrp`, `tiocspgrp`, `tiocgsid`, `tiocnotty`).
 //!
-//! The console is the only terminal: a process's controlling terminal is
-//! one flag (`Process::ctty`), set for a session leader by `TIOCSCTTY` and
-//! inherited across fork; the terminal keeps the session it belongs to and
-//! its foreground group (atomics in `tty::Terminal`, read from the input
-//! interrupt).
+//! A process's controlling terminal is one flag (`Process::ctty`), set for
+//! a session leader by `TIOCSCTTY` and inherited across fork, plus the
+//! terminal whose session is the process's (`tty::controlling`); each
+//! terminal keeps the session it belongs to and its foreground group
+//! (atomics in `tty::Terminal`, read from the input interrupt).
 //!
 //! Locking: none of its own; sending takes `ProcessTable` (to find the
 //! group) then each member's `Signal` lock, both IRQ-safe, so the hook may

@@ -132,7 +132,9 @@ fn spawn_as(path: &str, argv: &[&str], is_init: bool) -> Result<Arc<Process>, Er
     let caller = if is_init { personality::init_default() } else { personality::Personality::Native };
     let image = loader::load(&program.file, &loader::Exec { path, argv: &argv, envp: &[], caller })?;
     let (entry, sp) = (image.entry, image.stack_pointer);
-    let proc = process::create(None, path, image.space, console_files(), is_init)?;
+    let mut files = console_files();
+    files.exe = crate::fs::fdpath::exe_of(crate::fs::mounts::root(), &program.path);
+    let proc = process::create(None, path, image.space, files, is_init)?;
     *proc.cmdline.lock() = cmdline_of(&argv);
     let frame = TrapFrame::new_user(entry, sp);
     let name = if is_init { "init" } else { "user" };
@@ -274,6 +276,7 @@ pub fn exec_env(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
     let argv = &program.argv[..];
     let exec = loader::Exec { path, argv, envp, caller: proc.personality.get() };
     let image = loader::load(&program.file, &exec)?;
+    let exe = crate::fs::fdpath::exe_of(cwd, &program.path);
     // The point of no return: the other threads end first (Linux's de_thread).
     thread::end_others_for_exec(&proc)?;
     sched::with_current(|t| personality::set(&proc, t, image.personality));
@@ -286,7 +289,11 @@ pub fn exec_env(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> SysResult {
     drop(old); // no CPU has the old space loaded any more
     *proc.name.lock() = String::from(path);
     *proc.cmdline.lock() = cmdline_of(argv);
-    let closed = proc.files.lock().fds.take_cloexec();
+    let (closed, old_exe) = {
+        let mut files = proc.files.lock();
+        (files.fds.take_cloexec(), core::mem::replace(&mut files.exe, exe))
+    };
+    drop(old_exe);
     drop(closed); // close-on-exec descriptors, released outside the lock
     {
         let mut inner = proc.inner.lock();

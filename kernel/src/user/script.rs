@@ -22,6 +22,8 @@ use elfload::script::{self, MAX_DEPTH};
 /// The program to load and its arguments.
 pub struct Program {
     pub file: Vec<u8>,
+    /// The path `file` was read from (the last interpreter's, for a script).
+    pub path: Vec<u8>,
     pub argv: Vec<Vec<u8>>,
 }
 
@@ -63,7 +65,7 @@ pub fn resolve(cwd: Location, path: &[u8], argv: &[Vec<u8>]) -> Result<Program, 
         file = read_program(cwd, &interpreter)?;
         current = interpreter;
     }
-    Ok(Program { file, argv })
+    Ok(Program { file, argv, path: current })
 }
 
 fn try_copy(bytes: &[u8]) -> Result<Vec<u8>, Errno> {
