@@ -37,10 +37,10 @@ have socat || need_pkgs+=(socat)
 have gdb || need_pkgs+=(gdb)
 have dpkg-deb || need_pkgs+=(dpkg)
 # Bench and the Linux oracle: Debian's stock kernel (booted, never run on
-# the host), gcc + static glibc for bench.c, gzip for the initramfs.
+# the host), gcc (under musl-gcc, for the shared benchmark and the Linux
+# tests), gzip for the initramfs.
 compgen -G '/boot/vmlinuz-*' >/dev/null || need_pkgs+=(linux-image-amd64)
 have gcc || need_pkgs+=(gcc)
-[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || need_pkgs+=(libc6-dev)
 have gzip || need_pkgs+=(gzip)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then

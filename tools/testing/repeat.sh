@@ -94,9 +94,6 @@ keep_logs() {
     while read -r verdict name; do
         [ -n "$name" ] || continue
         cp -p build/test/"$name".{log,out,full} "$dir"/ 2>/dev/null
-        if [ "$name" = linux-bench-smoke ]; then
-            cp -p build/bench/linux-smoke-serial.log "$dir"/ 2>/dev/null
-        fi
     done <<<"$2"
 }
 

@@ -1,5 +1,7 @@
-//! `bench`: MelloOS micro-benchmarks, the counterpart of
-//! `tools/bench/linux/bench.c` (same operations, same output), run as init
+//! `bench`: MelloOS micro-benchmarks on the native ABI, the counterpart of
+//! the shared benchmark `tools/bench/shared` (same row names and output
+//! for the operations both have; `tools/bench/report.py` puts them side by
+//! side), run as init
 //! under `qemu -icount shift=0 -smp 1`, where `lfence; rdtsc` deltas are
 //! executed-instruction counts:
 //!

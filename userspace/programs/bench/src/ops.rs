@@ -57,7 +57,7 @@ fn loop_ticks(mut k: u64) -> u64 {
     t1 - t0
 }
 
-/// Checks that one rdtsc tick is one instruction (as `bench.c` does).
+/// Checks that one rdtsc tick is one instruction (as the shared benchmark's `calibrate` does).
 pub fn calibrate() {
     let min = |k| (0..20).map(|_| loop_ticks(k)).min().unwrap_or(0);
     let (d1, d2) = (min(1000), min(3000));
