@@ -207,6 +207,11 @@ add fault-slab-smp2 "$(q fault-slab-smp2 --cmdline 'failslab=13 init=/bin/fuzz -
     --expect '^\[KERNEL\] fault injection on ' \
     --expect '^\[FUZZ\] done: [0-9]+ calls in [0-9.]+ s \([0-9]+ calls/s\), 0 findings, 0 leaks$' \
     --expect '^\[METRICS\] fault injection: [1-9][0-9]* of [0-9]+ fallible heap allocations and 0 of 0 frame allocations failed on purpose ' --timeout 600)"
+# Memory pressure at -m 64M (tests/linux/c/mem_pressure.c): a hog holding
+# all but 6 MiB, busybox sh and a fork bomb together; ENOMEM/EAGAIN or the
+# OOM killer's SIGKILL, never a panic; every frame back afterwards.
+add mem-pressure-smp2 "$(q mem-pressure-smp2 --cmdline 'init=/bin/linux/mem_pressure abi=linux' --smp 2 \
+    --qemu-arg=-m --qemu-arg=64M --expect '^leak check: every frame is back$' --expect '^OK mem_pressure$' --timeout 400)"
 # The Linux-personality fuzzer's random mode (fuzz_linux seed=... calls=...)
 # is not in make test yet: with fork available its run wedges (the guest
 # goes idle with init blocked; under investigation). Its oracle mode runs

@@ -194,6 +194,22 @@ impl Cursor<'_> {
         Ok(e.map(|e| &mut *e))
     }
 
+    /// The first page at or above `va` and below `end` whose page table
+    /// exists, with its leaf entry (present or not). Missing tables are
+    /// skipped whole, so walking a huge, mostly empty range costs what its
+    /// tables cost, not one step per page.
+    fn next_entry(&mut self, mut va: u64, end: u64) -> Option<(VirtAddr, &mut Pte)> {
+        while va < end {
+            // SAFETY: as in `entry`: our hierarchy, edits serialised by the
+            // `&mut` borrow of the space, the entry re-borrowed for `&mut self`.
+            match unsafe { paging::leaf_or_next(self.space.root.as_u64(), va) } {
+                Ok(e) => return Some((VirtAddr::new(va), &mut *e)),
+                Err(next) => va = next,
+            }
+        }
+        None
+    }
+
     /// Map `frame` (whose reference the caller hands over) at `va`.
     fn install(&mut self, va: VirtAddr, frame: Frame, flags: PteFlags) -> Result<(), MapError> {
         let pte = self.entry(va, true)?.expect("created");
@@ -292,14 +308,15 @@ impl AddressSpace {
         let mut frames = [0u64; BATCH];
         let (mut n, mut lo, mut hi) = (0, u64::MAX, 0);
         for piece in removed {
-            for va in piece.step_by(PAGE_SIZE as usize) {
-                if let Ok(Some(pte)) = self.cursor().entry(VirtAddr::new(va), false) {
-                    if holds_frame(pte) {
-                        frames[n] = pte.addr();
-                        n += 1;
-                        *pte = Pte(0);
-                        (lo, hi) = (lo.min(va), hi.max(va + PAGE_SIZE));
-                    }
+            let mut next = piece.start;
+            while let Some((at, pte)) = self.cursor().next_entry(next, piece.end) {
+                let va = at.as_u64();
+                next = va + PAGE_SIZE;
+                if holds_frame(pte) {
+                    frames[n] = pte.addr();
+                    n += 1;
+                    *pte = Pte(0);
+                    (lo, hi) = (lo.min(va), hi.max(va + PAGE_SIZE));
                 }
                 if n == BATCH {
                     self.flush_and_release(lo..hi, &frames[..n]);
@@ -332,9 +349,10 @@ impl AddressSpace {
         let pieces = self.regions.set_attr(range.start.as_u64()..range.end.as_u64(), |a| Attr { prot, ..a })?;
         let (mut lo, mut hi) = (u64::MAX, 0);
         for piece in pieces {
-            for va in piece.range.step_by(PAGE_SIZE as usize) {
-                let mut cursor = self.cursor();
-                let Ok(Some(pte)) = cursor.entry(VirtAddr::new(va), false) else { continue };
+            let mut next = piece.range.start;
+            while let Some((at, pte)) = self.cursor().next_entry(next, piece.range.end) {
+                let va = at.as_u64();
+                next = va + PAGE_SIZE;
                 if !holds_frame(pte) {
                     continue;
                 }
@@ -430,20 +448,30 @@ impl AddressSpace {
         let regions = core::mem::take(&mut self.regions);
         let mut result = Ok(());
         'all: for r in regions.areas() {
-            for va in r.range.clone().step_by(PAGE_SIZE as usize) {
-                let va = VirtAddr::new(va);
-                if let Ok(Some(pte)) = self.cursor().entry(va, false) {
-                    if holds_frame(pte) {
-                        if let Err(e) = f(va, pte) {
-                            result = Err(e);
-                            break 'all;
-                        }
+            let mut next = r.range.start;
+            while let Some((va, pte)) = self.cursor().next_entry(next, r.range.end) {
+                next = va.as_u64() + PAGE_SIZE;
+                if holds_frame(pte) {
+                    if let Err(e) = f(va, pte) {
+                        result = Err(e);
+                        break 'all;
                     }
                 }
             }
         }
         self.regions = regions;
         result
+    }
+
+    /// How many pages hold a frame (present, or held under `PROT_NONE`),
+    /// shared copy-on-write ones included: the OOM killer's measure.
+    pub fn resident_pages(&mut self) -> usize {
+        let mut n = 0;
+        let _ = self.try_for_each_mapped(|_, _| -> Result<(), ()> {
+            n += 1;
+            Ok(())
+        });
+        n
     }
 
     /// A copy-on-write clone for `fork`. The caller flushes its TLB after

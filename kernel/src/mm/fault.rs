@@ -23,6 +23,8 @@ pub struct PageFault {
     /// The page was present (a protection violation), not missing.
     pub present: bool,
     pub write: bool,
+    /// The CPU was in user mode (not the kernel's user-copy routine).
+    pub user: bool,
     /// A reserved bit was set in a paging entry.
     pub reserved: bool,
     pub instruction: bool,
@@ -35,6 +37,7 @@ impl PageFault {
             addr: VirtAddr::new(cr2),
             present: error & 1 != 0,
             write: error & 2 != 0,
+            user: error & 4 != 0,
             reserved: error & 8 != 0,
             instruction: error & 16 != 0,
         }

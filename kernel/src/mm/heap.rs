@@ -7,9 +7,12 @@
 //! physically consecutive frames, addressed through the direct map (as
 //! Linux's `kmalloc` hands large sizes to the page allocator): file pages
 //! and big buffers (an executable being loaded) are limited by RAM, not by
-//! the heap's 16 MiB, and never split its blocks. Which path a block took
-//! follows from its layout's size, which `dealloc` gets again. When memory
-//! is exhausted the result is a null pointer (`alloc` callers see
+//! the heap's 16 MiB, and never split its blocks. When user pages have
+//! taken every free frame, a large request falls back to the buddy heap
+//! (up to its 1 MiB blocks): the kernel's own objects (a process record is
+//! over a page) keep a reserve that user memory cannot exhaust. Which path
+//! a block took follows from its address, which `dealloc` gets again. When
+//! both are exhausted the result is a null pointer (`alloc` callers see
 //! `AllocError`/`try_reserve` errors; infallible collections panic, as in
 //! any Rust program).
 //!
@@ -69,7 +72,9 @@ unsafe impl GlobalAlloc for KernelHeap {
         }
         if layout.size() >= LARGE {
             let (count, align) = frames_for(&layout);
-            return pmm::alloc_contiguous(count, align).map_or(core::ptr::null_mut(), |pa| phys_to_virt(pa) as *mut u8);
+            if let Ok(pa) = pmm::alloc_contiguous(count, align) {
+                return phys_to_virt(pa) as *mut u8;
+            }
         }
         HEAP.lock()
             .as_mut()
@@ -78,7 +83,7 @@ unsafe impl GlobalAlloc for KernelHeap {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if layout.size() >= LARGE {
+        if !(HEAP_BASE..HEAP_BASE + HEAP_SIZE as u64).contains(&(ptr as u64)) {
             return pmm::free_contiguous(virt_to_phys(ptr as u64), frames_for(&layout).0);
         }
         let result = HEAP.lock().as_mut().expect("heap").free_aligned(ptr as usize, layout.size(), layout.align());

@@ -136,6 +136,29 @@ pub unsafe fn entry_with(
     }
 }
 
+/// The 4 KiB leaf entry for `va` if its page table exists; else `Err(next)`,
+/// the first address above `va` that a table could cover: the end of the
+/// missing table's span (2 MiB, 1 GiB or 512 GiB), so that a walk over a
+/// sparse range visits the tables that exist, not every page. A huge entry
+/// (never in user space) counts as a gap too.
+///
+/// # Safety
+/// As for [`entry`].
+pub unsafe fn leaf_or_next(root: u64, va: u64) -> Result<&'static mut Pte, u64> {
+    let mut table_pa = root;
+    for level in (2..=4).rev() {
+        // SAFETY: `table_pa` is a table of this hierarchy (induction from `root`).
+        let e = unsafe { &mut table_at(table_pa)[index(va, level)] };
+        if !e.is_present() || e.flags().contains(PteFlags::HUGE) {
+            let span = 1u64 << (12 + 9 * (level - 1));
+            return Err((va & !(span - 1)).saturating_add(span));
+        }
+        table_pa = e.addr();
+    }
+    // SAFETY: as above; the level-1 table exists.
+    Ok(unsafe { &mut table_at(table_pa)[index(va, 1)] })
+}
+
 /// Map the 4 KiB page at `va` to frame `pa`.
 ///
 /// # Safety

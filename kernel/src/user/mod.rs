@@ -24,6 +24,7 @@ pub mod futex;
 pub mod initrd;
 pub mod jobctl;
 pub mod loader;
+mod oom;
 pub mod personality;
 pub mod process;
 mod script;
@@ -372,13 +373,12 @@ fn resolve_user_page_fault(fault: &PageFault) -> bool {
         return false;
     }
     let Some(proc) = current_process() else { return false };
-    let mut space = proc.space.lock();
-    match space.as_mut().map(|s| s.resolve_fault(fault)) {
+    let resolved = proc.space.lock().as_mut().map(|s| s.resolve_fault(fault));
+    match resolved {
         Some(Ok(resolved)) => resolved,
-        Some(Err(_)) => {
-            crate::klog!("FAULT", "pid {}: out of memory resolving a page fault", proc.pid);
-            false
-        }
+        // From user mode: the OOM killer frees memory, the access is retried.
+        // From a user copy: the call fails with EFAULT (as Linux's fixup).
+        Some(Err(_)) => fault.user && oom::out_of_memory(&proc),
         None => false,
     }
 }

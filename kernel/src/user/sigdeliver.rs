@@ -33,6 +33,7 @@ use super::process::{Exit, JobChange, Process};
 use super::signal::{self, Default};
 use super::{current_process, sigframe};
 use crate::arch::trap::TrapFrame;
+use alloc::sync::Arc;
 use crate::error::{Errno, SysResult};
 use crate::sched;
 use mello_abi::linux::sigframe::StackT;
@@ -88,8 +89,8 @@ pub fn on_resume(frame: &mut TrapFrame) {
                 drop(s);
                 match signal::default_action(sig) {
                     Default::Ignore | Default::Continue => {}
-                    Default::Terminate => die(&proc, sig, false),
-                    Default::Core => die(&proc, sig, false),
+                    Default::Terminate => die(proc, sig, false),
+                    Default::Core => die(proc, sig, false),
                     Default::Stop => stop(&proc, sig),
                 }
                 continue;
@@ -130,7 +131,7 @@ pub fn on_resume(frame: &mut TrapFrame) {
         if sigframe::setup(frame, setup).is_err() {
             // Linux's force_sigsegv: a frame that cannot be written kills.
             crate::klog!("SIGNAL", "pid {}: cannot write the frame for signal {}: killed by SIGSEGV", proc.pid, sig);
-            die(&proc, SIGSEGV, false);
+            die(proc, SIGSEGV, false);
         }
         let mut s = proc.signals.lock();
         let me = s.me();
@@ -156,9 +157,12 @@ fn rewind(frame: &mut TrapFrame, nr: u64) {
     frame.rax = nr;
 }
 
-/// End the process by signal `sig`.
-fn die(proc: &Process, sig: u32, core: bool) -> ! {
+/// End the process by signal `sig`. Takes the caller's reference: the
+/// exit does not return, so a reference still held in a caller's frame
+/// would never be dropped (a killed process's record leaked that way).
+fn die(proc: Arc<Process>, sig: u32, core: bool) -> ! {
     crate::kdebug!("SIGNAL", "pid {} (tid {}) killed by signal {}", proc.pid, super::current_tid().unwrap_or(0), sig);
+    drop(proc);
     super::exit_as(Exit::Signal { sig, core })
 }
 
@@ -205,7 +209,7 @@ pub fn rt_sigreturn() -> SysResult {
     let restored = sched::with_user_frame(sigframe::restore);
     let Ok(restored) = restored else {
         crate::klog!("SIGNAL", "pid {}: rt_sigreturn with a bad frame: killed by SIGSEGV", proc.pid);
-        die(&proc, SIGSEGV, false);
+        die(proc, SIGSEGV, false);
     };
     let mut guard = proc.signals.lock();
     let s = guard.me();

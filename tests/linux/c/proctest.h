@@ -2,6 +2,9 @@
  * (tests/linux/c/proc_*.c, sig_*.c), on top of common.h. */
 #ifndef ORACLE_PROCTEST_H
 #define ORACLE_PROCTEST_H
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "common.h"
 
@@ -47,5 +50,28 @@ __attribute__((unused)) static void nap(long ms)
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
+}
+/* res.NAME of /proc/mellos/metrics, or -1 (read without stdio, so that
+ * reading allocates nothing). */
+__attribute__((unused)) static char metrics[16384];
+__attribute__((unused)) static long metric(const char *name)
+{
+    /* Every page of the buffer touched each time: a reply that grows past
+     * a page boundary must not count as a frame the kernel lost. */
+    memset(metrics, 0, sizeof metrics);
+    int fd = open("/proc/mellos/metrics", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof metrics - 1 && (n = read(fd, metrics + len, sizeof metrics - 1 - len)) > 0)
+        len += (size_t)n;
+    close(fd);
+    metrics[len] = 0;
+    size_t k = strlen(name);
+    for (char *line = metrics; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : 0)
+        if (strncmp(line, name, k) == 0 && line[k] == ' ')
+            return atol(line + k + 1);
+    return -1;
 }
 #endif

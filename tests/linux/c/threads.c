@@ -142,27 +142,6 @@ static void *nothing(void *arg)
     return arg;
 }
 
-/* res.NAME of /proc/mellos/metrics, or -1 (read without stdio, so that
- * reading allocates nothing). */
-static char metrics[16384];
-static long metric(const char *name)
-{
-    int fd = open("/proc/mellos/metrics", O_RDONLY);
-    if (fd < 0)
-        return -1;
-    size_t len = 0;
-    ssize_t n;
-    while (len < sizeof metrics - 1 && (n = read(fd, metrics + len, sizeof metrics - 1 - len)) > 0)
-        len += (size_t)n;
-    close(fd);
-    metrics[len] = 0;
-    size_t k = strlen(name);
-    for (char *line = metrics; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : 0)
-        if (strncmp(line, name, k) == 0 && line[k] == ' ')
-            return atol(line + k + 1);
-    return -1;
-}
-
 static void cycles(int n)
 {
     for (int i = 0; i < n; i++) {

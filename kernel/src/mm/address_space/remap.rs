@@ -87,14 +87,14 @@ impl AddressSpace {
         const BATCH: usize = 64;
         let mut frames = [0u64; BATCH];
         for (piece, _) in &pieces {
-            let mut n = 0;
-            for va in piece.clone().step_by(PAGE_SIZE as usize) {
-                if let Ok(Some(pte)) = self.cursor().entry(VirtAddr::new(va), false) {
-                    if holds_frame(pte) {
-                        frames[n] = pte.addr();
-                        *pte = Pte(0);
-                        n += 1;
-                    }
+            let (mut n, mut next) = (0, piece.start);
+            while let Some((at, pte)) = self.cursor().next_entry(next, piece.end) {
+                let va = at.as_u64();
+                next = va + PAGE_SIZE;
+                if holds_frame(pte) {
+                    frames[n] = pte.addr();
+                    *pte = Pte(0);
+                    n += 1;
                 }
                 if n == BATCH {
                     self.flush_and_release(piece.start..va + PAGE_SIZE, &frames);
@@ -135,18 +135,20 @@ impl AddressSpace {
         let to = self.find_free(new_len, window).ok_or(RegionError::Overlap)?;
         let dest = to..VirtAddr::new(to.as_u64() + new_len);
         self.add_region(dest.clone(), attr.prot, true)?;
-        // Every page table the move needs first, so that it cannot fail
-        // half-way with pages on both sides.
-        for off in (0..end - start).step_by(PAGE_SIZE as usize) {
-            if self.cursor().entry(VirtAddr::new(to.as_u64() + off), true).is_err() {
+        // Every page table the move needs first (for the pages that hold a
+        // frame), so that it cannot fail half-way with pages on both sides.
+        let mut next = start;
+        while let Some((from, pte)) = self.cursor().next_entry(next, end) {
+            next = from.as_u64() + PAGE_SIZE;
+            if holds_frame(pte) && self.cursor().entry(VirtAddr::new(to.as_u64() + (from.as_u64() - start)), true).is_err() {
                 self.unmap(dest)?;
                 return Err(RegionError::NoMemory);
             }
         }
-        for off in (0..end - start).step_by(PAGE_SIZE as usize) {
-            let from = VirtAddr::new(start + off);
-            let mut cursor = self.cursor();
-            let Ok(Some(pte)) = cursor.entry(from, false) else { continue };
+        let mut next = start;
+        while let Some((from, pte)) = self.cursor().next_entry(next, end) {
+            next = from.as_u64() + PAGE_SIZE;
+            let off = from.as_u64() - start;
             if !holds_frame(pte) {
                 continue;
             }

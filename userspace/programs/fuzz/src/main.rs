@@ -123,9 +123,11 @@ fn round(cfg: &Config, mem: pools::Memory, quota: u64, salt: u64) -> u32 {
         match mello::process::wait_for(pid) {
             Ok(0) => {}
             Ok(1) => findings += 1,
-            // Under fault injection a worker may die of a page fault that
-            // found no memory (128 + SIGSEGV).
-            Ok(139) if cfg.tolerant => say!("worker {} killed (out of memory under fault injection)", id),
+            // Under fault injection a worker may be killed for a page fault
+            // that found no memory (128 + SIGKILL, from the kernel's OOM
+            // path) or die of SIGSEGV when a signal frame could not be
+            // written (128 + SIGSEGV).
+            Ok(137 | 139) if cfg.tolerant => say!("worker {} killed (out of memory under fault injection)", id),
             Ok(s) => {
                 say!("FINDING seed={} worker={}: the worker ended with status {}", cfg.seed, id, s);
                 findings += 1;
