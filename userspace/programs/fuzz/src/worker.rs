@@ -152,8 +152,10 @@ impl Worker {
     /// One random call with boundary arguments.
     pub fn random_call(&mut self) {
         let number = match self.rng.below(40) {
-            0..=34 => self.rng.below(31) as usize,
-            35 => 31 + self.rng.below(40) as usize,
+            // The file and process calls; not the thread calls (from
+            // THREAD_SPAWN on): a random entry point would kill the worker.
+            0..=34 => self.rng.below(nr::THREAD_SPAWN as u64) as usize,
+            35 => nr::COUNT + self.rng.below(40) as usize,
             36 => self.rng.pick(&[255usize, 256, 511, 512, 1000, 4095, 65535, usize::MAX, 1 << 63, (1 << 32) | 77]),
             _ => self.rng.pick(&[nr::READ, nr::WRITE, nr::OPEN, nr::CLOSE, nr::DUP2, nr::FSTAT]),
         };
