@@ -194,7 +194,7 @@ add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --
 threads_expect=(--expect '^\[THREADS\] counter: 800000 = 8 threads x 100000$'
     --expect '^\[THREADS\] leak check: kstacks [0-9]+ -> [0-9]+$'
     --expect '^\[FAULT\] pid [0-9]+ killed: Page Fault at rip=0x[0-9a-f]+ .*\(addr=0x0, '
-    --expect '^\[THREADS\] 8 passed, 0 failed$' --expect '^\[THREADS\] all thread tests passed$'
+    --expect '^\[THREADS\] 9 passed, 0 failed$' --expect '^\[THREADS\] all thread tests passed$'
     --forbid '^\[THREADS\] .* FAILED' --done '\[KERNEL\] init exited with code 0')
 add threads-native-smp1 "$(q threads-native-smp1 --cmdline 'init=/bin/threads' --smp 1 "${threads_expect[@]}" --timeout 300)"
 add threads-native-smp4 "$(q threads-native-smp4 --cmdline 'init=/bin/threads' --smp 4 "${threads_expect[@]}" --timeout 300)"

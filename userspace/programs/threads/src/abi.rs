@@ -1,7 +1,8 @@
 //! The thread calls' argument checks, through raw system calls: every bad
 //! pointer is `EFAULT`, a misaligned stack or word `EINVAL`, an unknown
 //! futex operation `ENOSYS`; and a futex wait's outcomes (`EAGAIN` when
-//! the word differs, `ETIMEDOUT` after its timeout, 0 when woken).
+//! the word differs, `ETIMEDOUT` after its timeout, 0 when woken); and
+//! the `tls` argument (the new thread's FS base).
 
 use crate::{ensure, TestResult};
 use alloc::format;
@@ -94,5 +95,67 @@ pub fn futex_timeout() -> TestResult {
     let rounds = waiter.join().map_err(|_| String::from("the waiter did not return"))?;
     ensure!(rounds <= 2, "the waiter went round {} times", rounds);
     mello::println!("[THREADS] futex: timed wait ETIMEDOUT, wake woke {} waiter(s)", woken);
+    Ok(())
+}
+
+/// A thread control block: the x86-64 TLS convention's self-pointer first.
+#[repr(C, align(16))]
+struct Tcb {
+    self_ptr: usize,
+    value: usize,
+}
+
+/// What a `read_fs` thread saw through its FS base.
+#[derive(Default)]
+struct Probe {
+    self_ptr: core::sync::atomic::AtomicUsize,
+    value: core::sync::atomic::AtomicUsize,
+}
+
+/// Reads `fs:[0]` and `fs:[8]` into the `Probe` at `arg`, then ends.
+extern "C" fn read_fs(arg: usize) -> ! {
+    let (a, b): (usize, usize);
+    // SAFETY: the spawner set this thread's FS base to a live `Tcb`, whose
+    // two words these are.
+    unsafe { core::arch::asm!("mov {0}, fs:[0]", "mov {1}, fs:[8]", out(reg) a, out(reg) b, options(nostack, readonly)) };
+    // SAFETY: `arg` is a `Probe` the spawner keeps until this thread ended.
+    let probe = unsafe { &*(arg as *const Probe) };
+    probe.self_ptr.store(a, Ordering::Relaxed);
+    probe.value.store(b, Ordering::Release);
+    thread::exit(0)
+}
+
+/// `thread_spawn`'s `tls`: each thread's FS base is its own block.
+pub fn tls_fs_base() -> TestResult {
+    let mut tcbs = [111, 222].map(|value| alloc::boxed::Box::new(Tcb { self_ptr: 0, value }));
+    let probes = [Probe::default(), Probe::default()];
+    let words = [Futex::new(u32::MAX), Futex::new(u32::MAX)];
+    let mut stacks = alloc::vec::Vec::new();
+    for i in 0..2 {
+        tcbs[i].self_ptr = &*tcbs[i] as *const Tcb as usize;
+        let stack = thread::Stack::new(4096).map_err(|e| format!("stack: {:?}", e))?;
+        let args = [read_fs as extern "C" fn(usize) -> ! as usize, stack.top(), &probes[i] as *const Probe as usize,
+            words[i].word().as_ptr() as usize, tcbs[i].self_ptr, 0];
+        // SAFETY: `read_fs` only reads its Tcb and writes its Probe; the
+        // stack, Tcb, Probe and tid word outlive the thread (waited for below).
+        let tid = Errno::from_ret(unsafe { mello::raw::syscall6(nr::THREAD_SPAWN, args) });
+        ensure!(tid.is_ok(), "spawn {}: {:?}", i, tid);
+        stacks.push(stack);
+    }
+    for w in &words {
+        // The kernel zeroes the tid word when the thread has ended.
+        let mut seen = w.load();
+        while seen != 0 {
+            let _ = w.wait(seen, None);
+            seen = w.load();
+        }
+    }
+    for i in 0..2 {
+        let (a, b) = (probes[i].self_ptr.load(Ordering::Relaxed), probes[i].value.load(Ordering::Acquire));
+        ensure!(a == tcbs[i].self_ptr && b == tcbs[i].value, "thread {} read fs:[0]={:#x} fs:[8]={}, expected {:#x} {}",
+            i, a, b, tcbs[i].self_ptr, tcbs[i].value);
+    }
+    drop(stacks);
+    mello::println!("[THREADS] tls: two threads, each FS base its own block (values 111, 222)");
     Ok(())
 }

@@ -11,7 +11,8 @@
 //!   on its own stack (a local's address inside the range its handle
 //!   reports, all ranges disjoint), with its own tid, in this process;
 //! * `thread_exit`, `last_thread`, `fault_kills`: `lifecycle.rs`;
-//! * `abi_errors`, `futex_timeout`: `abi.rs`;
+//! * `abi_errors`, `futex_timeout`, `tls_fs_base` (each thread's FS base
+//!   is the block `thread_spawn` was given): `abi.rs`;
 //! * `leak`: `leak.rs` (1,000 spawn/join cycles, then the kernel's counters).
 #![no_std]
 #![no_main]
@@ -49,6 +50,7 @@ type Test = (&'static str, fn() -> TestResult);
 const TESTS: &[Test] = &[
     ("abi_errors", abi::errors),
     ("futex_timeout", abi::futex_timeout),
+    ("tls_fs_base", abi::tls_fs_base),
     ("counter", counter),
     ("joins", joins),
     ("thread_exit", lifecycle::thread_exit),
