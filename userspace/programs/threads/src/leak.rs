@@ -3,12 +3,17 @@
 //! tables, free kernel heap, live kernel stacks, processes, open files)
 //! are back at their baseline.
 //!
-//! The baseline is taken after a warm-up of the same cycles (and of
-//! `WIDE` threads at once, on small stacks: the heap is 256 KiB), so caches and high-water marks the first
+//! The cycles run in a child process, and the counters are compared
+//! before the fork and after its reaping: the free frames include user
+//! memory, and the child's (its heap pages, its thread stacks, its page
+//! tables) all go back at its exit, so only a kernel leak can show, not
+//! a page the test touches for the first time. The baseline comes after
+//! a warm-up of the same cycles (and of `WIDE` threads at once, on small
+//! stacks: the heap is 256 KiB), so caches and high-water marks the first
 //! threads grow (kernel-stack slots, the futex list's capacity, the tid
 //! table) are already grown; a stack can be freed a moment after its
-//! thread's join returns (after its task's last switch), so the check
-//! polls for a while before it calls a difference a leak.
+//! task's last switch, so the check polls for a while before it calls a
+//! difference a leak.
 
 use crate::{ensure, TestResult};
 use alloc::format;
@@ -63,11 +68,21 @@ fn leaks(base: &[i64; 6], after: &[i64; 6]) -> usize {
 pub fn spawn_join_cycles() -> TestResult {
     warm_up()?;
     let base = stable().ok_or("no res.* counters in /proc/mellos/metrics")?;
-    let t0 = mello::cpu::rdtsc();
-    for i in 0..CYCLES {
-        cycle(i)?;
-    }
-    let cycles = (mello::cpu::rdtsc() - t0) / CYCLES as u64;
+    let child = mello::process::spawn(|| {
+        let t0 = mello::cpu::rdtsc();
+        for i in 0..CYCLES {
+            if let Err(why) = cycle(i) {
+                mello::println!("[THREADS] leak: cycle {}: {}", i, why);
+                return 1;
+            }
+        }
+        let each = (mello::cpu::rdtsc() - t0) / CYCLES as u64;
+        mello::println!("[THREADS] {} spawn/join cycles, {} TSC cycles each", CYCLES, each);
+        0
+    })
+    .map_err(|e| format!("fork: {:?}", e))?;
+    let status = mello::process::wait_for(child).map_err(|e| format!("wait: {:?}", e))?;
+    ensure!(status == 0, "the cycling child exited with {}", status);
     let mut after = mello::metrics::read(&NAMES).ok_or("metrics unreadable")?;
     for _ in 0..40 {
         if leaks(&base, &after) == 0 {
@@ -79,7 +94,6 @@ pub fn spawn_join_cycles() -> TestResult {
     for (i, name) in NAMES.iter().enumerate() {
         mello::println!("[THREADS] leak check: {} {} -> {}", name, base[i], after[i]);
     }
-    mello::println!("[THREADS] {} spawn/join cycles, {} TSC cycles each", CYCLES, cycles);
     let n = leaks(&base, &after);
     ensure!(n == 0, "{} counter(s) not back at the baseline after {} cycles", n, CYCLES);
     Ok(())
