@@ -74,7 +74,9 @@ pub fn settle(base: &Counters, ticks: usize) -> Option<Counters> {
 /// Raise the kernel's high-water marks before the baseline, so that the
 /// run cannot grow them and look like a leak: every port's queue filled
 /// once (its capacity stays), and as many processes alive at once as the
-/// table allows (kernel-stack slots and their page tables, run queues).
+/// table allows (kernel-stack slots and their page tables, run queues),
+/// each waiting on a futex (the futex list's capacity: at most one waiter
+/// per process, since the workers have no threads).
 pub fn prime() {
     let mut buf = [0u8; 16];
     for port in 0..mello::limits::NUM_PORTS {
@@ -85,7 +87,8 @@ pub fn prime() {
     while pids.len() < mello::limits::MAX_PROCS {
         match mello::fork() {
             Ok(0) => {
-                let _ = mello::sleep(20);
+                // One second, as long as a 20-tick sleep: they overlap.
+                let _ = mello::thread::Futex::new(0).wait(0, Some(1_000_000_000));
                 mello::exit(0);
             }
             Ok(pid) => pids.push(pid),
