@@ -1,7 +1,9 @@
 //! The kernel's resource counters: the `res.NAME VALUE` lines of
 //! `/proc/mellos/metrics` (free frames, kernel page tables, free kernel
 //! heap, live kernel stacks, open files, processes), which leak checks
-//! read before and after a run. [`parse`] is the pure part.
+//! read before and after a run. [`parse`] is the pure part; [`stable`]
+//! and [`settle`] wait out what an exit frees a moment late (a kernel
+//! stack goes after its task's last switch).
 
 use crate::abi::fs::O_RDONLY;
 use alloc::vec::Vec;
@@ -36,6 +38,34 @@ pub fn read<const N: usize>(names: &[&str; N]) -> Option<[i64; N]> {
     }
     let _ = crate::fs::close(fd);
     parse(&text, names)
+}
+
+/// The counters once two readings `ticks` apart agree (at most 40 tries).
+pub fn stable<const N: usize>(names: &[&str; N], ticks: usize) -> Option<[i64; N]> {
+    let mut last = read(names)?;
+    for _ in 0..40 {
+        let _ = crate::sleep(ticks);
+        let now = read(names)?;
+        if now == last {
+            return Some(now);
+        }
+        last = now;
+    }
+    Some(last)
+}
+
+/// Polls the counters every 5 ticks until they equal `base` or about
+/// `ticks` ticks passed; the last reading.
+pub fn settle<const N: usize>(names: &[&str; N], base: &[i64; N], ticks: usize) -> Option<[i64; N]> {
+    let mut now = read(names)?;
+    for _ in 0..ticks / 5 {
+        if now == *base {
+            break;
+        }
+        let _ = crate::sleep(5);
+        now = read(names)?;
+    }
+    Some(now)
 }
 
 #[cfg(test)]

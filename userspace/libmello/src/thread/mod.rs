@@ -18,13 +18,11 @@
 //! holds. A panic in any thread ends the whole process (status 101), as a
 //! fault in any thread kills it.
 
-mod futex;
-mod mutex;
 mod stack;
+mod sync;
 
-pub use futex::Futex;
-pub use mutex::{Mutex, MutexGuard};
 pub use stack::{Stack, DEFAULT_STACK};
+pub use sync::{Futex, Mutex, MutexGuard};
 
 use crate::Errno;
 use alloc::boxed::Box;

@@ -18,7 +18,7 @@
 use crate::{ensure, TestResult};
 use alloc::format;
 use alloc::vec::Vec;
-use mello::thread;
+use mello::{metrics, thread};
 
 const NAMES: [&str; 6] = ["free_frames", "kernel_tables", "heap_free", "kstacks", "processes", "open_files"];
 const CYCLES: usize = 1000;
@@ -42,20 +42,6 @@ fn warm_up() -> TestResult {
     Ok(())
 }
 
-/// The counters once two readings a few ticks apart agree.
-fn stable() -> Option<[i64; 6]> {
-    let mut last = mello::metrics::read(&NAMES)?;
-    for _ in 0..20 {
-        let _ = mello::sleep(2);
-        let now = mello::metrics::read(&NAMES)?;
-        if now == last {
-            return Some(now);
-        }
-        last = now;
-    }
-    Some(last)
-}
-
 /// Whether `after` gives back everything `base` had (free frames and
 /// tables count together: a frame that became a kernel table is not lost;
 /// more free than before is fine).
@@ -67,7 +53,7 @@ fn leaks(base: &[i64; 6], after: &[i64; 6]) -> usize {
 
 pub fn spawn_join_cycles() -> TestResult {
     warm_up()?;
-    let base = stable().ok_or("no res.* counters in /proc/mellos/metrics")?;
+    let base = metrics::stable(&NAMES, 2).ok_or("no res.* counters in /proc/mellos/metrics")?;
     let child = mello::process::spawn(|| {
         let t0 = mello::cpu::rdtsc();
         for i in 0..CYCLES {
@@ -83,14 +69,7 @@ pub fn spawn_join_cycles() -> TestResult {
     .map_err(|e| format!("fork: {:?}", e))?;
     let status = mello::process::wait_for(child).map_err(|e| format!("wait: {:?}", e))?;
     ensure!(status == 0, "the cycling child exited with {}", status);
-    let mut after = mello::metrics::read(&NAMES).ok_or("metrics unreadable")?;
-    for _ in 0..40 {
-        if leaks(&base, &after) == 0 {
-            break;
-        }
-        let _ = mello::sleep(2);
-        after = mello::metrics::read(&NAMES).ok_or("metrics unreadable")?;
-    }
+    let after = metrics::settle(&NAMES, &base, 100).ok_or("metrics unreadable")?;
     for (i, name) in NAMES.iter().enumerate() {
         mello::println!("[THREADS] leak check: {} {} -> {}", name, base[i], after[i]);
     }
