@@ -4,9 +4,9 @@
 //! * [`spawn`] makes a thread of the current process: a new task with its
 //!   own kernel stack, a copy of the caller's registers (`rax` 0, the new
 //!   stack pointer; for the native `thread_spawn` also a new `rip` and
-//!   `rdi`, [`ThreadEntry`]) and FPU state, its FS base (`CLONE_SETTLS`), a tid from
-//!   the pid space and the caller's signal mask; it shares the process's
-//!   address space, descriptors and signal actions. Its signal entry
+//!   `rdi`, [`ThreadEntry`]) and FPU state, its FS base (`CLONE_SETTLS`),
+//!   a tid from the pid space and the caller's signal mask; it shares the
+//!   process's address space, descriptors and signal actions. Its signal entry
 //!   (`signal::ThreadSig`) exists before its task can run.
 //! * [`exit_thread`] ends the calling thread: `clear_child_tid` is zeroed
 //!   and its futex woken (how `pthread_join` and musl's thread-list lock

@@ -15,8 +15,10 @@
 //! frees them earlier: dropping a handle without `join` joins too. The
 //! closure's box is the thread's own. A thread ended by [`exit`] leaves no
 //! result ([`Exited`]) and does not run the destructors of what its stack
-//! holds. A panic in any thread ends the whole process (status 101), as a
-//! fault in any thread kills it.
+//! holds. Returning from `main` is the process's `exit`: every thread
+//! ends; the first thread's `thread::exit` leaves the others running (the
+//! process's status is then that thread's code). A panic in any thread
+//! ends the whole process (status 101), as a fault in any thread kills it.
 
 mod stack;
 mod sync;
