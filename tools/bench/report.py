@@ -73,7 +73,7 @@ LABELS = {
     "mmap_touch_munmap": "mmap + touch + munmap, one page",
     "first_touch": "first-touch (zero-fill) fault",
     "brk_grow_shrink": "brk grow + shrink one page",
-    "pthread_create_join": "pthread_create + join",
+    "pthread_create_join": "pthread_create + join (native: thread::spawn + join)",
     "futex_roundtrip": "futex wake round trip, 2 threads",
     "signal_self": "signal to self (kill, handler, sigreturn)",
     "poll_16": "poll on 16 idle pipe fds",

@@ -17,6 +17,8 @@
 #        utest      user-mode suite as PID 1, -smp 1 (under -icount shift=0,
 #                   so its syscall latency is in instructions) and -smp 4
 #        forkloop   1000 x fork/exit/wait as PID 1, -smp 2
+#        threads    native threads as PID 1 (userspace/programs/threads),
+#                   -smp 1 and -smp 4
 #        tty        the console terminal (ktest=TTY, -smp 2): the harness
 #                   types on COM1 and presses PS/2 keys; canonical reads,
 #                   echo, erase, ^C, shift/caps lock, raw mode
@@ -186,6 +188,16 @@ add tty-user-smp2   "$(q tty-user-smp2 --cmdline 'init=/bin/ttyecho' --smp 2 \
     --expect '^\[TTYECHO\] raw read 3: 1 byte\(s\) "b"$' --expect '^\[TTYECHO\] raw read 4: 1 byte\(s\) "\\n"$' \
     --expect '^\[TTYECHO\] settings restored: true$' --forbid '^\[TTYECHO\] error' --timeout 150)"
 add forkloop-smp2   "$(q forkloop-smp2 --cmdline 'init=/bin/forkloop' --smp 2 --expect '^\[FORKLOOP\] 1000 rounds, 0 errors$' --timeout 150)"
+# Native threads (userspace/programs/threads): libmello's thread::spawn,
+# join and Mutex (8 x 100,000 adds), thread_exit, a fault killing every
+# thread, the calls' argument checks, 1,000 spawn/join cycles without a leak.
+threads_expect=(--expect '^\[THREADS\] counter: 800000 = 8 threads x 100000$'
+    --expect '^\[THREADS\] leak check: kstacks [0-9]+ -> [0-9]+$'
+    --expect '^\[FAULT\] pid [0-9]+ killed: Page Fault at rip=0x[0-9a-f]+ .*\(addr=0x0, '
+    --expect '^\[THREADS\] 9 passed, 0 failed$' --expect '^\[THREADS\] all thread tests passed$'
+    --forbid '^\[THREADS\] .* FAILED' --done '\[KERNEL\] init exited with code 0')
+add threads-native-smp1 "$(q threads-native-smp1 --cmdline 'init=/bin/threads' --smp 1 "${threads_expect[@]}" --timeout 300)"
+add threads-native-smp4 "$(q threads-native-smp4 --cmdline 'init=/bin/threads' --smp 4 "${threads_expect[@]}" --timeout 300)"
 # Unmodified static musl programs (tests/linux/c) as init under the Linux
 # personality, output compared byte for byte with Linux's.
 # abi=linux does not touch a branded native init: its MelloOS note wins.

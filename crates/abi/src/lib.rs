@@ -54,6 +54,9 @@ macro_rules! native_syscalls {
             28 => LSTAT, sys_lstat, 2;
             29 => FCNTL, sys_fcntl, 3;
             30 => IOCTL, sys_ioctl, 3;
+            31 => THREAD_SPAWN, sys_thread_spawn, 5;
+            32 => THREAD_EXIT, sys_thread_exit, 1;
+            33 => FUTEX, sys_futex, 4;
         }
     };
 }
@@ -294,6 +297,34 @@ pub mod limits {
     pub const USER_START: usize = 0x1_0000;
 }
 
+/// Native threads: `thread_spawn(entry, stack_top, arg, tid_ptr, tls)`
+/// starts a thread of the calling process at `entry` with `arg` in `rdi`
+/// and `rsp = stack_top - 8` (the kernel stores a zero return address
+/// there, as if `entry` had been called; `stack_top` must be 16-byte
+/// aligned), sharing the address space, descriptors and signal actions;
+/// it returns the new thread's id. A non-null `tid_ptr` (a 4-byte aligned
+/// `u32`) receives the tid before the thread runs and is zeroed and
+/// futex-woken when the thread ends (Linux's `CLONE_CHILD_CLEARTID`: how
+/// a join waits). `tls` is the thread's FS base (0: the caller's).
+/// `thread_exit(code)` ends the calling thread only; the last thread's end
+/// ends the process (`exit` ends every thread at once).
+pub mod thread {
+    /// The alignment `thread_spawn` requires of `stack_top` (`EINVAL`
+    /// otherwise): the System V ABI's at a call.
+    pub const STACK_ALIGN: usize = 16;
+}
+
+/// Native `futex(addr, op, val, timeout_ns)` operations. `addr` is a
+/// 4-byte aligned `u32` shared by the process's threads.
+pub mod futex {
+    /// Sleep while `*addr == val`, until a `WAKE` on `addr` or `timeout_ns`
+    /// nanoseconds (0: no timeout; rounded up to scheduler ticks). 0 when
+    /// woken, `EAGAIN` if the word differs, `ETIMEDOUT`.
+    pub const WAIT: usize = 0;
+    /// Wake up to `val` waiters on `addr`; returns how many were woken.
+    pub const WAKE: usize = 1;
+}
+
 /// `wait`'s pid argument meaning "any child".
 pub const WAIT_ANY: isize = -1;
 
@@ -314,7 +345,9 @@ mod tests {
 
     #[test]
     fn native_table() {
-        assert_eq!((nr::WRITE, nr::EXEC, nr::READ, nr::FCNTL, nr::IOCTL, nr::COUNT), (0, 9, 10, 29, 30, 31));
+        assert_eq!((nr::WRITE, nr::EXEC, nr::READ, nr::FCNTL, nr::IOCTL, nr::COUNT), (0, 9, 10, 29, 30, 34));
+        assert_eq!((nr::THREAD_SPAWN, nr::THREAD_EXIT, nr::FUTEX), (31, 32, 33));
+        assert_eq!(nr::arg_count(nr::THREAD_SPAWN), Some(5));
         assert_eq!(nr::name(nr::FORK), Some("SYS_FORK"));
         assert_eq!(nr::name(nr::COUNT), None);
         assert_eq!(nr::arg_count(nr::WAIT), Some(2));

@@ -1,10 +1,13 @@
 //! The native system-call handlers, one function per row of
 //! `mello_abi::native_syscalls!`. Each validates its arguments (user
 //! pointers through `user::uaccess`) and returns `SysResult`. The file
-//! calls (numbers 10 on) are in `handlers/fs_calls.rs`.
+//! calls (numbers 10-30) are in `handlers/fs_calls.rs`, the thread calls
+//! (31-33) in `handlers/thread_calls.rs`.
 
 mod fs_calls;
+mod thread_calls;
 pub use fs_calls::*;
+pub use thread_calls::*;
 
 use super::{port, ArgRegs, Args};
 use crate::error::{Errno, SysResult};

@@ -66,6 +66,7 @@ pub fn linux_clone(a: &Args) -> SysResult {
             return Err(Errno::EINVAL);
         }
         let opts = ThreadOpts {
+            entry: None,
             stack: (newsp != 0).then_some(newsp),
             tls: (flags & CLONE_SETTLS != 0).then_some(tls),
             parent_tid: (flags & CLONE_PARENT_SETTID != 0).then_some(ptid),
@@ -314,8 +315,7 @@ pub fn linux_futex(a: &Args) -> SysResult {
                 let ns = Timespec::from_bytes(&b).to_nanos().ok_or(Errno::EINVAL)?;
                 let now = if realtime { super::linux_time::realtime_ns() } else { super::linux_time::now_ns() };
                 let rel = if cmd == FUTEX_WAIT { ns } else { ns.saturating_sub(now) };
-                let tick_ns = 1_000_000_000 / crate::config::SCHED_HZ;
-                Some(crate::sched::sleep::now() + rel.div_ceil(tick_ns) + 1)
+                Some(futex::deadline_after_ns(rel))
             } else {
                 None
             };

@@ -36,6 +36,13 @@ struct Entry {
 static FUTEXES: SpinLock<Vec<Entry>> = SpinLock::new(LockLevel::Futex, "futexes", Vec::new());
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// The tick deadline of a wait of `ns` nanoseconds from now: rounded up
+/// to whole ticks, plus one for the tick already under way (never early).
+pub fn deadline_after_ns(ns: u64) -> u64 {
+    let tick_ns = 1_000_000_000 / crate::config::SCHED_HZ;
+    sched::sleep::now() + ns.div_ceil(tick_ns) + 1
+}
+
 fn key(proc: &Process, addr: u64) -> (u64, u64) {
     (proc.root(), addr)
 }

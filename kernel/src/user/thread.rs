@@ -3,9 +3,10 @@
 //!
 //! * [`spawn`] makes a thread of the current process: a new task with its
 //!   own kernel stack, a copy of the caller's registers (`rax` 0, the new
-//!   stack pointer) and FPU state, its FS base (`CLONE_SETTLS`), a tid from
-//!   the pid space and the caller's signal mask; it shares the process's
-//!   address space, descriptors and signal actions. Its signal entry
+//!   stack pointer; for the native `thread_spawn` also a new `rip` and
+//!   `rdi`, [`ThreadEntry`]) and FPU state, its FS base (`CLONE_SETTLS`),
+//!   a tid from the pid space and the caller's signal mask; it shares the
+//!   process's address space, descriptors and signal actions. Its signal entry
 //!   (`signal::ThreadSig`) exists before its task can run.
 //! * [`exit_thread`] ends the calling thread: `clear_child_tid` is zeroed
 //!   and its futex woken (how `pthread_join` and musl's thread-list lock
@@ -36,9 +37,21 @@ use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use mello_abi::linux::sigframe::StackT;
 use mello_abi::linux::signal::SS_DISABLE;
 
-/// What `clone` asks of a new thread.
+/// Where a native thread starts (Linux's `clone` continues at the
+/// caller's `rip` instead).
+#[derive(Clone, Copy, Debug)]
+pub struct ThreadEntry {
+    /// Its first instruction.
+    pub rip: u64,
+    /// Its first argument (`rdi`).
+    pub arg: u64,
+}
+
+/// What `clone` or `thread_spawn` asks of a new thread.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ThreadOpts {
+    /// Its entry point, if not the caller's return address.
+    pub entry: Option<ThreadEntry>,
     /// Its stack pointer (`newsp`), if not the caller's.
     pub stack: Option<u64>,
     /// Its FS base (`CLONE_SETTLS`), if not the caller's.
@@ -67,6 +80,10 @@ fn start(proc: &Arc<Process>, tid: Pid, opts: &ThreadOpts) -> Result<(), Errno> 
     frame.rax = 0;
     if let Some(sp) = opts.stack {
         frame.rsp = sp;
+    }
+    if let Some(e) = opts.entry {
+        frame.rip = e.rip;
+        frame.rdi = e.arg;
     }
     let fx = sched::current_fpu_copy();
     let data = TaskData::new(Arc::new(Thread { tid: AtomicUsize::new(tid), proc: proc.clone() }));

@@ -10,8 +10,10 @@
 //!   block's start and size; for alignments above 16 the payload lies
 //!   further into the block and the header still leads back to its start.
 //!
-//! Programs are single-threaded; a spin flag still guards the list so the
-//! allocator is sound if that ever changes (and reentrancy is caught).
+//! A spin flag (`Heap::busy`) guards the list: the threads of a process
+//! (`thread`) share the heap. A thread that finds it taken spins a while,
+//! then yields the CPU each round, so a holder preempted on the same CPU
+//! gets to finish (on one CPU, pure spinning would waste a time slice).
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
@@ -182,8 +184,14 @@ impl Heap {
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut FreeList) -> R) -> R {
+        let mut spins = 0u32;
         while self.busy.swap(true, Ordering::Acquire) {
-            core::hint::spin_loop();
+            spins += 1;
+            if spins < 100 {
+                core::hint::spin_loop();
+            } else {
+                relax();
+            }
         }
         // SAFETY: `busy` gives us exclusive access to `state` and `memory`.
         let (ready, list) = unsafe { &mut *self.state.get() };
@@ -196,6 +204,17 @@ impl Heap {
         self.busy.store(false, Ordering::Release);
         r
     }
+}
+
+/// Let the holder of the heap run (module doc).
+#[cfg(all(target_os = "none", not(test)))]
+fn relax() {
+    let _ = crate::sys::yield_now();
+}
+
+#[cfg(not(all(target_os = "none", not(test))))]
+fn relax() {
+    core::hint::spin_loop();
 }
 
 // SAFETY: `FreeList` hands out disjoint, suitably aligned blocks and takes

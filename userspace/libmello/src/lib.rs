@@ -11,13 +11,19 @@
 //!   arguments on purpose;
 //! * [`print!`] / [`println!`] to fd 1 (one `write` per call, so lines from
 //!   different processes do not interleave);
-//! * a 256 KiB heap behind `#[global_allocator]` (there is no brk/mmap), so
+//! * a 256 KiB heap behind `#[global_allocator]` (there is no brk/mmap; it
+//!   is shared by the threads, and thread stacks come from it), so
 //!   `alloc::{vec::Vec, string::String, boxed::Box}` work;
 //! * a panic handler that prints the message and exits with status 101;
 //! * [`fs`]: files, descriptors, pipes and directories (Linux's flags and
 //!   `struct stat`, from `mello-abi`);
 //! * [`cpu`] (rdtsc, rdtscp, current privilege level) and [`process`]
-//!   (fork-and-run helpers).
+//!   (fork-and-run helpers);
+//! * [`thread`]: threads of the process (`thread::spawn` a closure,
+//!   `JoinHandle::join`), a futex-based [`thread::Mutex`] and the
+//!   [`thread::Futex`] word beneath it;
+//! * [`metrics`]: the kernel's resource counters (`res.*` of
+//!   `/proc/mellos/metrics`), for leak checks.
 //!
 //! The ABI numbers come from `mello-abi` (re-exported as [`abi`]), the single
 //! source of truth shared with the kernel.
@@ -41,12 +47,14 @@ pub mod cpu;
 pub mod fs;
 mod heap;
 pub mod io;
+pub mod metrics;
 #[cfg(all(target_os = "none", not(test)))]
 mod panic;
 pub mod process;
 pub mod raw;
 mod start;
 pub mod sys;
+pub mod thread;
 
 pub use mello_abi as abi;
 pub use mello_abi::{limits, signal, Errno};

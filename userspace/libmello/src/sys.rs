@@ -67,10 +67,14 @@ pub fn yield_now() -> Result<usize, Errno> {
 }
 
 /// Creates a copy-on-write copy of this process: returns the child's pid
-/// in the parent and 0 in the child.
+/// in the parent and 0 in the child. The child has one thread, the
+/// caller's copy: a lock another thread held at the fork (a
+/// `thread::Mutex`, the heap's) stays held in the child, as in POSIX, so a
+/// child of a threaded process should not allocate or lock before `exec`.
 pub fn fork() -> Result<usize, Errno> {
-    // SAFETY: user programs are single-threaded, so the child's copy of
-    // memory is consistent.
+    // SAFETY: the child's memory is a copy of this thread's view; what the
+    // other threads were doing is frozen, not torn: their locks stay
+    // taken (so their data stays unreachable), nothing runs on their stacks.
     result(unsafe { syscall0(nr::FORK) })
 }
 

@@ -22,6 +22,7 @@
 extern crate alloc;
 
 mod ops;
+mod thread_ops;
 
 use mello::{cpu, println, Args};
 

@@ -21,6 +21,7 @@
 //!   Done in rounds of at most 64 pages (a 256 KiB buffer keeps the image
 //!   small, which keeps `fork` cheap for the other operations) until N
 //!   pages have faulted; n = N.
+//! * `pthread_create_join`, `futex_roundtrip`: `thread_ops.rs`.
 
 use crate::{error, report};
 use core::arch::asm;
@@ -36,7 +37,9 @@ const STOP: u8 = 0xFF;
 
 /// Runs every operation; returns how many failed.
 pub fn run(n: u64) -> u32 {
-    let ops: [fn(u64) -> bool; 7] = [getpid, yield_op, ipc_roundtrip, ctx_switch, fork_exit_wait, fork_exec_wait, cow_fault];
+    use crate::thread_ops::{futex_roundtrip, pthread_create_join};
+    let ops: [fn(u64) -> bool; 9] =
+        [getpid, yield_op, ipc_roundtrip, ctx_switch, fork_exit_wait, fork_exec_wait, cow_fault, pthread_create_join, futex_roundtrip];
     ops.iter().map(|op| !op(n) as u32).sum()
 }
 

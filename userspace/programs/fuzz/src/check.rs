@@ -80,6 +80,7 @@ pub fn allowed(number: usize) -> &'static [Errno] {
         nr::READLINK => &[EINVAL, ENOENT, ENOTDIR, EFAULT, ENAMETOOLONG, ELOOP, EACCES, ENOMEM],
         nr::FCNTL => &[EBADF, EINVAL, EMFILE, EFAULT, EAGAIN, EACCES, EPERM, EBUSY],
         nr::IOCTL => &[EBADF, EFAULT, EINVAL, ENOTTY, EPERM, EIO],
+        nr::FUTEX => &[EFAULT, EINVAL, EAGAIN, ETIMEDOUT, ENOSYS, EINTR],
         _ => &[ENOSYS],
     }
 }

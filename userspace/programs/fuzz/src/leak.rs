@@ -1,6 +1,7 @@
 //! The leak oracle: the kernel's resource counters (`res.*` lines of
-//! `/proc/mellos/metrics`: free frames, free heap bytes, live kernel
-//! stacks, open file descriptions, processes) read before the run and after
+//! `/proc/mellos/metrics`, read through `mello::metrics`: free frames,
+//! free heap bytes, live kernel stacks, open file descriptions,
+//! processes) read before the run and after
 //! every worker has exited, and the state the fuzzing may leave behind in
 //! the kernel on purpose (queued IPC messages, files under `/tmp/fuzzW`)
 //! removed first.
@@ -16,65 +17,25 @@ pub type Counters = [i64; N];
 const N: usize = 6;
 pub const NAMES_RES: [&str; N] = ["free_frames", "kernel_tables", "heap_free", "kstacks", "open_files", "processes"];
 
-/// Read the counters (None if procfs does not have them).
-pub fn read() -> Option<Counters> {
-    let fd = mello::fs::open(c"/proc/mellos/metrics", O_RDONLY, 0).ok()?;
-    let mut text = Vec::new();
-    let mut buf = [0u8; 1024];
-    while let Ok(n @ 1..) = mello::fs::read(fd, &mut buf) {
-        text.extend_from_slice(&buf[..n]);
-    }
-    let _ = mello::fs::close(fd);
-    let mut out = [i64::MIN; N];
-    for line in text.split(|&b| b == b'\n') {
-        let Some(rest) = line.strip_prefix(b"res.") else {
-            continue;
-        };
-        let mut it = rest.split(|&b| b == b' ');
-        let (Some(name), Some(val)) = (it.next(), it.next()) else {
-            continue;
-        };
-        let val = core::str::from_utf8(val).ok().and_then(|v| v.parse().ok());
-        if let (Some(i), Some(v)) = (NAMES_RES.iter().position(|n| n.as_bytes() == name), val) {
-            out[i] = v;
-        }
-    }
-    out.iter().all(|&v| v != i64::MIN).then_some(out)
-}
-
-/// The counters once two readings a few ticks apart agree (what exiting
-/// processes free trickles in for a moment).
+/// The counters (None if procfs does not have them) once two readings a
+/// few ticks apart agree (what exiting processes free trickles in for a
+/// moment).
 pub fn stable() -> Option<Counters> {
-    let mut last = read()?;
-    for _ in 0..40 {
-        let _ = mello::sleep(5);
-        let now = read()?;
-        if now == last {
-            return Some(now);
-        }
-        last = now;
-    }
-    Some(last)
+    mello::metrics::stable(&NAMES_RES, 5)
 }
 
 /// Poll the counters until they equal `base` or about `ticks` ticks
 /// passed; the last reading.
 pub fn settle(base: &Counters, ticks: usize) -> Option<Counters> {
-    let mut now = read()?;
-    for _ in 0..ticks / 5 {
-        if now == *base {
-            break;
-        }
-        let _ = mello::sleep(5);
-        now = read()?;
-    }
-    Some(now)
+    mello::metrics::settle(&NAMES_RES, base, ticks)
 }
 
 /// Raise the kernel's high-water marks before the baseline, so that the
 /// run cannot grow them and look like a leak: every port's queue filled
 /// once (its capacity stays), and as many processes alive at once as the
-/// table allows (kernel-stack slots and their page tables, run queues).
+/// table allows (kernel-stack slots and their page tables, run queues),
+/// each waiting on a futex (the futex list's capacity: at most one waiter
+/// per process, since the workers have no threads).
 pub fn prime() {
     let mut buf = [0u8; 16];
     for port in 0..mello::limits::NUM_PORTS {
@@ -85,7 +46,8 @@ pub fn prime() {
     while pids.len() < mello::limits::MAX_PROCS {
         match mello::fork() {
             Ok(0) => {
-                let _ = mello::sleep(20);
+                // One second, as long as a 20-tick sleep: they overlap.
+                let _ = mello::thread::Futex::new(0).wait(0, Some(1_000_000_000));
                 mello::exit(0);
             }
             Ok(pid) => pids.push(pid),

@@ -152,8 +152,11 @@ impl Worker {
     /// One random call with boundary arguments.
     pub fn random_call(&mut self) {
         let number = match self.rng.below(40) {
-            0..=34 => self.rng.below(31) as usize,
-            35 => 31 + self.rng.below(40) as usize,
+            // The file and process calls and futex; not thread_spawn or
+            // thread_exit: a random entry point would kill the worker.
+            0..=33 => self.rng.below(nr::THREAD_SPAWN as u64) as usize,
+            34 => nr::FUTEX,
+            35 => nr::COUNT + self.rng.below(40) as usize,
             36 => self.rng.pick(&[255usize, 256, 511, 512, 1000, 4095, 65535, usize::MAX, 1 << 63, (1 << 32) | 77]),
             _ => self.rng.pick(&[nr::READ, nr::WRITE, nr::OPEN, nr::CLOSE, nr::DUP2, nr::FSTAT]),
         };
@@ -279,6 +282,19 @@ impl Worker {
                 let (buf, len, kind) = mem.buffer(&mut self.rng);
                 let buf = if kind == Kind::Valid && len < 64 { pools::scratch() } else { buf };
                 self.call(number, [fd, cmd, buf, 0, 0, 0], Use::None, (buf, kind, len));
+            }
+            nr::FUTEX => {
+                // Never an untimed wait: nobody would wake it.
+                let (addr, _, kind) = mem.buffer(&mut self.rng);
+                let op = self.rng.pick(&[0usize, 0, 1, 2, usize::MAX]);
+                let val = if self.rng.chance(2) { 0 } else { x };
+                let timeout = self.rng.pick(&[1usize, 1000, 20_000_000]);
+                let ret = self.call(number, [addr, op, val, timeout, 0, 0], Use::None, none);
+                // A wait that got past the word's read through a bad pointer.
+                let read = [0, mello::Errno::EAGAIN.as_ret(), mello::Errno::ETIMEDOUT.as_ret()].contains(&ret);
+                if kind == Kind::Bad && op == 0 && addr % 4 == 0 && val <= u32::MAX as usize && read {
+                    self.finding(number, &[addr, op, val, timeout, 0, 0], ret, "futex wait read a bad pointer");
+                }
             }
             nr::GETPID => {
                 let ret = self.call(number, [0; 6], Use::None, none);
