@@ -22,7 +22,10 @@ NAME ?=## new-program: the new program's name (/bin/NAME)
 USER_DEBUG ?=## 1: build the user programs with full debug info (source-level gdb on them)
 FUZZ_CALLS ?= 10000000## fuzz: system calls to make
 FUZZ_SEED ?=## fuzz: the seed (default random; a finding's seed replays it)
-export FUZZ_CALLS FUZZ_SEED
+SOAK_SECONDS ?= 600## soak: how long the mixed workload runs
+SOAK_SMP ?= 16## soak: CPUs
+SOAK_SEED ?=## soak: the seed (default random)
+export FUZZ_CALLS FUZZ_SEED SOAK_SECONDS SOAK_SMP SOAK_SEED
 export TEST_ONLY TEST_JOBS
 
 # cargo puts the `dev` profile in target/.../debug.
@@ -31,7 +34,7 @@ KERNEL_ELF := kernel/target/x86_64-unknown-none/$(PROFILE_DIR)/kernel
 USER_BIN := userspace/target/x86_64-unknown-none/release
 
 .PHONY: all build kernel userspace check-programs initrd iso run test unit-test doc \
-	test-repeat bench fuzz debug new-program help clean deps
+	test-repeat bench fuzz soak debug new-program help clean deps
 
 all: build ## same as build
 
@@ -96,6 +99,9 @@ bench: build ## the same binary on MelloOS and Linux, + native rows, in instruct
 
 fuzz: build ## the system-call fuzzer, FUZZ_CALLS calls (FUZZ_SEED): calls/s, findings with their seed, leak check
 	@tools/fuzz/run.sh
+
+soak: build ## fuzzer, busybox, IPC and threads at once on SOAK_SMP CPUs for SOAK_SECONDS: findings, leak check
+	@tools/soak/run.sh
 
 new-program: ## create userspace/programs/NAME, a program built as /bin/NAME
 	@tools/new-program.sh "$(NAME)"

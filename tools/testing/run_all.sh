@@ -224,6 +224,10 @@ add fault-slab-smp2 "$(q fault-slab-smp2 --cmdline 'failslab=13 init=/bin/fuzz -
 # OOM killer's SIGKILL, never a panic; every frame back afterwards.
 add mem-pressure-smp2 "$(q mem-pressure-smp2 --cmdline 'init=/bin/linux/mem_pressure abi=linux' --smp 2 \
     --qemu-arg=-m --qemu-arg=64M --expect '^leak check: every frame is back$' --expect '^OK mem_pressure$' --timeout 400)"
+# The soak workload (make soak) for a few seconds on 4 CPUs: every round's
+# results and the leak check (tests/linux/c/soak.c).
+add soak-smoke-smp4 "$(q soak-smoke-smp4 --cmdline 'init=/bin/linux/soak abi=linux -- 5 7' --smp 4 --qemu-arg=-m --qemu-arg=512M \
+    --expect '^\[SOAK\] round 1: ' --expect '^\[SOAK\] done: [0-9]+ rounds in [0-9]+ s, 0 findings, 0 leaks$' --expect '^OK soak$' --timeout 900)"
 # The Linux-personality fuzzer's random mode (fuzz_linux seed=... calls=...)
 # is not in make test yet: with fork available its run wedges (the guest
 # goes idle with init blocked; under investigation). Its oracle mode runs

@@ -22,8 +22,6 @@
 #include <sys/wait.h>
 #include "proctest.h"
 
-extern char **environ;
-
 #define MIB (1024L * 1024)
 
 /* MemFree of /proc/meminfo, in KiB (-1 if unreadable). */
@@ -95,19 +93,6 @@ static int bomb(int gate, int out)
     return 0;
 }
 
-/* vfork+execve argv; the child's stdout goes to `out` (if >= 0). */
-static pid_t spawn(char *const argv[], int out)
-{
-    pid_t pid = vfork();
-    if (pid == 0) {
-        if (out >= 0)
-            dup2(out, 1);
-        execve(argv[0], argv, environ);
-        _exit(127);
-    }
-    return pid;
-}
-
 /* Read one child's report from `fd` until EOF into buf; "" if none. */
 static void read_report(int fd, char *buf, size_t size)
 {
@@ -146,30 +131,6 @@ static int check_report(const char *who, const char *text, const char *allowed[]
         if (strstr(text, allowed[i]))
             return 1;
     return 0;
-}
-
-/* Free frames, plus the kernel's own page tables (never freed: the
- * tables of the kernel-stack area grow with the most processes there
- * have been, as Linux's vmalloc tables do). */
-static long frames(void)
-{
-    long free = metric("res.free_frames"), tables = metric("res.kernel_tables");
-    return free < 0 || tables < 0 ? -1 : free + tables;
-}
-
-/* frames() once it has stopped moving (a reaped process's last frames
- * are freed after wait returns, on whichever CPU ran it): the same value
- * five times 20 ms apart, or the last one after 5 s. */
-static long settled_frames(void)
-{
-    long last = frames();
-    for (int same = 0, i = 0; same < 5 && i < 250; i++) {
-        nap(20);
-        long now = frames();
-        same = now == last ? same + 1 : 0;
-        last = now;
-    }
-    return last;
 }
 
 static char self[] = "/bin/linux/mem_pressure", bb[] = "/bin/busybox";

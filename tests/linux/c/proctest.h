@@ -3,6 +3,7 @@
 #ifndef ORACLE_PROCTEST_H
 #define ORACLE_PROCTEST_H
 #include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,4 +75,44 @@ __attribute__((unused)) static long metric(const char *name)
             return atol(line + k + 1);
     return -1;
 }
+
+extern char **environ;
+
+/* vfork+execve argv; the child's stdout goes to `out` (if >= 0). */
+__attribute__((unused)) static pid_t spawn(char *const argv[], int out)
+{
+    pid_t pid = vfork();
+    if (pid == 0) {
+        if (out >= 0)
+            dup2(out, 1);
+        execve(argv[0], argv, environ);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Free frames, plus the kernel's own page tables (never freed: the
+ * tables of the kernel-stack area grow with the most processes there
+ * have been, as Linux's vmalloc tables do). */
+__attribute__((unused)) static long frames(void)
+{
+    long free = metric("res.free_frames"), tables = metric("res.kernel_tables");
+    return free < 0 || tables < 0 ? -1 : free + tables;
+}
+
+/* frames() once it has stopped moving (a reaped process's last frames
+ * are freed after wait returns, on whichever CPU ran it): the same value
+ * five times 20 ms apart, or the last one after 5 s. */
+__attribute__((unused)) static long settled_frames(void)
+{
+    long last = frames();
+    for (int same = 0, i = 0; same < 5 && i < 250; i++) {
+        nap(20);
+        long now = frames();
+        same = now == last ? same + 1 : 0;
+        last = now;
+    }
+    return last;
+}
+
 #endif

@@ -41,7 +41,7 @@ pub fn prime() {
     for port in 0..mello::limits::NUM_PORTS {
         while mello::ipc_send(port, b"fill").is_ok() {}
     }
-    drain_ports();
+    drain_ports(0..mello::limits::NUM_PORTS);
     let mut pids = Vec::new();
     while pids.len() < mello::limits::MAX_PROCS {
         match mello::fork() {
@@ -82,12 +82,12 @@ fn stack_probe() {
     core::hint::black_box(&probe);
 }
 
-/// Empty every IPC port: queue a marker, then receive until it comes back
-/// (run with no other process alive, so nothing else can take it).
-pub fn drain_ports() {
+/// Empty the IPC ports `ports`: queue a marker, then receive until it
+/// comes back (nothing else may receive there meanwhile).
+pub fn drain_ports(ports: core::ops::Range<usize>) {
     let marker = b"fuzz-drain-marker";
     let mut buf = [0u8; 4096];
-    for port in 0..mello::limits::NUM_PORTS {
+    for port in ports {
         // A full queue refuses the marker: take a message and retry.
         while mello::ipc_send(port, marker) == Err(mello::Errno::EAGAIN) {
             let _ = mello::ipc_recv(port, &mut buf);

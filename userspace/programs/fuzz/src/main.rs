@@ -14,7 +14,9 @@
 //! comparison and `[FUZZ] done: N calls in T s (R calls/s), F findings`.
 //! Exit status 0 iff there was no finding and no leak. The same seed replays
 //! the same call stream in each worker (`seed=` of the first line); no seed
-//! given means one from the time stamp counter.
+//! given means one from the time stamp counter. `leaks=0` skips the leak
+//! check (for runs beside other programs, `make soak`): the last line then
+//! ends `F findings, leaks not checked`.
 #![no_std]
 #![no_main]
 
@@ -45,7 +47,12 @@ struct Config {
     profile: bool,
     mask: u64,
     tolerant: bool,
+    /// `leaks=0`: no leak check (other programs run beside it: `make soak`).
+    leaks: bool,
 }
+
+/// Worker `i` receives on port `WORKER_PORTS + i`.
+const WORKER_PORTS: usize = 200;
 
 fn config(args: &Args) -> Config {
     let mut c = Config {
@@ -57,6 +64,7 @@ fn config(args: &Args) -> Config {
         profile: false,
         mask: u64::MAX,
         tolerant: false,
+        leaks: true,
     };
     for a in args.iter().skip(1) {
         let Ok(a) = a.to_str() else { continue };
@@ -77,6 +85,7 @@ fn config(args: &Args) -> Config {
             "profile" => c.profile = n != 0,
             "mask" => c.mask = n,
             "tolerant" => c.tolerant = n != 0,
+            "leaks" => c.leaks = n != 0,
             _ => {}
         }
     }
@@ -155,7 +164,7 @@ fn run_worker(id: usize, seed: u64, cfg: &Config, mem: pools::Memory, quota: u64
         mem,
         paths,
         pid: mello::getpid().unwrap_or(0),
-        port: 200 + id,
+        port: WORKER_PORTS + id,
         fds: Vec::new(),
         closed: Vec::new(),
         calls: 0,
@@ -168,7 +177,10 @@ fn run_worker(id: usize, seed: u64, cfg: &Config, mem: pools::Memory, quota: u64
 
 /// Clean up after a round: no message queued, no worker directory left.
 fn clean(cfg: &Config) {
-    leak::drain_ports();
+    // Beside other programs (`leaks=0`), only the workers' own ports: the
+    // others may be in use.
+    let ports = if cfg.leaks { 0..mello::limits::NUM_PORTS } else { WORKER_PORTS..WORKER_PORTS + cfg.procs };
+    leak::drain_ports(ports);
     for id in 0..cfg.procs {
         leak::remove_tree(id);
     }
@@ -211,6 +223,16 @@ fn main(args: Args) -> i32 {
     say!("seed={} procs={} calls={}", cfg.seed, cfg.procs, cfg.calls);
     let mut findings = round(&cfg, mem, cfg.warmup, 0x5eed);
     clean(&cfg);
+    let quota = cfg.calls.div_ceil(cfg.procs as u64);
+    let total = quota * cfg.procs as u64;
+    if !cfg.leaks {
+        let t0 = uptime_cs();
+        findings += round(&cfg, mem, quota, 0);
+        let cs = uptime_cs().saturating_sub(t0).max(1);
+        clean(&cfg);
+        say!("done: {} calls in {}.{:02} s ({} calls/s), {} findings, leaks not checked", total, cs / 100, cs % 100, total * 100 / cs, findings);
+        return (findings > 0) as i32;
+    }
     leak::prime();
     leak::prefault();
     let Some(base) = leak::stable() else {
@@ -218,7 +240,6 @@ fn main(args: Args) -> i32 {
         return 1;
     };
     let t0 = uptime_cs();
-    let quota = cfg.calls.div_ceil(cfg.procs as u64);
     findings += round(&cfg, mem, quota, 0);
     let cs = uptime_cs().saturating_sub(t0).max(1);
     clean(&cfg);
@@ -244,7 +265,6 @@ fn main(args: Args) -> i32 {
         say!("FINDING seed={}: the read-only page was modified", cfg.seed);
         findings += 1;
     }
-    let total = quota * cfg.procs as u64;
     say!("done: {} calls in {}.{:02} s ({} calls/s), {} findings, {} leaks", total, cs / 100, cs % 100, total * 100 / cs, findings, leaks);
     (findings + leaks > 0) as i32
 }
