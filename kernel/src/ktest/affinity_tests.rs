@@ -34,8 +34,8 @@ pub const TESTS: &[Test] = &[
 
 /// Ticks the contention test's workers run while masks change.
 const RUN_TICKS: u64 = 30;
-/// Upper bound on workers (TCG with 16 vCPUs on a shared host is slow).
-const MAX_WORKERS: usize = 24;
+/// Upper bound on workers (3 per CPU up to 16 CPUs).
+const MAX_WORKERS: usize = 48;
 
 /// What a worker shares with the test.
 struct Worker {
@@ -127,10 +127,11 @@ fn remote_pin() -> Result<(), String> {
     Ok(())
 }
 
-/// Proves, on every CPU count: up to 24 workers (3 per CPU) with masks of
-/// one CPU, two CPUs, or the lower half of the CPUs (so the upper half
-/// idles and tries to steal them), sampling, spinning, yielding and
-/// sleeping for 30 ticks while the test moves a third of them from CPU to
+/// Proves, on every CPU count: 3 workers per CPU (up to 48) with masks of
+/// one CPU (each CPU has one), two CPUs (each CPU and the next), or the
+/// lower half of the CPUs (so that the upper half, idle whenever its own
+/// workers sleep, tries to steal them), sampling, spinning, yielding and
+/// sleeping for 30 ticks while the test moves the two-CPU ones from CPU to
 /// CPU, are never seen outside their masks; every worker took samples,
 /// and with 2+ CPUs each moved worker was seen on 2+ CPUs.
 fn contention() -> Result<(), String> {
@@ -145,8 +146,8 @@ fn contention() -> Result<(), String> {
     let _stop = Defer(|| stop.store(true, Relaxed));
     for i in 0..count {
         let mask = match i % 3 {
-            0 => CpuMask::single(at(i)),
-            1 => CpuMask::single(at(i)).with(at(i + 1)),
+            0 => CpuMask::single(at(i / 3)),
+            1 => CpuMask::single(at(i / 3)).with(at(i / 3 + 1)),
             _ => cpus[..n.div_ceil(2)].iter().fold(CpuMask::EMPTY, |m, &c| m.with(c)),
         };
         let w = Arc::new(Worker { published: AtomicU64::new(mask.0), seen: AtomicU64::new(0), samples: AtomicUsize::new(0), violations: AtomicUsize::new(0) });
@@ -178,11 +179,12 @@ fn contention() -> Result<(), String> {
         workers.push((w, task, mask));
     }
     // Move every third worker (the two-CPU ones) around, one CPU at a time.
+    let steals0 = crate::metrics::METRICS.steals.load(Relaxed);
     let t0 = now();
     let mut round = 0;
     while now() - t0 < RUN_TICKS {
         for (i, (w, task, _)) in workers.iter().enumerate().filter(|(i, _)| i % 3 == 1) {
-            let new = CpuMask::single(at(i + round));
+            let new = CpuMask::single(at(i / 3 + round + 1));
             w.published.store(w.published.load(SeqCst) | new.0, SeqCst);
             kassert!(affinity::set(task, new).is_ok(), "moving worker {i} to {:#x} refused", new.0);
             w.published.store(new.0, SeqCst);
@@ -194,7 +196,8 @@ fn contention() -> Result<(), String> {
     wait_until(400, "the workers to stop", || done.load(Acquire) == count)?;
     let total: usize = workers.iter().map(|(w, _, _)| w.samples.load(Relaxed)).sum();
     let bad: usize = workers.iter().map(|(w, _, _)| w.violations.load(Relaxed)).sum();
-    crate::klog!("KTEST", "  {count} workers on {n} CPUs: {total} samples, {bad} outside their masks, {round} rounds of moves");
+    let steals = crate::metrics::METRICS.steals.load(Relaxed) - steals0;
+    crate::klog!("KTEST", "  {count} workers on {n} CPUs: {total} samples, {bad} outside their masks, {round} rounds of moves, {steals} steals");
     check(&errs)?;
     kassert!(bad == 0, "{bad} samples outside the mask");
     for (i, (w, _, mask)) in workers.iter().enumerate() {
