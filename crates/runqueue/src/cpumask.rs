@@ -12,6 +12,7 @@
 //!   preferred CPU (the caller's), then to the lowest id.
 //! * [`wake_cpu`]: the CPU a woken task last ran on if still allowed
 //!   (cache affinity), else the least-loaded allowed one.
+//! * [`busiest`]: the next queue an idle CPU tries to steal from.
 //!
 //! Invariant the callers keep: a mask handed to placement has at least one
 //! bit in common with the online set (the kernel refuses any other at
@@ -116,28 +117,17 @@ pub fn wake_cpu(last: usize, allowed: CpuMask, load: impl Fn(usize) -> usize, pr
     }
 }
 
-/// The CPUs to try stealing from for `thief`: those of `candidates`
-/// other than the thief whose `stealable` count is non-zero, busiest first
-/// (ties in id order). Each count is read once. Written to `out`; returns
-/// how many.
-pub fn steal_order(thief: usize, candidates: CpuMask, stealable: impl Fn(usize) -> usize, out: &mut [usize; 64]) -> usize {
-    let mut counts = [0usize; 64];
-    let mut n = 0;
-    for c in candidates.iter().filter(|&c| c != thief) {
+/// The CPU to steal from next: among `candidates` not in `tried`, the one
+/// with the most `stealable` tasks (ties: the lowest id), if any has one.
+/// Each count is read once. A thief calls it with itself in `tried`, then
+/// adds each victim that had nothing for it.
+pub fn busiest(candidates: CpuMask, tried: CpuMask, stealable: impl Fn(usize) -> usize) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for c in CpuMask(candidates.0 & !tried.0).iter() {
         let k = stealable(c);
-        if k == 0 {
-            continue;
+        if k > 0 && best.is_none_or(|(_, b)| k > b) {
+            best = Some((c, k));
         }
-        // Insert keeping descending counts (stable: equal counts stay in id order).
-        let mut j = n;
-        while j > 0 && counts[j - 1] < k {
-            counts[j] = counts[j - 1];
-            out[j] = out[j - 1];
-            j -= 1;
-        }
-        counts[j] = k;
-        out[j] = c;
-        n += 1;
     }
-    n
+    best.map(|(c, _)| c)
 }

@@ -2,7 +2,7 @@
 //! and that every placement choice stays inside the allowed set (checked
 //! exhaustively over small masks and loads).
 
-use runqueue::cpumask::{least_loaded, steal_order, wake_cpu, CpuMask};
+use runqueue::cpumask::{busiest, least_loaded, wake_cpu, CpuMask};
 
 #[test]
 fn bit_operations() {
@@ -76,13 +76,14 @@ fn placement_never_leaves_the_mask() {
 }
 
 #[test]
-fn steal_order_is_busiest_first_without_thief_or_empty() {
+fn busiest_is_the_largest_untried_non_empty_queue() {
     let counts = [2usize, 0, 5, 2, 7, 0];
-    let mut out = [0usize; 64];
-    let n = steal_order(0, CpuMask::first(6), |c| counts[c], &mut out);
-    assert_eq!(&out[..n], &[4, 2, 3]);
-    let n = steal_order(4, CpuMask::first(6), |c| counts[c], &mut out);
-    assert_eq!(&out[..n], &[2, 0, 3]);
-    let n = steal_order(0, CpuMask(0b10), |c| counts[c], &mut out);
-    assert_eq!(n, 0);
+    let all = CpuMask::first(6);
+    assert_eq!(busiest(all, CpuMask::single(0), |c| counts[c]), Some(4));
+    assert_eq!(busiest(all, CpuMask(0b10001), |c| counts[c]), Some(2));
+    // Ties go to the lowest id.
+    assert_eq!(busiest(all, CpuMask(0b10101), |c| counts[c]), Some(3));
+    assert_eq!(busiest(all, CpuMask(0b10100), |c| counts[c]), Some(0));
+    assert_eq!(busiest(all, CpuMask(0b011101), |c| counts[c]), None);
+    assert_eq!(busiest(CpuMask(0b10), CpuMask::EMPTY, |c| counts[c]), None);
 }

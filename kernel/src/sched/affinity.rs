@@ -84,7 +84,7 @@ pub fn set(task: &Arc<Task>, mask: CpuMask) -> Result<(), NoOnlineCpu> {
     if mask.is_empty() {
         return Err(NoOnlineCpu);
     }
-    task.affinity.store(mask.0, Ordering::SeqCst);
+    task.set_affinity(mask);
     if with_current(|me| core::ptr::eq(me, &**task)) {
         // `schedule` sends a task that may not stay to an allowed CPU.
         while !task.allowed(percpu::cpu_id()) {

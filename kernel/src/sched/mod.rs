@@ -314,14 +314,21 @@ pub fn schedule() {
             idle
         }
     };
-    if next_ptr == prev_ptr {
-        // We picked ourselves (re-queued and popped): drop the extra reference.
+    let next_ptr = if next_ptr != prev_ptr {
+        next_ptr
+    } else {
+        // We picked ourselves (re-queued, or woken while blocking, and
+        // popped): drop the extra reference.
         // SAFETY: `next_ptr` carries the reference `pick_next` returned.
         unsafe { Arc::decrement_strong_count(next_ptr) };
-        prev.set_state(TaskState::Running);
-        irq::restore(was_enabled);
-        return;
-    }
+        if prev.allowed(cpu) {
+            prev.set_state(TaskState::Running);
+            irq::restore(was_enabled);
+            return;
+        }
+        // Our mask lost this CPU meanwhile: go, as `leave` does.
+        leave_for_idle(cpu)
+    };
     // SAFETY: `next_ptr` carries a strong reference, now owned by the running slot.
     let mut next = unsafe { &*next_ptr };
     while next.on_cpu.load(Ordering::Acquire) {
@@ -332,14 +339,19 @@ pub fn schedule() {
     // `affinity::set`'s store-then-read of `on_cpu`): either we see a new
     // mask or the setter sees us on this CPU and makes us leave.
     next.on_cpu.store(true, Ordering::SeqCst);
-    let next_ptr = if affinity::allows_now(next, cpu) { next_ptr } else { refuse(next_ptr, cpu) };
-    if next_ptr == prev_ptr {
-        // Refused our pick and we are the idle task: stay idle.
-        // SAFETY: `refuse` took a reference for the running slot; we keep ours.
-        unsafe { Arc::decrement_strong_count(next_ptr) };
-        irq::restore(was_enabled);
-        return;
-    }
+    let next_ptr = if affinity::allows_now(next, cpu) {
+        next_ptr
+    } else {
+        let idle = refuse(next_ptr, cpu);
+        if idle == prev_ptr {
+            // Refused our pick and we are the idle task: stay idle.
+            // SAFETY: `refuse` took a reference for the running slot; we keep ours.
+            unsafe { Arc::decrement_strong_count(idle) };
+            irq::restore(was_enabled);
+            return;
+        }
+        idle
+    };
     // SAFETY: as above (the idle task, if `refuse` switched to it).
     next = unsafe { &*next_ptr };
     next.set_state(TaskState::Running);
@@ -362,6 +374,19 @@ pub fn schedule() {
     // Back in `prev`, maybe on another CPU.
     finish_switch();
     irq::restore(was_enabled);
+}
+
+/// The running task, just popped again by `cpu`, may no longer run here:
+/// have `finish_switch` queue it elsewhere, and run the idle task (with a
+/// reference for the running slot) meanwhile.
+#[cold]
+#[inline(never)]
+fn leave_for_idle(cpu: usize) -> *mut Task {
+    runq::defer_migration(cpu);
+    let idle = IDLE[cpu].load(Ordering::Relaxed);
+    // SAFETY: idle tasks are never freed; take a reference for the running slot.
+    unsafe { Arc::increment_strong_count(idle) };
+    idle
 }
 
 /// `next`, just claimed by `cpu`, turned out not allowed here (its mask

@@ -14,7 +14,7 @@
 //!   its mask still allows it, else to the least-loaded allowed CPU.
 //! * A task only ever runs on a CPU of its mask (`Task::affinity`): steals
 //!   and balancing take only tasks the receiving CPU may run, and a CPU that
-//!   pops a task its mask no longer allows moves it on (`pick_next`).
+//!   claims a task its mask no longer allows moves it on (`sched::schedule`).
 //! * A CPU whose own queue is empty steals from the busiest queues (up to
 //!   `STEAL_TRIES` of them): when its task blocks or exits, and from its
 //!   idle loop (woken by its own timer tick at the latest).
@@ -86,7 +86,7 @@ pub fn set_busy(cpu: usize, busy: bool) {
 /// Count `task` into `cpu`'s queue (call with the task being pushed).
 fn counted_in(cpu: usize, task: &Task) {
     LOAD[cpu].fetch_add(1, Ordering::Relaxed);
-    let stealable = task.affinity().only().is_none();
+    let stealable = task.spread.load(Ordering::Relaxed);
     task.stealable.store(stealable, Ordering::Relaxed);
     if stealable {
         UNPINNED[cpu].fetch_add(1, Ordering::Relaxed);
@@ -186,57 +186,38 @@ pub fn wake_target(task: &Task) -> usize {
     cpumask::wake_cpu(last, allowed, load, percpu::cpu_id()).unwrap_or_else(|| fallback(task))
 }
 
-/// Choose the next task for `cpu`. `prev`, if given, is the still-running
+/// Choose the next task for `cpu` (its mask is checked once the CPU
+/// claims it: `sched::schedule`, which refuses a task whose mask changed
+/// while it waited here). `prev`, if given, is the still-running
 /// current task (never the idle task): it is queued behind its peers first
 /// (round-robin), or simply keeps the CPU if nothing else is queued here.
 /// Otherwise, with nothing queued here, steal from another CPU.
 /// Returns `None` if nothing is runnable (and `prev` was not given).
+#[inline(always)]
 pub fn pick_next(cpu: usize, prev: Option<*mut Task>) -> Option<Arc<Task>> {
     if prev.is_some() && LOAD[cpu].load(Ordering::Relaxed) == 0 {
         return None; // yielding with nothing else queued here: keep running
     }
-    let mut prev = prev;
-    loop {
-        let popped = {
-            let mut rq = RQS[cpu].lock();
-            if let Some(p) = prev.take() {
-                // SAFETY: `p` is the running task, kept alive by its CPU's
-                // running slot; the queue gets its own strong reference.
-                let arc = unsafe {
-                    Arc::increment_strong_count(p);
-                    Arc::from_raw(p)
-                };
-                arc.set_state(TaskState::Ready);
-                let prio = arc.priority;
-                counted_in(cpu, &arc);
-                rq.push_back(arc, prio);
-            }
-            rq.pop()
-        };
-        let Some((task, _)) = popped else { break };
-        counted_out(cpu, &task);
-        if task.allowed(cpu) {
+    {
+        let mut rq = RQS[cpu].lock();
+        if let Some(p) = prev {
+            // SAFETY: `p` is the running task, kept alive by its CPU's
+            // running slot; the queue gets its own strong reference.
+            let arc = unsafe {
+                Arc::increment_strong_count(p);
+                Arc::from_raw(p)
+            };
+            arc.set_state(TaskState::Ready);
+            let prio = arc.priority;
+            counted_in(cpu, &arc);
+            rq.push_back(arc, prio);
+        }
+        if let Some((task, _)) = rq.pop() {
+            counted_out(cpu, &task);
             return Some(task);
         }
-        move_on(cpu, task);
     }
     steal_for(cpu)
-}
-
-/// `task`, popped from `cpu`'s queue, may no longer run here (its mask
-/// changed while it waited): queue it on an allowed CPU. If it is still
-/// switching away from this CPU (it can only be the task `cpu` is leaving:
-/// module invariant), its `finish_switch` does that instead.
-#[cold]
-#[inline(never)]
-fn move_on(cpu: usize, task: Arc<Task>) {
-    crate::metrics::METRICS.migrations.fetch_add(1, Ordering::Relaxed);
-    if task.on_cpu.load(Ordering::Acquire) {
-        defer_migration(cpu);
-    } else {
-        let to = wake_target(&task);
-        enqueue(task, to);
-    }
 }
 
 /// Take `task` out of its queue and queue it on an allowed CPU if its mask
@@ -280,9 +261,10 @@ fn movable(task: &Arc<Task>, to: usize) -> bool {
 /// Take one task for `cpu` from the other CPUs with the most stealable
 /// queued tasks (busiest first, at most `STEAL_TRIES` queues).
 fn steal_for(cpu: usize) -> Option<Arc<Task>> {
-    let mut order = [0usize; 64];
-    let n = cpumask::steal_order(cpu, online_mask(), |c| UNPINNED[c].load(Ordering::Relaxed), &mut order);
-    for &victim in order[..n].iter().take(STEAL_TRIES) {
+    let mut tried = CpuMask::single(cpu);
+    for _ in 0..STEAL_TRIES {
+        let victim = cpumask::busiest(online_mask(), tried, |c| UNPINNED[c].load(Ordering::Relaxed))?;
+        tried = tried.with(victim);
         let Some((task, _)) = RQS[victim].lock().steal_where(|t| movable(t, cpu)) else { continue };
         counted_out(victim, &task);
         task.cpu.store(cpu, Ordering::Relaxed);

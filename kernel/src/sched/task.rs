@@ -94,6 +94,9 @@ pub struct Task {
     /// The CPUs this task may run on (a `CpuMask` word; module doc). Written
     /// only by `sched::affinity::set` (and at creation), no lock.
     pub(super) affinity: AtomicU64,
+    /// Whether `affinity` has more than one CPU (kept beside it by whoever
+    /// stores it, `Task::set_affinity`): what a run queue counts as stealable.
+    pub(super) spread: AtomicBool,
     /// Whether its run queue counted it as stealable (more than one allowed
     /// CPU) when it was queued, so that leaving counts the same way even if
     /// the mask changed meanwhile. Owned by whichever queue holds the task.
@@ -151,8 +154,7 @@ impl Task {
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<Arc<Task>, OutOfMemory> {
         let task = Self::build(name, priority, None, TaskData::none(), Some(body), crate::mm::kernel_space::kernel_pml4())?;
-        let mask = pinned.map_or(CpuMask::ALL, CpuMask::single);
-        task.affinity.store(mask.0, Ordering::Relaxed);
+        task.set_affinity(pinned.map_or(CpuMask::ALL, CpuMask::single));
         Ok(task)
     }
 
@@ -168,7 +170,7 @@ impl Task {
     ) -> Result<Arc<Task>, OutOfMemory> {
         let mut task = Self::build(name, Priority::Normal, Some(fx), data, None, cr3)?;
         Arc::get_mut(&mut task).expect("new task is unshared").log_pid = log_pid;
-        task.affinity.store(super::affinity::inherited().0, Ordering::Relaxed);
+        task.set_affinity(super::affinity::inherited());
         let top = task.kernel_stack_top();
         // SAFETY: the task is new and unshared: we own its stack and context.
         unsafe { context::prepare_user(&mut *task.saved_rsp.get(), top, frame) };
@@ -194,6 +196,7 @@ impl Task {
             on_cpu: AtomicBool::new(false),
             cpu: AtomicUsize::new(0),
             affinity: AtomicU64::new(CpuMask::ALL.0),
+            spread: AtomicBool::new(true),
             stealable: AtomicBool::new(false),
             cr3: AtomicU64::new(cr3),
             fs_base: AtomicU64::new(0),
@@ -220,6 +223,7 @@ impl Task {
             on_cpu: AtomicBool::new(true),
             cpu: AtomicUsize::new(cpu),
             affinity: AtomicU64::new(CpuMask::single(cpu).0),
+            spread: AtomicBool::new(false),
             stealable: AtomicBool::new(false),
             cr3: AtomicU64::new(crate::mm::kernel_space::kernel_pml4()),
             fs_base: AtomicU64::new(0),
@@ -253,6 +257,14 @@ impl Task {
     #[inline(always)]
     pub fn affinity(&self) -> CpuMask {
         CpuMask(self.affinity.load(Ordering::Relaxed))
+    }
+
+    /// Store a new mask (`SeqCst`: see `affinity.rs`), and `spread` first
+    /// (a queue reading a stale `spread` only miscounts how many tasks
+    /// might be stealable, a hint; what it counted in it counts out).
+    pub(super) fn set_affinity(&self, mask: CpuMask) {
+        self.spread.store(mask.only().is_none(), Ordering::Relaxed);
+        self.affinity.store(mask.0, Ordering::SeqCst);
     }
 
     /// Whether this task may run on `cpu`: one load and a bit test (hot:
