@@ -2,7 +2,9 @@
 //! contention on every CPU, with idle CPUs looking for work to steal, while
 //! masks change under running tasks; `affinity::set` moves the caller
 //! before it returns and a running task soon after; masks without an
-//! online CPU are refused.
+//! online CPU are refused; yielding tasks whose masks flip after every
+//! sample (so they often wait in a queue their new mask excludes: the
+//! claim-time check in `schedule` must refuse them) stay inside them.
 //!
 //! How "never outside its mask" is observed: each worker samples, with
 //! interrupts off (so it cannot move in between), the mask the test last
@@ -30,7 +32,11 @@ pub const TESTS: &[Test] = &[
     ("AFFINITY: set on the caller moves it to each CPU before returning", self_pin),
     ("AFFINITY: a running task pinned by another task moves to each CPU", remote_pin),
     ("AFFINITY: tasks run only inside their masks (contention, stealing, changes)", contention),
+    ("AFFINITY: blocking tasks whose masks flip without pause stay inside them", flips),
 ];
+
+/// Ticks the flip test runs.
+const FLIP_TICKS: u64 = 20;
 
 /// Ticks the contention test's workers run while masks change.
 const RUN_TICKS: u64 = 30;
@@ -206,6 +212,82 @@ fn contention() -> Result<(), String> {
         if i % 3 == 1 && n >= 2 && round >= 2 {
             kassert!(seen.count_ones() >= 2, "moved worker {i} was only seen on CPUs {:?}", cpu_list(seen as u32));
         }
+    }
+    Ok(())
+}
+
+/// Proves (2+ CPUs): tasks that yield all the time (and sleep a tick every
+/// 32 samples) while the test flips each one's mask between two single
+/// CPUs after every sample it takes are never seen outside the published
+/// mask, and each was seen on both CPUs. This is where a task is still
+/// switching away, or being queued, when its mask changes, so it waits in
+/// a queue its new mask excludes: the claim-time check must refuse it.
+fn flips() -> Result<(), String> {
+    let cpus = online_cpus();
+    let n = cpus.len();
+    if n < 2 {
+        crate::klog!("KTEST", "  skipped: needs 2 CPUs");
+        return Ok(());
+    }
+    let count = n.min(8);
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicUsize::new(0));
+    let _stop = Defer(|| stop.store(true, Relaxed));
+    let mut workers = Vec::new();
+    for i in 0..count {
+        let (a, b) = (cpus[i % n], cpus[(i + 1) % n]);
+        let w = Arc::new(Worker { published: AtomicU64::new(CpuMask::single(a).0), seen: AtomicU64::new(0), samples: AtomicUsize::new(0), violations: AtomicUsize::new(0) });
+        let (w2, st, d) = (w.clone(), stop.clone(), done.clone());
+        let task = new_task("aff-flipper", Priority::Normal, None, move || {
+            let mut k = 0u32;
+            while !st.load(Relaxed) {
+                let (cpu, ok) = sample(&w2);
+                w2.seen.fetch_or(1 << cpu, Relaxed);
+                w2.samples.fetch_add(1, Relaxed);
+                if !ok {
+                    w2.violations.fetch_add(1, Relaxed);
+                }
+                k = k.wrapping_add(1);
+                if k.is_multiple_of(32) { sleep(1) } else { sched::yield_now() }
+            }
+            d.fetch_add(1, Release);
+        })?;
+        kassert!(affinity::set(&task, CpuMask::single(a)).is_ok(), "flipper {i}: CPU {a} refused");
+        sched::start(task.clone());
+        workers.push((w, task, a, b));
+    }
+    let (t0, mut flips, mut rounds) = (now(), 0u64, 0u64);
+    let mut last = alloc::vec![(0usize, false); count];
+    while now() - t0 < FLIP_TICKS {
+        for (j, (w, task, a, b)) in workers.iter().enumerate() {
+            // Flip each worker once per sample it takes (so that it runs
+            // between flips), as soon as it took one.
+            let s = w.samples.load(Relaxed);
+            if s == last[j].0 {
+                continue;
+            }
+            last[j].0 = s;
+            last[j].1 = !last[j].1;
+            let to = if last[j].1 { *b } else { *a };
+            flips += 1;
+            w.published.store(w.published.load(SeqCst) | CpuMask::single(to).0, SeqCst);
+            kassert!(affinity::set(task, CpuMask::single(to)).is_ok(), "flip to CPU {to} refused");
+            w.published.store(CpuMask::single(to).0, SeqCst);
+        }
+        rounds += 1;
+        if rounds.is_multiple_of(16) {
+            sched::yield_now();
+        }
+    }
+    stop.store(true, Relaxed);
+    wait_until(400, "the flippers to stop", || done.load(Acquire) == count)?;
+    let total: usize = workers.iter().map(|(w, ..)| w.samples.load(Relaxed)).sum();
+    let bad: usize = workers.iter().map(|(w, ..)| w.violations.load(Relaxed)).sum();
+    crate::klog!("KTEST", "  {count} flippers on {n} CPUs: {flips} flips, {total} samples, {bad} outside their masks");
+    kassert!(bad == 0, "{bad} samples outside the mask");
+    for (i, (w, _, a, b)) in workers.iter().enumerate() {
+        let seen = w.seen.load(Relaxed);
+        kassert!(seen & (1 << a) != 0 && seen & (1 << b) != 0, "flipper {i} was seen on CPUs {:?}, not both {a} and {b}", cpu_list(seen as u32));
     }
     Ok(())
 }

@@ -14,10 +14,12 @@
 //! (Linux's `sched_getaffinity` reports that intersection too).
 //!
 //! **Never outside the mask.** Every placement (spawn, wake, steal,
-//! balance) chooses an allowed CPU (`runq`), and a CPU that pops a task its
-//! mask no longer allows queues it elsewhere. What remains is the race of
-//! a mask changed after a CPU chose a task and before it runs it. It is
-//! closed by a store/load pair on each side, all `SeqCst`:
+//! balance) chooses an allowed CPU (`runq`), and [`set`] moves a task
+//! queued on a CPU its new mask excludes. What remains is a task that
+//! still sits in such a queue (it was switching away, or was being queued
+//! at that moment) and the race of a mask changed after a CPU chose a task
+//! and before it runs it. Both are caught when a CPU claims the task, by a
+//! store/load pair on each side, all `SeqCst`:
 //! * the picking CPU stores `cpu` then `on_cpu = true`, then re-reads the
 //!   mask ([`allows_now`]) and refuses the task if the mask excludes it;
 //! * [`set`] stores the mask, then reads `on_cpu` and `cpu`.
