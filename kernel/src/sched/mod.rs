@@ -456,7 +456,7 @@ fn finish_switch() {
         let prev = unsafe { Arc::from_raw(prev) };
         prev.on_cpu.store(false, Ordering::Release);
         if runq::take_deferred(cpu) {
-            // Its mask no longer allows this CPU (`schedule`, `pick_next`).
+            // Its mask no longer allows this CPU (`schedule`).
             let to = runq::wake_target(&prev);
             runq::enqueue(prev, to);
         } else {
