@@ -293,6 +293,10 @@ add linux-proc-clone-smp1 "tools/testing/linux_c.py linux-proc-clone-smp1 proc_c
 add linux-proc-storm-smp4 "tools/testing/linux_c.py linux-proc-storm-smp4 proc_storm --smp 4 --timeout 300"
 add linux-proc-threads-smp1 "tools/testing/linux_c.py linux-proc-threads-smp1 threads --smp 1 --timeout 240"
 add linux-proc-threads-smp4 "tools/testing/linux_c.py linux-proc-threads-smp4 threads --smp 4 --timeout 240"
+# CPU affinity per thread (sched_setaffinity pins, sched_getcpu right after):
+# the same lines on 1 and on 4 CPUs.
+add linux-affinity-smp1 "tools/testing/linux_c.py linux-affinity-smp1 affinity --smp 1 --timeout 150"
+add linux-affinity-smp4 "tools/testing/linux_c.py linux-affinity-smp4 affinity --smp 4 --timeout 150"
 add linux-sig-handler-smp1 "tools/testing/linux_c.py linux-sig-handler-smp1 sig_handler --smp 1 --timeout 120"
 add linux-sig-handler-smp4 "tools/testing/linux_c.py linux-sig-handler-smp4 sig_handler --smp 4 --timeout 150"
 add linux-sig-altstack-smp1 "tools/testing/linux_c.py linux-sig-altstack-smp1 sig_altstack --smp 1 --timeout 120"

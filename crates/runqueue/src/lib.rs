@@ -23,10 +23,15 @@
 //! Invariants: bit `p` of `nonempty` is set exactly when level `p` holds
 //! an item; `waited[p]` is meaningful only while level `p` is non-empty
 //! (it restarts at 0 whenever the level goes from empty to non-empty).
+//!
+//! [`cpumask`] holds CPU affinity masks and the placement choices that
+//! honour them (least-loaded allowed CPU, wake-up target, steal order).
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
+
+pub mod cpumask;
 
 use alloc::collections::VecDeque;
 

@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+mod affinity_tests;
 mod crash_tests;
 mod helpers;
 mod ipc_tests;
@@ -44,6 +45,7 @@ fn run_all(only: &str) {
         ("MM", crate::mm::selftest::TESTS),
         ("SCHED", sched_tests::TESTS),
         ("PREEMPT", preempt_tests::TESTS),
+        ("AFFINITY", affinity_tests::TESTS),
         ("IPC", ipc_tests::TESTS),
         ("SMP", smp_tests::TESTS),
         ("STRESS", smp_stress_tests::TESTS),

@@ -12,6 +12,11 @@
 //! * Each CPU runs its own queue; new tasks go to the least-loaded CPU, idle
 //!   CPUs steal (from their idle loop, at least every tick), and CPU 0
 //!   rebalances every 100 ms (`runq`).
+//! * CPU affinity: every task carries a mask of the CPUs it may run on, and
+//!   placement, stealing, balancing and each pick honour it (`runq`);
+//!   `affinity::set` changes it and moves the task (`affinity`). Right
+//!   after a CPU claims a task (`on_cpu`) it re-reads the mask, so a mask
+//!   changed between the choice and the claim is never overrun.
 //!
 //! Per-CPU state (the running slot, `SWITCHED_FROM`) is written only by its own CPU
 //! with interrupts disabled. A task's `on_cpu` flag keeps two CPUs from
@@ -19,6 +24,7 @@
 //! elsewhere waits for the flag to clear (`schedule`).
 
 pub mod context;
+pub mod affinity;
 mod runq;
 pub mod pollee;
 pub mod sleep;
@@ -66,6 +72,7 @@ fn adopt_boot_context(cpu: usize) {
     unsafe { Arc::increment_strong_count(idle) };
     set_running(cpu, idle);
     percpu::cpu(cpu).online.store(true, Ordering::Release);
+    runq::mark_online(cpu);
 }
 
 /// Become this CPU's idle loop. The BSP calls it at the end of boot; each
@@ -136,7 +143,8 @@ pub fn with_current<R>(f: impl FnOnce(&Task) -> R) -> R {
 pub fn spawn_task(name: &'static str, body: impl FnOnce() + Send + 'static, priority: Priority) -> Result<TaskId, OutOfMemory> {
     let task = Task::new_kernel(name, priority, None, Box::new(body))?;
     let id = task.id;
-    runq::enqueue(task, runq::least_loaded_cpu());
+    let cpu = runq::place(&task);
+    runq::enqueue(task, cpu);
     Ok(id)
 }
 
@@ -222,15 +230,17 @@ pub fn current_fs_base() -> u64 {
     with_current(|t| t.fs_base.load(Ordering::Relaxed))
 }
 
-/// Make a new (user) task runnable.
+/// Make a new (user) task runnable on the least-loaded CPU its mask allows.
 pub fn start(task: Arc<Task>) {
-    runq::enqueue(task, runq::least_loaded_cpu());
+    let cpu = runq::place(&task);
+    runq::enqueue(task, cpu);
 }
 
-/// Make a new task runnable in `cpu`'s queue, bypassing placement (a
-/// pinned task always goes to its own CPU).
+/// Make a new task runnable in `cpu`'s queue, bypassing placement, if its
+/// mask allows `cpu` (else where placement puts it: a pinned task always
+/// goes to its own CPU).
 pub fn start_on(task: Arc<Task>, cpu: usize) {
-    let cpu = task.pinned.unwrap_or(cpu);
+    let cpu = if task.allowed(cpu) && runq::online_mask().contains(cpu) { cpu } else { runq::place(&task) };
     runq::enqueue(task, cpu);
 }
 
@@ -282,12 +292,18 @@ pub fn schedule() {
     let prev = unsafe { &*prev_ptr };
 
     let keep_running = prev.state() == TaskState::Running;
-    // The idle task is never queued: it runs when nothing else can.
+    // The idle task is never queued: it runs when nothing else can. A task
+    // whose mask no longer allows this CPU is queued elsewhere once we are
+    // off its stack (`finish_switch`).
     let requeue = keep_running && !prev.is_idle();
-    let next = runq::pick_next(cpu, requeue.then_some(prev_ptr));
+    let leave = requeue && !prev.allowed(cpu);
+    if leave {
+        runq::defer_migration(cpu);
+    }
+    let next = runq::pick_next(cpu, (requeue && !leave).then_some(prev_ptr));
     let next_ptr = match next {
         Some(t) => Arc::into_raw(t) as *mut Task,
-        None if keep_running => {
+        None if keep_running && !leave => {
             irq::restore(was_enabled);
             return;
         }
@@ -298,21 +314,46 @@ pub fn schedule() {
             idle
         }
     };
-    if next_ptr == prev_ptr {
-        // We picked ourselves (re-queued and popped): drop the extra reference.
+    let next_ptr = if next_ptr != prev_ptr {
+        next_ptr
+    } else {
+        // We picked ourselves (re-queued, or woken while blocking, and
+        // popped): drop the extra reference.
         // SAFETY: `next_ptr` carries the reference `pick_next` returned.
         unsafe { Arc::decrement_strong_count(next_ptr) };
-        prev.set_state(TaskState::Running);
-        irq::restore(was_enabled);
-        return;
-    }
+        if prev.allowed(cpu) {
+            prev.set_state(TaskState::Running);
+            irq::restore(was_enabled);
+            return;
+        }
+        // Our mask lost this CPU meanwhile: go, as `leave` does.
+        leave_for_idle(cpu)
+    };
     // SAFETY: `next_ptr` carries a strong reference, now owned by the running slot.
-    let next = unsafe { &*next_ptr };
+    let mut next = unsafe { &*next_ptr };
     while next.on_cpu.load(Ordering::Acquire) {
         core::hint::spin_loop();
     }
-    next.on_cpu.store(true, Ordering::Relaxed);
     next.cpu.store(cpu, Ordering::Relaxed);
+    // Claim, then re-read the mask (both SeqCst, paired with
+    // `affinity::set`'s store-then-read of `on_cpu`): either we see a new
+    // mask or the setter sees us on this CPU and makes us leave.
+    next.on_cpu.store(true, Ordering::SeqCst);
+    let next_ptr = if affinity::allows_now(next, cpu) {
+        next_ptr
+    } else {
+        let idle = refuse(next_ptr, cpu);
+        if idle == prev_ptr {
+            // Refused our pick and we are the idle task: stay idle.
+            // SAFETY: `refuse` took a reference for the running slot; we keep ours.
+            unsafe { Arc::decrement_strong_count(idle) };
+            irq::restore(was_enabled);
+            return;
+        }
+        idle
+    };
+    // SAFETY: as above (the idle task, if `refuse` switched to it).
+    next = unsafe { &*next_ptr };
     next.set_state(TaskState::Running);
 
     runq::set_busy(cpu, !next.is_idle());
@@ -333,6 +374,38 @@ pub fn schedule() {
     // Back in `prev`, maybe on another CPU.
     finish_switch();
     irq::restore(was_enabled);
+}
+
+/// The running task, just popped again by `cpu`, may no longer run here:
+/// have `finish_switch` queue it elsewhere, and run the idle task (with a
+/// reference for the running slot) meanwhile.
+#[cold]
+#[inline(never)]
+fn leave_for_idle(cpu: usize) -> *mut Task {
+    runq::defer_migration(cpu);
+    let idle = IDLE[cpu].load(Ordering::Relaxed);
+    // SAFETY: idle tasks are never freed; take a reference for the running slot.
+    unsafe { Arc::increment_strong_count(idle) };
+    idle
+}
+
+/// `next`, just claimed by `cpu`, turned out not allowed here (its mask
+/// changed after the pick): release it, queue it on an allowed CPU, and
+/// run this CPU's idle task instead (which looks for work at once).
+/// Returns the idle task with a reference for the running slot.
+#[cold]
+#[inline(never)]
+fn refuse(next_ptr: *mut Task, cpu: usize) -> *mut Task {
+    // SAFETY: `next_ptr` carries the strong reference `pick_next` returned;
+    // it goes back to a run queue.
+    let next = unsafe { Arc::from_raw(next_ptr) };
+    next.on_cpu.store(false, Ordering::Release);
+    let to = runq::wake_target(&next);
+    runq::enqueue(next, to);
+    let idle = IDLE[cpu].load(Ordering::Relaxed);
+    // SAFETY: idle tasks are never freed; take a reference for the running slot.
+    unsafe { Arc::increment_strong_count(idle) };
+    idle
 }
 
 #[cold]
@@ -382,7 +455,13 @@ fn finish_switch() {
         // SAFETY: SWITCHED_FROM holds the reference the running slot had.
         let prev = unsafe { Arc::from_raw(prev) };
         prev.on_cpu.store(false, Ordering::Release);
-        drop(prev);
+        if runq::take_deferred(cpu) {
+            // Its mask no longer allows this CPU (`schedule`).
+            let to = runq::wake_target(&prev);
+            runq::enqueue(prev, to);
+        } else {
+            drop(prev);
+        }
     }
 }
 

@@ -15,6 +15,13 @@
 //! it. `on_cpu` is true from the moment a CPU picks the task until that CPU
 //! has switched away from it; another CPU must not run the task (its stack
 //! is still in use) before it turns false.
+//!
+//! `affinity` is the set of CPUs the task may run on (Linux's `cpus_mask`):
+//! all CPUs for a kernel task unless pinned to one, the creator's mask for
+//! a user task made by a user task (fork and clone inherit it; `execve`
+//! keeps the task, so keeps it too). It is one atomic word and no lock
+//! guards it: `sched::affinity` stores it, and the scheduler bit-tests it
+//! wherever it places or picks the task (protocol in `affinity.rs`).
 
 use super::context;
 use crate::mm::kstack::KernelStack;
@@ -25,6 +32,7 @@ use alloc::sync::Arc;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 pub use runqueue::Priority;
+use runqueue::cpumask::CpuMask;
 
 pub type TaskId = usize;
 
@@ -83,9 +91,16 @@ pub struct Task {
     pub on_cpu: AtomicBool,
     /// CPU whose run queue holds (or last held) this task.
     pub cpu: AtomicUsize,
-    /// The only CPU this task may run on, if it is pinned (never stolen,
-    /// balanced or woken elsewhere).
-    pub pinned: Option<usize>,
+    /// The CPUs this task may run on (a `CpuMask` word; module doc). Written
+    /// only by `sched::affinity::set` (and at creation), no lock.
+    pub(super) affinity: AtomicU64,
+    /// Whether `affinity` has more than one CPU (kept beside it by whoever
+    /// stores it, `Task::set_affinity`): what a run queue counts as stealable.
+    pub(super) spread: AtomicBool,
+    /// Whether its run queue counted it as stealable (more than one allowed
+    /// CPU) when it was queued, so that leaving counts the same way even if
+    /// the mask changed meanwhile. Owned by whichever queue holds the task.
+    pub(super) stealable: AtomicBool,
     /// Page-table root to load when this task runs.
     pub cr3: AtomicU64,
     /// User FS base (a lower-half address), loaded into `IA32_FS_BASE` on
@@ -138,8 +153,8 @@ impl Task {
         pinned: Option<usize>,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<Arc<Task>, OutOfMemory> {
-        let mut task = Self::build(name, priority, None, TaskData::none(), Some(body), crate::mm::kernel_space::kernel_pml4())?;
-        Arc::get_mut(&mut task).expect("new task is unshared").pinned = pinned;
+        let task = Self::build(name, priority, None, TaskData::none(), Some(body), crate::mm::kernel_space::kernel_pml4())?;
+        task.set_affinity(pinned.map_or(CpuMask::ALL, CpuMask::single));
         Ok(task)
     }
 
@@ -155,6 +170,7 @@ impl Task {
     ) -> Result<Arc<Task>, OutOfMemory> {
         let mut task = Self::build(name, Priority::Normal, Some(fx), data, None, cr3)?;
         Arc::get_mut(&mut task).expect("new task is unshared").log_pid = log_pid;
+        task.set_affinity(super::affinity::inherited());
         let top = task.kernel_stack_top();
         // SAFETY: the task is new and unshared: we own its stack and context.
         unsafe { context::prepare_user(&mut *task.saved_rsp.get(), top, frame) };
@@ -179,7 +195,9 @@ impl Task {
             state: AtomicU8::new(TaskState::Ready as u8),
             on_cpu: AtomicBool::new(false),
             cpu: AtomicUsize::new(0),
-            pinned: None,
+            affinity: AtomicU64::new(CpuMask::ALL.0),
+            spread: AtomicBool::new(true),
+            stealable: AtomicBool::new(false),
             cr3: AtomicU64::new(cr3),
             fs_base: AtomicU64::new(0),
             syscall_abi: AtomicU8::new(0),
@@ -204,7 +222,9 @@ impl Task {
             state: AtomicU8::new(TaskState::Running as u8),
             on_cpu: AtomicBool::new(true),
             cpu: AtomicUsize::new(cpu),
-            pinned: Some(cpu),
+            affinity: AtomicU64::new(CpuMask::single(cpu).0),
+            spread: AtomicBool::new(false),
+            stealable: AtomicBool::new(false),
             cr3: AtomicU64::new(crate::mm::kernel_space::kernel_pml4()),
             fs_base: AtomicU64::new(0),
             syscall_abi: AtomicU8::new(0),
@@ -231,6 +251,27 @@ impl Task {
     /// Atomically move from `from` to `to`; false if the state was not `from`.
     pub fn transition(&self, from: TaskState, to: TaskState) -> bool {
         self.state.compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    /// The CPUs this task may run on.
+    #[inline(always)]
+    pub fn affinity(&self) -> CpuMask {
+        CpuMask(self.affinity.load(Ordering::Relaxed))
+    }
+
+    /// Store a new mask (`SeqCst`: see `affinity.rs`), and `spread` first
+    /// (a queue reading a stale `spread` only miscounts how many tasks
+    /// might be stealable, a hint; what it counted in it counts out).
+    pub(super) fn set_affinity(&self, mask: CpuMask) {
+        self.spread.store(mask.only().is_none(), Ordering::Relaxed);
+        self.affinity.store(mask.0, Ordering::SeqCst);
+    }
+
+    /// Whether this task may run on `cpu`: one load and a bit test (hot:
+    /// every yield, wake and pick).
+    #[inline(always)]
+    pub fn allowed(&self, cpu: usize) -> bool {
+        self.affinity().contains(cpu)
     }
 
     pub fn is_idle(&self) -> bool {

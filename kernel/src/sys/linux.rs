@@ -2,7 +2,7 @@
 //! log of unknown calls, and the identity calls (`execve`, `uname`,
 //! `arch_prctl`, the uid/gid getters). Process, memory, time, signal,
 //! random, descriptor, path, inode, poll and system-information calls live
-//! in `linux_proc`, `linux_mm`, `linux_time`, `linux_signal`,
+//! in `linux_proc`, `linux_affinity`, `linux_mm`, `linux_time`, `linux_signal`,
 //! `linux_random`, `linux_fd`, `linux_fs`, `linux_fs_stat`, `linux_poll`
 //! and `linux_sys`; all are re-exported here for the generated table
 //! (`linux_table.rs`, from `mello_abi::linux_syscalls!`).
@@ -22,6 +22,7 @@
 
 #![forbid(unsafe_code)]
 
+pub use super::linux_affinity::*;
 pub use super::linux_fd::*;
 pub use super::linux_fs::*;
 pub use super::linux_fs_stat::*;

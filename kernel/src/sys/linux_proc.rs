@@ -1,7 +1,7 @@
 //! The Linux process calls: `clone` (fork semantics), `fork`, `vfork`,
 //! `wait4`, `waitid`, `exit`, `exit_group`, `set_tid_address`, the pid
-//! getters, process groups and sessions, `futex`, CPU affinity and
-//! `reboot`.
+//! getters, process groups and sessions, `futex` and `reboot` (CPU
+//! affinity is `linux_affinity`).
 //!
 //! * `clone`: the exit signal in the low byte, `CLONE_CHILD_SETTID`/
 //!   `CLONE_CHILD_CLEARTID`/`CLONE_PARENT_SETTID`/`CLONE_SETTLS`, a new
@@ -23,9 +23,6 @@
 //! * `wait4`/`waitid`: Linux's selection (pid, any, own group, a group),
 //!   options and status encoding; `rusage` is written zeroed (no CPU-time
 //!   accounting yet: an honest zero, as for a process that used none).
-//! * Affinity: the scheduler cannot pin a user task after it started, so
-//!   `sched_getaffinity` reports the online CPUs and `sched_setaffinity`
-//!   checks the mask (`EINVAL` without an online CPU) but does not pin.
 //! * `reboot`: the magic numbers are checked (`EINVAL`); POWER_OFF and
 //!   HALT power off through ACPI, RESTART resets; CAD_ON/OFF are accepted.
 
@@ -343,38 +340,6 @@ pub fn linux_futex(a: &Args) -> SysResult {
         }
         _ => Err(Errno::ENOSYS),
     }
-}
-
-/// The online CPUs as a mask of `len` bytes (Linux's `cpumask_size`: 8
-/// bytes for up to 64 CPUs).
-fn online_mask() -> u64 {
-    let n = crate::arch::smp::online_cpus().min(64);
-    if n == 64 { u64::MAX } else { (1u64 << n) - 1 }
-}
-
-/// sched_getaffinity(pid, len, mask): the online CPUs (module doc).
-pub fn linux_sched_getaffinity(a: &Args) -> SysResult {
-    // `len` is an unsigned int, multiplied as Linux does (wrapping).
-    let (pid, len, mask) = (a.get(0) as i32, a.get(1) as u32, a.a2());
-    if (len.wrapping_mul(8) as usize) < crate::arch::smp::online_cpus() || !len.is_multiple_of(8) {
-        return Err(Errno::EINVAL);
-    }
-    target(pid)?;
-    UserSlice::new(mask, 8)?.write_from(&online_mask().to_le_bytes())?;
-    Ok(8)
-}
-
-/// sched_setaffinity(pid, len, mask): checked, not applied (module doc).
-pub fn linux_sched_setaffinity(a: &Args) -> SysResult {
-    let (pid, len, mask) = (a.get(0) as i32, a.get(1) as u32, a.a2());
-    let mut b = [0u8; 8];
-    let n = (len as usize).min(8);
-    UserSlice::new(mask, n)?.read_into(&mut b[..n])?;
-    target(pid)?;
-    if u64::from_le_bytes(b) & online_mask() == 0 {
-        return Err(Errno::EINVAL);
-    }
-    Ok(0)
 }
 
 /// reboot(magic1, magic2, cmd, arg).

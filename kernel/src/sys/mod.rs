@@ -13,6 +13,7 @@
 
 pub mod handlers;
 pub mod linux;
+mod linux_affinity;
 mod linux_fd;
 mod linux_fs;
 mod linux_fs_stat;

@@ -154,6 +154,7 @@ macro_rules! linux_syscalls {
             296 => PWRITEV, linux_pwritev, 5;
             302 => PRLIMIT64, linux_prlimit64, 4;
             306 => SYNCFS, linux_syncfs, 1;
+            309 => GETCPU, linux_getcpu, 3;
             316 => RENAMEAT2, linux_renameat2, 5;
             318 => GETRANDOM, linux_getrandom, 3;
             332 => STATX, linux_statx, 5;
