@@ -110,6 +110,25 @@ impl<K: Ord, V> SortedMap<K, V> {
         Some(self.entries.remove(i).1)
     }
 
+    /// Gives back capacity once at most 3/8 of it is used: down to the
+    /// power of two that growing from empty would have reached (never
+    /// under 16 entries), so that a map that was once large holds what a
+    /// map of its size holds and a leak check finds the memory as it was.
+    /// Growing doubles past the capacity and shrinking starts under 3/8 of
+    /// it, so the copies stay amortised. If the smaller copy cannot be
+    /// allocated the map stays as it is. Call it where no reservation is
+    /// outstanding.
+    pub fn shrink(&mut self) {
+        let (len, cap) = (self.entries.len(), self.entries.capacity());
+        let target = len.next_power_of_two().max(16);
+        if target >= cap || len > cap * 3 / 8 {
+            return;
+        }
+        let Ok(mut smaller) = crate::try_with_capacity(target) else { return };
+        smaller.append(&mut self.entries);
+        self.entries = smaller;
+    }
+
     /// Entries with keys `>= key`, in order.
     pub fn range_from<Q: Ord + ?Sized>(&self, key: &Q) -> impl DoubleEndedIterator<Item = (&K, &V)>
     where
@@ -134,6 +153,24 @@ impl<K: Ord, V> SortedMap<K, V> {
 mod tests {
     use super::*;
     use alloc::collections::BTreeMap;
+
+    #[test]
+    fn shrink_gives_back_capacity() {
+        let mut m = SortedMap::new();
+        for i in 0..1000u32 {
+            m.try_insert(i, i).unwrap();
+        }
+        let big = m.entries.capacity();
+        m.shrink();
+        assert_eq!(m.entries.capacity(), big, "a full map keeps its capacity");
+        m.retain(|k, _| *k < 100);
+        m.shrink();
+        assert_eq!(m.entries.capacity(), 128);
+        assert_eq!(m.iter().map(|(k, _)| *k).collect::<Vec<_>>(), (0..100).collect::<Vec<_>>());
+        m.retain(|_, _| false);
+        m.shrink();
+        assert_eq!(m.entries.capacity(), 16);
+    }
 
     #[test]
     fn behaves_like_btreemap() {

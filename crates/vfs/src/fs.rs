@@ -160,4 +160,10 @@ pub trait Filesystem {
     fn pinned(&self) -> bool {
         false
     }
+
+    /// How many inodes the instance holds (for leak checks); 0 for a
+    /// filesystem with no per-inode state.
+    fn inode_count(&self) -> usize {
+        0
+    }
 }

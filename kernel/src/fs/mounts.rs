@@ -68,6 +68,12 @@ impl Filesystems for Instances {
     }
 }
 
+/// Inodes held by every filesystem instance (`res.inodes`, for leak
+/// checks).
+pub fn inode_count() -> usize {
+    FILESYSTEMS.iter().map(|fs| fs.lock().as_ref().map_or(0, |f| f.inode_count())).sum()
+}
+
 /// The current time for inode timestamps (the wall clock: the RTC at boot
 /// plus the TSC since).
 pub fn now() -> Timespec {

@@ -153,6 +153,7 @@ fn generate(ino: Ino) -> Result<Vec<u8>, Errno> {
                 ("res.kstacks", crate::mm::kstack::live_stacks()),
                 ("res.open_files", super::file::live_count()),
                 ("res.processes", process::pids().len()),
+                ("res.inodes", super::mounts::inode_count()),
             ] {
                 let _ = writeln!(s, "{} {}", name, v);
             }

@@ -17,7 +17,7 @@
  * round; a workload still running after 600 s is shown, killed and
  * counted as a finding). Then the resource counters of /proc/mellos/metrics (free frames
  * with kernel page tables, heap bytes free, kernel stacks, open files,
- * processes) must be back at the baseline taken after the warm-up round
+ * processes, inodes) must be back at the baseline taken after the warm-up round
  * (the heap within HEAP_SLACK).
  * Prints "[SOAK] round N: ..." per round, a finding per failed workload,
  * "[SOAK] leak check: ..." lines and
@@ -162,8 +162,8 @@ static int round_once(int n, unsigned long seed)
 #define HEAP_SLACK (64 * 1024)
 
 /* The counters of the leak check; frames() counts kernel page tables in. */
-static const char *names[] = { "frames", "res.heap_free", "res.kstacks", "res.open_files", "res.processes" };
-#define NCOUNTERS 5
+static const char *names[] = { "frames", "res.heap_free", "res.kstacks", "res.open_files", "res.processes", "res.inodes" };
+#define NCOUNTERS 6
 
 static void counters(long c[NCOUNTERS])
 {

@@ -111,6 +111,9 @@ impl Tmpfs {
         if let Some(inode) = self.inodes.get(&ino) {
             if inode.nlink == 0 && inode.pins == 0 {
                 self.inodes.remove(&ino);
+                // Nothing reserves room in the table ahead (`add` inserts
+                // fallibly), so it may give capacity back here.
+                self.inodes.shrink();
             }
         }
     }
@@ -149,6 +152,10 @@ fn is_dot(name: &[u8]) -> bool {
 }
 
 impl Filesystem for Tmpfs {
+    fn inode_count(&self) -> usize {
+        self.inodes.len()
+    }
+
     fn root(&self) -> Ino {
         ROOT_INO
     }
