@@ -303,29 +303,35 @@ impl AddressSpace {
     /// (the space is the current one, or not loaded anywhere).
     pub fn unmap(&mut self, range: Range<VirtAddr>) -> Result<(), RegionError> {
         let removed = self.regions.remove(range.start.as_u64()..range.end.as_u64())?;
-        // Frames are released in batches, each after its pages' flush.
+        for piece in removed {
+            self.release_pages(piece);
+        }
+        Ok(())
+    }
+
+    /// Clear every page of `range` that holds a frame and release the
+    /// frames, in batches, each after its pages' flush (no allocation on
+    /// the way; missing page tables are skipped whole).
+    fn release_pages(&mut self, range: Range<u64>) {
         const BATCH: usize = 32;
         let mut frames = [0u64; BATCH];
         let (mut n, mut lo, mut hi) = (0, u64::MAX, 0);
-        for piece in removed {
-            let mut next = piece.start;
-            while let Some((at, pte)) = self.cursor().next_entry(next, piece.end) {
-                let va = at.as_u64();
-                next = va + PAGE_SIZE;
-                if holds_frame(pte) {
-                    frames[n] = pte.addr();
-                    n += 1;
-                    *pte = Pte(0);
-                    (lo, hi) = (lo.min(va), hi.max(va + PAGE_SIZE));
-                }
-                if n == BATCH {
-                    self.flush_and_release(lo..hi, &frames[..n]);
-                    (n, lo, hi) = (0, u64::MAX, 0);
-                }
+        let mut next = range.start;
+        while let Some((at, pte)) = self.cursor().next_entry(next, range.end) {
+            let va = at.as_u64();
+            next = va + PAGE_SIZE;
+            if holds_frame(pte) {
+                frames[n] = pte.addr();
+                n += 1;
+                *pte = Pte(0);
+                (lo, hi) = (lo.min(va), hi.max(va + PAGE_SIZE));
+            }
+            if n == BATCH {
+                self.flush_and_release(lo..hi, &frames[..n]);
+                (n, lo, hi) = (0, u64::MAX, 0);
             }
         }
         self.flush_and_release(lo..hi, &frames[..n]);
-        Ok(())
     }
 
     /// Flush `range` wherever this space is loaded, then release `frames`.

@@ -83,25 +83,8 @@ impl AddressSpace {
         if pieces.iter().any(|(_, a)| !a.lazy) {
             return Err(RegionError::NotLazy);
         }
-        // In batches, as `unmap`: no allocation on the way.
-        const BATCH: usize = 64;
-        let mut frames = [0u64; BATCH];
-        for (piece, _) in &pieces {
-            let (mut n, mut next) = (0, piece.start);
-            while let Some((at, pte)) = self.cursor().next_entry(next, piece.end) {
-                let va = at.as_u64();
-                next = va + PAGE_SIZE;
-                if holds_frame(pte) {
-                    frames[n] = pte.addr();
-                    *pte = Pte(0);
-                    n += 1;
-                }
-                if n == BATCH {
-                    self.flush_and_release(piece.start..va + PAGE_SIZE, &frames);
-                    n = 0;
-                }
-            }
-            self.flush_and_release(piece.clone(), &frames[..n]);
+        for (piece, _) in pieces {
+            self.release_pages(piece);
         }
         Ok(())
     }
