@@ -273,20 +273,20 @@ int main(void)
     /* Leaks: 1,000 create/join cycles after a warm-up. */
     cycles(20);
     nap(50);
-    long frames = metric("res.free_frames"), stacks = metric("res.kstacks");
+    long before = frames(), stacks = metric("res.kstacks"), tables = metric("res.kernel_tables");
     cycles(1000);
     long frames2 = -1, stacks2 = -1;
     for (int i = 0; i < 100; i++) {
         nap(10);
-        frames2 = metric("res.free_frames");
+        frames2 = frames();
         stacks2 = metric("res.kstacks");
-        if (frames2 == frames && stacks2 == stacks)
+        if (frames2 == before && stacks2 == stacks)
             break;
     }
-    if (frames2 == frames && stacks2 == stacks)
+    if (frames2 == before && stacks2 == stacks)
         say("leak check after 1000 create/join cycles: ok\n");
     else
-        say("leak check after 1000 create/join cycles: free frames %ld -> %ld, kernel stacks %ld -> %ld\n", frames,
-            frames2, stacks, stacks2);
+        say("leak check after 1000 create/join cycles: free frames + kernel tables %ld -> %ld (tables %ld -> %ld), "
+            "kernel stacks %ld -> %ld\n", before, frames2, tables, metric("res.kernel_tables"), stacks, stacks2);
     return finish("threads");
 }
