@@ -150,6 +150,7 @@ fn generate(ino: Ino) -> Result<Vec<u8>, Errno> {
                 ("res.free_frames", crate::mm::pmm::free_frames() + crate::mm::kstack::cached_frames()),
                 ("res.kernel_tables", crate::mm::kernel_space::runtime_tables()),
                 ("res.heap_free", heap_free),
+                ("res.large_frames", crate::mm::heap::large_frames()),
                 ("res.kstacks", crate::mm::kstack::live_stacks()),
                 ("res.open_files", super::file::live_count()),
                 ("res.processes", process::pids().len()),

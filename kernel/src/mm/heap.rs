@@ -27,11 +27,15 @@ use super::pmm;
 use crate::sync::{IrqSpinLock, LockLevel};
 use buddy::BuddyAllocator;
 use core::alloc::{GlobalAlloc, Layout};
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 const META_WORDS: usize = buddy::meta_words(HEAP_SIZE);
 static HEAP: IrqSpinLock<Option<BuddyAllocator>> = IrqSpinLock::new(LockLevel::Heap, "heap", None);
 
 struct KernelHeap;
+
+/// Frames held by large allocations (the leak checks' `res.large_frames`).
+static LARGE_FRAMES: AtomicUsize = AtomicUsize::new(0);
 
 /// Requests of this many bytes or more bypass the buddy heap (see the
 /// module doc).
@@ -73,6 +77,7 @@ unsafe impl GlobalAlloc for KernelHeap {
         if layout.size() >= LARGE {
             let (count, align) = frames_for(&layout);
             if let Ok(pa) = pmm::alloc_contiguous(count, align) {
+                LARGE_FRAMES.fetch_add(count, Ordering::Relaxed);
                 return phys_to_virt(pa) as *mut u8;
             }
         }
@@ -84,7 +89,9 @@ unsafe impl GlobalAlloc for KernelHeap {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if !(HEAP_BASE..HEAP_BASE + HEAP_SIZE as u64).contains(&(ptr as u64)) {
-            return pmm::free_contiguous(virt_to_phys(ptr as u64), frames_for(&layout).0);
+            let count = frames_for(&layout).0;
+            LARGE_FRAMES.fetch_sub(count, Ordering::Relaxed);
+            return pmm::free_contiguous(virt_to_phys(ptr as u64), count);
         }
         let result = HEAP.lock().as_mut().expect("heap").free_aligned(ptr as usize, layout.size(), layout.align());
         if let Err(e) = result {
@@ -108,6 +115,11 @@ pub unsafe fn kfree(ptr: *mut u8, size: usize) {
     let layout = Layout::from_size_align(size.max(1), 16).expect("kfree layout");
     // SAFETY: the caller's contract.
     unsafe { alloc::alloc::dealloc(ptr, layout) };
+}
+
+/// Frames that large allocations hold now.
+pub fn large_frames() -> usize {
+    LARGE_FRAMES.load(Ordering::Relaxed)
 }
 
 /// (free bytes, total bytes) of the heap.

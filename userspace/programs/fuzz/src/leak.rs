@@ -14,8 +14,9 @@ use mello::abi::fs::O_RDONLY;
 
 /// The counters, in the order of [`NAMES_RES`].
 pub type Counters = [i64; N];
-const N: usize = 7;
-pub const NAMES_RES: [&str; N] = ["free_frames", "kernel_tables", "heap_free", "kstacks", "open_files", "processes", "inodes"];
+const N: usize = 8;
+pub const NAMES_RES: [&str; N] =
+    ["free_frames", "kernel_tables", "heap_free", "large_frames", "kstacks", "open_files", "processes", "inodes"];
 
 /// The counters (None if procfs does not have them) once two readings a
 /// few ticks apart agree (what exiting processes free trickles in for a
