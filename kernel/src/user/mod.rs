@@ -249,44 +249,18 @@ pub fn fork_with(opts: &ForkOpts) -> SysResult {
         }
     }
     if opts.vfork {
-        wait_vfork(&parent, &child);
-    }
-    Ok(child.pid)
-}
-
-/// Linux's vfork wait: the calling thread of `parent` sleeps until `child`
-/// execs or exits, killable only (`TASK_KILLABLE`). A fatal signal
-/// (SIGKILL, or the group ending) ends the wait, and the way out to user
-/// mode then ends the process; any other signal stays pending until the
-/// child is done. While waiting, the task's `user_work` flag (which ends
-/// an interruptible wait) is kept to "a fatal signal is pending", then
-/// recomputed from the pending set.
-pub fn wait_vfork(parent: &Process, child: &Process) {
-    use mello_abi::linux::signal::{bit, SIGKILL};
-    let fatal = |s: &signal::SigState| s.pending() & bit(SIGKILL) != 0 || s.group_exit.is_some();
-    loop {
-        let waiter = sched::wait::Waiter::prepare(None);
-        {
-            let s = parent.signals.lock();
-            if fatal(&s) {
-                break;
-            }
-            sched::set_current_user_work(false);
-        }
-        {
+        // Linux's vfork wait (killable only): until the child execs or exits.
+        loop {
             let mut inner = child.inner.lock();
             if inner.vfork_done {
                 break;
             }
             inner.vfork_waiters.enqueue_current();
-        }
-        let woke = waiter.block();
-        child.inner.lock().vfork_waiters.remove(&sched::current());
-        if woke == sched::wait::Wake::Notified && child.inner.lock().vfork_done {
-            break;
+            drop(inner);
+            sched::wait::block();
         }
     }
-    signal::recalc(&parent.signals.lock());
+    Ok(child.pid)
 }
 
 /// `exec`: replace the current image with the program at `path`.
