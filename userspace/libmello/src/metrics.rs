@@ -6,7 +6,6 @@
 //! stack goes after its task's last switch).
 
 use crate::abi::fs::O_RDONLY;
-use alloc::vec::Vec;
 
 /// The values of the `res.` counters `names` (without the prefix) in
 /// `text`, in that order; `None` if one is missing.
@@ -31,11 +30,15 @@ pub fn parse<const N: usize>(text: &[u8], names: &[&str; N]) -> Option<[i64; N]>
 /// Reads `/proc/mellos/metrics` and [`parse`]s it.
 pub fn read<const N: usize>(names: &[&str; N]) -> Option<[i64; N]> {
     let fd = crate::fs::open(c"/proc/mellos/metrics", O_RDONLY, 0).ok()?;
-    let mut text = Vec::new();
-    let mut buf = [0u8; 1024];
-    while let Ok(n @ 1..) = crate::fs::read(fd, &mut buf) {
-        text.extend_from_slice(&buf[..n]);
+    // The whole text in one read: procfs generates it anew for every read,
+    // so a text read in pieces joins two moments (a counter that gained a
+    // digit in between shifts the rest, and a `res.` line comes out torn).
+    let mut text = alloc::vec![0u8; 16 * 1024];
+    let mut len = 0;
+    while let Ok(n @ 1..) = crate::fs::read(fd, &mut text[len..]) {
+        len += n;
     }
+    text.truncate(len);
     let _ = crate::fs::close(fd);
     parse(&text, names)
 }
