@@ -126,6 +126,29 @@ impl Waiter {
     }
 }
 
+impl Waiter {
+    /// Like [`Waiter::block`] but killable only (Linux's `TASK_KILLABLE`):
+    /// pending user work does not end the wait, only `fatal()` does (the
+    /// caller's "this task is being killed" test, read after the task became
+    /// Blocked). A signal's wake-up still arrives and reads as
+    /// `Wake::Notified`, which the caller re-checks. `user_work` is left as
+    /// it is, so the work is done on the way out to user mode.
+    pub fn block_killable(&self, fatal: impl Fn() -> bool) -> Wake {
+        if fatal() {
+            if !self.me.transition(TaskState::Blocked, TaskState::Running) {
+                super::schedule();
+            }
+            return Wake::Interrupted;
+        }
+        super::schedule();
+        if fatal() {
+            Wake::Interrupted
+        } else {
+            Wake::Notified
+        }
+    }
+}
+
 impl Drop for Waiter {
     fn drop(&mut self) {
         self.me.interruptible.store(false, SeqCst);

@@ -87,7 +87,9 @@ pub fn linux_clone(a: &Args) -> SysResult {
     if flags & CLONE_PARENT_SETTID != 0 && opts.vfork {
         // Written before the parent sleeps (the child may exec at once).
         let pid = fork_then(&ForkOpts { vfork: false, ..opts }, Some(ptid))?;
-        wait_vfork(pid);
+        if let (Some(me), Some(child)) = (user::current_process(), process::get(pid)) {
+            user::wait_vfork(&me, &child);
+        }
         return Ok(pid);
     }
     fork_then(&opts, (flags & CLONE_PARENT_SETTID != 0).then_some(ptid))
@@ -100,21 +102,6 @@ fn fork_then(opts: &ForkOpts, ptid: Option<u64>) -> SysResult {
         let _ = uaccess::write_i32(p as usize, pid as i32);
     }
     Ok(pid)
-}
-
-/// Wait as vfork does for child `pid`.
-fn wait_vfork(pid: usize) {
-    if let Some(child) = process::get(pid) {
-        loop {
-            let mut inner = child.inner.lock();
-            if inner.vfork_done {
-                break;
-            }
-            inner.vfork_waiters.enqueue_current();
-            drop(inner);
-            crate::sched::wait::block();
-        }
-    }
 }
 
 /// fork().

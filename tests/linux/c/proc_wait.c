@@ -2,7 +2,7 @@
  * a normal exit, death by SIGKILL, by SIGSEGV and by SIGABRT (the core
  * bit as Linux sets it with its default RLIMIT_CORE), a child stopped by
  * SIGSTOP and continued by SIGCONT (WUNTRACED, WCONTINUED), WNOHANG while
- * the child runs, vfork + _exit, waitid with siginfo and WNOWAIT, and the
+ * the child runs, vfork + _exit, a killable vfork wait, waitid with siginfo and WNOWAIT, and the
  * error paths: ECHILD, EINVAL options, EFAULT status pointer, ESRCH and
  * EINVAL from kill. */
 #include <signal.h>
@@ -104,6 +104,31 @@ int main(void)
     memset(&si, 0, sizeof si);
     CHECK(waitid(P_PID, pid, &si, WEXITED) == 0, "waitid killed");
     say("waitid killed: code %d (CLD_KILLED %d) status %d\n", si.si_code, CLD_KILLED, si.si_status);
+
+    /* vfork's wait is killable: a parent whose vfork child neither execs
+     * nor exits still dies of SIGKILL at once. */
+    int hold[2], ran[2];
+    CHECK(pipe(hold) == 0 && pipe(ran) == 0, "pipe: errno %d", errno);
+    pid = fork();
+    if (pid == 0) {
+        if (vfork() == 0) {
+            char c = 'r';
+            (void)!write(ran[1], &c, 1);
+            (void)!read(hold[0], &c, 1); /* until the test lets it go */
+            _exit(0);
+        }
+        _exit(1); /* not before the vfork child has gone */
+    }
+    char c;
+    CHECK(read(ran[0], &c, 1) == 1, "vfork child did not run");
+    nap(50);
+    CHECK(kill(pid, SIGKILL) == 0, "kill vfork parent");
+    CHECK(waitpid(pid, &st, 0) == pid, "waitpid vfork parent");
+    show("vfork parent killed", st);
+    CHECK(write(hold[1], &c, 1) == 1, "release vfork child");
+    while (wait(0) > 0) /* the orphan, if it came to us (we are init) */
+        ;
+    close(hold[0]); close(hold[1]); close(ran[0]); close(ran[1]);
 
     /* Error paths. */
     report("wait with no children", wait(&st));
