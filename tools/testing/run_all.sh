@@ -228,11 +228,11 @@ add mem-pressure-smp2 "$(q mem-pressure-smp2 --cmdline 'init=/bin/linux/mem_pres
 # results and the leak check (tests/linux/c/soak.c).
 add soak-smoke-smp4 "$(q soak-smoke-smp4 --cmdline 'init=/bin/linux/soak abi=linux -- 5 7' --smp 4 --qemu-arg=-m --qemu-arg=512M \
     --expect '^\[SOAK\] round 1: ' --expect '^\[SOAK\] done: [0-9]+ rounds in [0-9]+ s, 0 findings, 0 leaks$' --expect '^OK soak$' --timeout 900)"
-# The Linux-personality fuzzer's random mode (fuzz_linux seed=... calls=...
-# [trace=1]) is not in make test yet: its runs find that a vfork parent
-# outlives SIGKILL (the vfork wait is not killable yet), and a 50,000-call
-# run ended without init's power-off line. Its oracle mode runs as
-# linux-fuzz-linux-smp2.
+# The Linux-personality fuzzer's random mode: fully random calls in forked
+# children (tests/linux/c/fuzz_linux.c); its oracle mode runs as
+# linux-fuzz-linux-smp2. `fuzz_linux seed=S calls=N trace=1` replays a run.
+add linux-fuzz-random-smp2 "$(q linux-fuzz-random-smp2 --cmdline 'init=/bin/linux/fuzz_linux abi=linux -- seed=7 calls=50000' --smp 2 \
+    --expect '^fuzz_linux: done: 50000 calls, 0 findings$' --expect '^OK fuzz_linux$' --forbid '^FINDING' --timeout 900)"
 # User ASLR: a program re-executes itself and compares its stack top, mmap
 # and break addresses (Linux personality) or its stack (native).
 add aslr-smp1       "$(q aslr-smp1 --cmdline 'init=/bin/linux/fuzz_aslr abi=linux -- twice' --smp 1 \
