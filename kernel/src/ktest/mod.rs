@@ -18,6 +18,7 @@ mod lockup_tests;
 mod log_tests;
 mod poll_tests;
 mod preempt_tests;
+mod sched_sleep_tests;
 mod sched_tests;
 mod smp_stress_tests;
 mod smp_tests;
