@@ -18,9 +18,11 @@ mod lockup_tests;
 mod log_tests;
 mod poll_tests;
 mod preempt_tests;
+mod sched_sleep_tests;
 mod sched_tests;
 mod smp_stress_tests;
 mod smp_tests;
+mod terminal_tests;
 mod time_tests;
 mod tty_tests;
 mod user_tests;
@@ -54,7 +56,7 @@ fn run_all(only: &str) {
         ("USER", user_tests::TESTS),
         ("LOG", log_tests::TESTS),
         ("POLL", poll_tests::TESTS),
-        ("TERMINAL", tty_tests::CORE_TESTS),
+        ("TERMINAL", terminal_tests::TESTS),
         ("CRASH", crash_tests::TESTS),
         ("LOCKUP", lockup_tests::TESTS),
         ("TTY", tty_tests::TESTS),

@@ -49,19 +49,22 @@
 //! Locking: the owning `Process` keeps the space in a `SpinLock` (level
 //! `AddressSpace`); nothing here takes other locks except the frame
 //! allocator's.
+//!
+//! Files: this one holds the types, the cursor and the basic accessors;
+//! `regions.rs` the region calls (`mmap`, `munmap`, `mprotect`, `brk`),
+//! `cow.rs` fork, fault resolution and teardown, `remap.rs` populate,
+//! discard and resize.
 
 use super::addr::{Frame, VirtAddr};
-use super::fault::PageFault;
 use super::kernel_space;
 use super::layout::PAGE_SIZE;
 use super::paging::{self, MapError, Pte, PteFlags};
 use super::pmm::{self, OutOfMemory};
-use super::tlb;
 use alloc::vec::Vec;
-use core::ops::Range;
-use mello_abi::limits::USER_END;
 use vma::RegionMap;
 
+mod cow;
+mod regions;
 mod remap;
 pub use remap::Resized;
 
@@ -269,160 +272,6 @@ impl AddressSpace {
         Cursor { space: self }
     }
 
-    /// Declare `range` (page-aligned, free) part of the program with
-    /// protection `prot`; `lazy` regions are filled on first touch.
-    pub fn add_region(&mut self, range: Range<VirtAddr>, prot: Prot, lazy: bool) -> Result<(), RegionError> {
-        let range = range.start.as_u64()..range.end.as_u64();
-        debug_assert!(range.end <= USER_END as u64 && range.start % PAGE_SIZE == 0);
-        Ok(self.regions.insert(range, Attr { prot, lazy })?)
-    }
-
-    /// Declare a fresh lazy region (`mmap` of anonymous memory): `range`
-    /// must be page-aligned and free (see [`Self::is_free`]).
-    pub fn map_lazy(&mut self, range: Range<VirtAddr>, prot: Prot) -> Result<(), RegionError> {
-        self.add_region(range, prot, true)
-    }
-
-    /// Whether every page of `range` is in a region.
-    pub fn covers(&self, range: Range<VirtAddr>) -> bool {
-        self.regions.covers(&(range.start.as_u64()..range.end.as_u64()))
-    }
-
-    /// Whether no region overlaps `range`.
-    pub fn is_free(&self, range: Range<VirtAddr>) -> bool {
-        !self.regions.overlaps(&(range.start.as_u64()..range.end.as_u64()))
-    }
-
-    /// The highest page-aligned free range of `len` bytes inside `window`.
-    pub fn find_free(&self, len: u64, window: Range<VirtAddr>) -> Option<VirtAddr> {
-        self.regions.find_free(len, window.start.as_u64()..window.end.as_u64(), PAGE_SIZE).map(VirtAddr::new)
-    }
-
-    /// Remove `range` (page-aligned) from the program: split the regions it
-    /// cuts, release every page in it and flush them from this CPU's TLB
-    /// (the space is the current one, or not loaded anywhere).
-    pub fn unmap(&mut self, range: Range<VirtAddr>) -> Result<(), RegionError> {
-        let removed = self.regions.remove(range.start.as_u64()..range.end.as_u64())?;
-        for piece in removed {
-            self.release_pages(piece);
-        }
-        Ok(())
-    }
-
-    /// Clear every page of `range` that holds a frame and release the
-    /// frames, in batches, each after its pages' flush (no allocation on
-    /// the way; missing page tables are skipped whole).
-    fn release_pages(&mut self, range: Range<u64>) {
-        const BATCH: usize = 32;
-        let mut frames = [0u64; BATCH];
-        let (mut n, mut lo, mut hi) = (0, u64::MAX, 0);
-        let mut next = range.start;
-        while let Some((at, pte)) = self.cursor().next_entry(next, range.end) {
-            let va = at.as_u64();
-            next = va + PAGE_SIZE;
-            if holds_frame(pte) {
-                frames[n] = pte.addr();
-                n += 1;
-                *pte = Pte(0);
-                (lo, hi) = (lo.min(va), hi.max(va + PAGE_SIZE));
-            }
-            if n == BATCH {
-                self.flush_and_release(lo..hi, &frames[..n]);
-                (n, lo, hi) = (0, u64::MAX, 0);
-            }
-        }
-        self.flush_and_release(lo..hi, &frames[..n]);
-    }
-
-    /// Flush `range` wherever this space is loaded, then release `frames`.
-    fn flush_and_release(&self, range: Range<u64>, frames: &[u64]) {
-        tlb::flush_user_range(self.root.as_u64(), range.start, range.end);
-        for &f in frames {
-            pmm::release(f);
-        }
-    }
-
-    /// Flush all of user space wherever this space is loaded (after
-    /// [`Self::fork_cow`] made its writable pages read-only).
-    pub fn flush_everywhere(&self) {
-        tlb::flush_user_range(self.root.as_u64(), 0, USER_END as u64);
-    }
-
-    /// Give `range` (page-aligned, entirely inside regions: else
-    /// `RegionError::Hole`) protection `prot`, rewriting its present pages
-    /// and flushing them from this CPU's TLB.
-    pub fn protect(&mut self, range: Range<VirtAddr>, prot: Prot) -> Result<(), RegionError> {
-        let pieces = self.regions.set_attr(range.start.as_u64()..range.end.as_u64(), |a| Attr { prot, ..a })?;
-        let (mut lo, mut hi) = (u64::MAX, 0);
-        for piece in pieces {
-            let mut next = piece.range.start;
-            while let Some((at, pte)) = self.cursor().next_entry(next, piece.range.end) {
-                let va = at.as_u64();
-                next = va + PAGE_SIZE;
-                if !holds_frame(pte) {
-                    continue;
-                }
-                let frame = pte.addr();
-                *pte = if prot.accessible() {
-                    // A shared frame (after fork) stays copy-on-write.
-                    let cow = pte.flags().contains(PteFlags::COW) || pmm::ref_count(frame) > 1;
-                    Pte::new(frame, prot.pte_flags(cow))
-                } else {
-                    Pte(frame | HELD)
-                };
-                (lo, hi) = (lo.min(va), hi.max(va + PAGE_SIZE));
-            }
-        }
-        self.flush_and_release(lo..hi, &[]);
-        Ok(())
-    }
-
-    /// Where the program break starts (page aligned, just above the image).
-    pub fn set_brk_base(&mut self, start: VirtAddr) {
-        self.brk_start = start.as_u64();
-        self.brk = start.as_u64();
-    }
-
-    /// Top of the mmap area (see the field).
-    pub fn mmap_top(&self) -> u64 {
-        self.mmap_top
-    }
-
-    pub fn set_mmap_top(&mut self, top: VirtAddr) {
-        self.mmap_top = top.as_u64();
-    }
-
-    /// The stack region `[bottom, top)` the loader declared.
-    pub fn stack(&self) -> Range<u64> {
-        self.stack.0..self.stack.1
-    }
-
-    pub fn set_stack(&mut self, stack: Range<VirtAddr>) {
-        self.stack = (stack.start.as_u64(), stack.end.as_u64());
-    }
-
-    /// Move the break to `new` (Linux's `brk`): below the start, or into
-    /// another region, or above `limit`, it stays; growing declares a lazy
-    /// RW region up to the new end's page, shrinking unmaps the pages above
-    /// it. Returns the break afterwards.
-    pub fn set_brk(&mut self, new: u64, limit: u64) -> u64 {
-        if self.brk_start == 0 || new < self.brk_start || new > limit {
-            return self.brk;
-        }
-        let old_end = self.brk.next_multiple_of(PAGE_SIZE);
-        let new_end = new.next_multiple_of(PAGE_SIZE);
-        let ok = if new_end > old_end {
-            let grow = VirtAddr::new(old_end)..VirtAddr::new(new_end);
-            self.is_free(grow.clone()) && self.add_region(grow, Prot::RW, true).is_ok()
-        } else {
-            self.unmap(VirtAddr::new(new_end)..VirtAddr::new(old_end)).is_ok()
-        };
-        if ok {
-            self.brk = new;
-        }
-        self.brk
-    }
-
     /// Translate a user address to its frame and leaf flags.
     pub fn translate(&self, va: VirtAddr) -> Option<(Frame, PteFlags)> {
         // SAFETY: reading our own hierarchy; `&self` excludes editors.
@@ -478,120 +327,5 @@ impl AddressSpace {
             Ok(())
         });
         n
-    }
-
-    /// A copy-on-write clone for `fork`. The caller flushes its TLB after
-    /// (this space is the current one).
-    pub fn fork_cow(&mut self) -> Result<AddressSpace, OutOfMemory> {
-        let mut child = AddressSpace::new()?;
-        child.regions = self.regions.try_clone().map_err(|_| OutOfMemory)?;
-        (child.brk_start, child.brk) = (self.brk_start, self.brk);
-        (child.mmap_top, child.stack) = (self.mmap_top, self.stack);
-        self.try_for_each_mapped(|va, pte| {
-            pmm::share(pte.addr());
-            if !pte.is_present() {
-                // Held under PROT_NONE: the child holds it the same way.
-                let held = *pte;
-                return match child.cursor().entry(va, true) {
-                    Ok(Some(slot)) => {
-                        *slot = held;
-                        Ok(())
-                    }
-                    _ => {
-                        pmm::release(held.addr());
-                        Err(OutOfMemory)
-                    }
-                };
-            }
-            let mut flags = pte.flags();
-            if flags.contains(PteFlags::WRITABLE) {
-                flags = (flags - PteFlags::WRITABLE) | PteFlags::COW;
-                *pte = Pte::new(pte.addr(), flags);
-            }
-            child.cursor().install(va, Frame::new(pte.addr()), flags).map_err(|_| {
-                pmm::release(pte.addr());
-                OutOfMemory // `child` drops what it holds
-            })
-        })?;
-        Ok(child)
-    }
-
-    /// Resolve a user page fault: a write to a copy-on-write page, or a
-    /// first touch of a lazy region. `Ok(false)` means a genuine fault (the
-    /// caller kills the process or delivers a signal).
-    pub fn resolve_fault(&mut self, fault: &PageFault) -> Result<bool, OutOfMemory> {
-        let page = fault.addr.page_floor();
-        let Some(&vma::Area { attr, .. }) = self.regions.find(page.as_u64()) else { return Ok(false) };
-        let allowed = attr.prot.accessible()
-            && (!fault.write || attr.prot.contains(Prot::WRITE))
-            && (!fault.instruction || attr.prot.contains(Prot::EXEC));
-        if !allowed {
-            return Ok(false);
-        }
-        // Another thread of this space may have resolved the page between
-        // the fault and our taking the lock, or this CPU faulted on a stale
-        // TLB entry: if the entry allows the access now, there is nothing to do.
-        if let Ok(Some(pte)) = self.cursor().entry(page, false) {
-            let flags = pte.flags();
-            let done = pte.is_present()
-                && (!fault.write || flags.contains(PteFlags::WRITABLE))
-                && (!fault.instruction || !flags.contains(PteFlags::NO_EXECUTE));
-            if done {
-                tlb::flush_local(page.as_u64());
-                return Ok(true);
-            }
-        }
-        if !fault.present {
-            if !attr.lazy {
-                return Ok(false);
-            }
-            return match self.cursor().map_new(page, attr.prot.pte_flags(false) - PteFlags::PRESENT - PteFlags::USER) {
-                Ok(_) => Ok(true),
-                Err(MapError::OutOfMemory) => Err(OutOfMemory),
-                Err(_) => Ok(false),
-            };
-        }
-        if !fault.write {
-            return Ok(false);
-        }
-        // A write to a present page of a writable region: copy-on-write.
-        let mut cursor = self.cursor();
-        let Ok(Some(pte)) = cursor.entry(page, false) else { return Ok(false) };
-        let flags = pte.flags();
-        if !pte.is_present() || !flags.contains(PteFlags::COW) {
-            return Ok(false);
-        }
-        let old = Frame::new(pte.addr());
-        let writable = (flags - PteFlags::COW) | PteFlags::WRITABLE;
-        if pmm::ref_count(old.as_u64()) == 1 {
-            *pte = Pte::new(old.as_u64(), writable);
-        } else {
-            let new = Frame::new(pmm::alloc_frame()?);
-            let (src, dst) = (old.start().to_direct_map().as_u64(), new.start().to_direct_map().as_u64());
-            // SAFETY: both frames are whole pages reached through the direct
-            // map; `new` is fresh (ours alone), `old` is shared read-only.
-            unsafe { core::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, PAGE_SIZE as usize) };
-            pmm::init_user_frame(new.as_u64());
-            *pte = Pte::new(new.as_u64(), writable);
-            // Other threads' CPUs may still read the old frame: flush first.
-            self.flush_and_release(page.as_u64()..page.as_u64() + PAGE_SIZE, &[old.as_u64()]);
-            return Ok(true);
-        }
-        tlb::flush_user_range(self.root.as_u64(), page.as_u64(), page.as_u64() + PAGE_SIZE);
-        Ok(true)
-    }
-}
-
-impl Drop for AddressSpace {
-    fn drop(&mut self) {
-        assert_ne!(crate::arch::cpu::read_cr3(), self.root.as_u64(), "freeing the live address space");
-        let _ = self.try_for_each_mapped(|_, pte| -> Result<(), ()> {
-            pmm::release(pte.addr());
-            Ok(())
-        });
-        for &t in &self.tables {
-            pmm::free_frame(t);
-        }
-        pmm::free_frame(self.root.as_u64());
     }
 }

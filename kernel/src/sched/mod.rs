@@ -25,6 +25,8 @@
 
 pub mod context;
 pub mod affinity;
+mod current;
+mod resume;
 mod runq;
 pub mod pollee;
 pub mod sleep;
@@ -43,6 +45,11 @@ use task::{Task, TaskState};
 
 pub use task::{Priority, TaskId};
 pub use task_data::TaskData;
+pub use current::{current, current_fpu_copy, current_fs_base, set_current_fpu, set_current_fs_base, try_current_name, with_current, with_user_frame};
+pub(crate) use current::set_current_root;
+pub use resume::{end_interruptible_wait, on_trap_exit, set_current_user_work, schedule_if_needed, set_resume_hook, set_user_work};
+use current::{running, set_running};
+use resume::run_resume_hook;
 
 /// The task a CPU just switched away from, until `finish_switch` releases it.
 static SWITCHED_FROM: [AtomicPtr<Task>; MAX_CPUS] = [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
@@ -93,51 +100,6 @@ pub fn enter_idle(cpu: usize) -> ! {
     }
 }
 
-/// The running task of CPU `cpu` (a raw `Arc`; the slot owns one reference).
-fn running(cpu: usize) -> *mut Task {
-    percpu::cpu(cpu).current.load(Ordering::Relaxed) as *mut Task
-}
-
-fn set_running(cpu: usize, task: *mut Task) {
-    percpu::cpu(cpu).current.store(task as *mut (), Ordering::Release);
-}
-
-/// The running task, read with one instruction: whichever CPU we are on,
-/// its slot names us. (Hot: every system call; always inlined.)
-#[inline(always)]
-fn current_ptr() -> *mut Task {
-    let p = percpu::current_task_ptr() as *mut Task;
-    assert!(!p.is_null(), "scheduler not running on this CPU");
-    p
-}
-
-/// The task running on this CPU.
-pub fn current() -> Arc<Task> {
-    let p = current_ptr();
-    // SAFETY: the per-CPU slot holds a strong reference to the running task,
-    // which cannot go away while it runs this code.
-    unsafe {
-        Arc::increment_strong_count(p);
-        Arc::from_raw(p)
-    }
-}
-
-/// Name of the running task, if the scheduler runs on this CPU (for the
-/// panic report).
-pub fn try_current_name() -> Option<&'static str> {
-    let p = percpu::current_task_ptr() as *const Task;
-    // SAFETY: a non-null slot holds a live reference to the running task.
-    (!p.is_null()).then(|| unsafe { (*p).name })
-}
-
-/// Run `f` with a reference to the current task without touching its
-/// reference count (the task cannot go away while it runs `f`).
-#[inline(always)]
-pub fn with_current<R>(f: impl FnOnce(&Task) -> R) -> R {
-    // SAFETY: as in `current`.
-    f(unsafe { &*current_ptr() })
-}
-
 /// Create a kernel task running `body` at `priority` and make it runnable
 /// on the least-loaded CPU.
 pub fn spawn_task(name: &'static str, body: impl FnOnce() + Send + 'static, priority: Priority) -> Result<TaskId, OutOfMemory> {
@@ -146,88 +108,6 @@ pub fn spawn_task(name: &'static str, body: impl FnOnce() + Send + 'static, prio
     let cpu = runq::place(&task);
     runq::enqueue(task, cpu);
     Ok(id)
-}
-
-/// Run `f` on the current user task's saved user registers (the trap frame
-/// of this entry into the kernel: a system call or a fault). Changing it
-/// changes where and how the task resumes in user mode.
-pub fn with_user_frame<R>(f: impl FnOnce(&mut TrapFrame) -> R) -> R {
-    with_current(|t| {
-        assert!(t.is_user(), "with_user_frame from a kernel task");
-        // SAFETY: we are that task, running in the kernel; the frame at the
-        // top of our kernel stack belongs to this entry and nobody else
-        // touches it until we return to user mode.
-        f(unsafe { t.user_frame() })
-    })
-}
-
-/// Replace the current user task's FPU/SSE state with the 512-byte FXSAVE
-/// image `image` (`rt_sigreturn`), loading it now. Bits `fxrstor` would
-/// fault on are cleared first: MXCSR's reserved bits (kept: the bits of
-/// `MXCSR_MASK` 0xFFBF) and the reserved bytes are taken as given (the CPU
-/// ignores them).
-pub fn set_current_fpu(image: &[u8; 512]) {
-    with_current(|t| {
-        let Some(fx) = &t.fx else { return };
-        let mut area = [0u8; 512];
-        area.copy_from_slice(image);
-        let mxcsr = u32::from_le_bytes([area[24], area[25], area[26], area[27]]) & 0xFFBF;
-        area[24..28].copy_from_slice(&mxcsr.to_le_bytes());
-        // MXCSR_MASK (bytes 28..32) is an output of fxsave; fxrstor ignores it.
-        irq::without(|| {
-            // SAFETY: we are the running task with interrupts off, so nobody
-            // else touches the area or the live FPU registers; the image's
-            // MXCSR has no reserved bit set, so `fxrstor` cannot fault.
-            unsafe {
-                (**fx.get()).0.copy_from_slice(&area);
-                context::fxrstor(&*fx.get());
-            }
-        });
-    })
-}
-
-/// Save the current task's FPU state and return a copy (for `fork`).
-pub fn current_fpu_copy() -> alloc::boxed::Box<task::FxArea> {
-    with_current(|t| {
-        t.save_fpu_now();
-        t.fpu_copy()
-    })
-}
-
-/// Load address space `root` for the current task from now on (also on
-/// every later switch to it).
-///
-/// `root` must be a PML4 whose kernel half is the kernel's, as every
-/// `mm::AddressSpace` and the kernel tables are; the address-space type
-/// keeps that invariant, so this is only called through it.
-pub(crate) fn set_current_root(root: u64) {
-    irq::without(|| {
-        with_current(|t| t.cr3.store(root, Ordering::Relaxed));
-        crate::mm::tlb::note_loaded(percpu::cpu_id(), root);
-        // SAFETY: the caller's contract: `root` maps the kernel half exactly as
-        // every other root does, so the kernel keeps running after the switch.
-        unsafe { crate::arch::cpu::write_cr3(root) };
-    })
-}
-
-/// Set the current user task's FS base (`arch_prctl(ARCH_SET_FS)`): kept in
-/// the task and loaded now and on every later switch to it. Refuses (false)
-/// an address outside the lower half, which `wrmsr` would fault on
-/// (Linux: `EPERM`).
-pub fn set_current_fs_base(base: u64) -> bool {
-    if base >= mello_abi::limits::USER_END as u64 {
-        return false;
-    }
-    with_current(|t| t.fs_base.store(base, Ordering::Relaxed));
-    // SAFETY: `base` is canonical (lower half); the kernel never uses FS
-    // (its per-CPU data is GS-based), so only user code sees the change.
-    unsafe { crate::arch::cpu::write_msr(crate::arch::cpu::MSR_FS_BASE, base) };
-    true
-}
-
-/// The current task's FS base (`arch_prctl(ARCH_GET_FS)`, fork).
-pub fn current_fs_base() -> u64 {
-    with_current(|t| t.fs_base.load(Ordering::Relaxed))
 }
 
 /// Make a new (user) task runnable on the least-loaded CPU its mask allows.
@@ -516,88 +396,5 @@ pub fn timer_tick() {
 pub fn resched_ipi() {
     if let Some(me) = percpu::try_this_cpu() {
         me.set_need_resched(true);
-    }
-}
-
-/// What the service layer runs for a task with `user_work` set, on its way
-/// back to user mode (signal delivery), with interrupts enabled, no lock
-/// held, on the task's own user frame. It may block or not return.
-pub type ResumeHook = fn(&mut TrapFrame);
-
-static RESUME_HOOK: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
-
-/// Register the resume hook (once, at boot: the user layer's signals).
-pub fn set_resume_hook(hook: ResumeHook) {
-    RESUME_HOOK.store(hook as *mut (), Ordering::Release);
-}
-
-/// Leave work for `task` on its way back to user mode, without waking it
-/// (the caller holds the lock under which the task recomputes the flag,
-/// so the flag cannot outlive the work it stands for); then
-/// [`end_interruptible_wait`] once that lock is released.
-/// Callable from any context (interrupt handlers too).
-pub fn set_user_work(task: &Task) {
-    task.user_work.store(true, Ordering::SeqCst);
-}
-
-/// Wake `task` if it waits interruptibly (after [`set_user_work`]). A task
-/// that already left that wait may be woken from a later one: such a
-/// wake-up reads as `Wake::Notified`, which every waiter re-checks.
-pub fn end_interruptible_wait(task: &Arc<Task>) {
-    if task.interruptible.load(Ordering::SeqCst) {
-        wake(task);
-    }
-}
-
-/// Set or clear the current task's `user_work` (the resume hook
-/// recomputes it after each delivery).
-pub fn set_current_user_work(on: bool) {
-    with_current(|t| t.user_work.store(on, Ordering::SeqCst));
-}
-
-/// Called on every return from a trap or system call: the preemption
-/// point, then (for a return to user mode) the resume hook if the task has
-/// `user_work`.
-#[inline(always)]
-pub fn on_trap_exit(frame: &mut TrapFrame) {
-    // The running-task check covers an IPI that reaches a CPU before its
-    // scheduler has adopted the boot context.
-    let cur = percpu::current_task_ptr() as *const Task;
-    if cur.is_null() {
-        return;
-    }
-    if percpu::preemption_due() {
-        schedule();
-    }
-    // SAFETY: `cur` is this CPU's running task, alive while it runs; after
-    // `schedule` returns we are that task again (maybe on another CPU).
-    if frame.is_user_mode() && unsafe { (*cur).user_work.load(Ordering::Relaxed) } {
-        run_resume_hook(frame);
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn run_resume_hook(frame: &mut TrapFrame) {
-    let hook = RESUME_HOOK.load(Ordering::Acquire);
-    if hook.is_null() {
-        return;
-    }
-    // SAFETY: only `set_resume_hook` stores a non-null value, a `ResumeHook`.
-    let hook: ResumeHook = unsafe { core::mem::transmute::<*mut (), ResumeHook>(hook) };
-    // We are about to return to ring 3: this task holds no lock, so the
-    // hook may run with interrupts on (the exit path turns them off again).
-    let was = irq::save_and_disable();
-    irq::enable();
-    hook(frame);
-    irq::restore(was);
-    // Never return to ring 3 through a frame the hook left unsafe.
-    debug_assert!(frame.is_user_mode() && frame.rip < mello_abi::limits::USER_END as u64);
-}
-
-/// Reschedule now if a switch became due while preemption was disabled.
-pub fn schedule_if_needed() {
-    if percpu::try_this_cpu().is_some_and(|c| c.need_resched() && c.preempt_count() == 0) {
-        schedule();
     }
 }
