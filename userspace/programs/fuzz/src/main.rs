@@ -16,7 +16,12 @@
 //! the same call stream in each worker (`seed=` of the first line); no seed
 //! given means one from the time stamp counter. `leaks=0` skips the leak
 //! check (for runs beside other programs, `make soak`): the last line then
-//! ends `F findings, leaks not checked`.
+//! ends `F findings, leaks not checked`. `rounds=K` splits the run into K
+//! rounds (fresh workers each, seeded by the round) and prints after each
+//! `[FUZZ] round R/K: exact`, or the counters that changed in that round
+//! (`free_frames A -> B ...`): which part of a long run lost something.
+//! `deeptree=N` fuzzes nothing: it checks that the clean-up of an N-deep
+//! directory tree leaves the counters exact (`[FUZZ] deeptree N: exact`).
 #![no_std]
 #![no_main]
 
@@ -49,6 +54,10 @@ struct Config {
     tolerant: bool,
     /// `leaks=0`: no leak check (other programs run beside it: `make soak`).
     leaks: bool,
+    /// `rounds=K`: the run in K rounds, counters compared after each.
+    rounds: u64,
+    /// `deeptree=N`: check the clean-up of an N-deep tree instead of fuzzing.
+    deeptree: u64,
 }
 
 /// Worker `i` receives on port `WORKER_PORTS + i`.
@@ -65,6 +74,8 @@ fn config(args: &Args) -> Config {
         mask: u64::MAX,
         tolerant: false,
         leaks: true,
+        rounds: 1,
+        deeptree: 0,
     };
     for a in args.iter().skip(1) {
         let Ok(a) = a.to_str() else { continue };
@@ -86,6 +97,8 @@ fn config(args: &Args) -> Config {
             "mask" => c.mask = n,
             "tolerant" => c.tolerant = n != 0,
             "leaks" => c.leaks = n != 0,
+            "rounds" => c.rounds = n.max(1),
+            "deeptree" => c.deeptree = n,
             _ => {}
         }
     }
@@ -205,6 +218,47 @@ fn aslr(args: &Args, mem: &pools::Memory) -> i32 {
     1
 }
 
+/// The counters that differ between `before` and `now`
+/// (` free_frames A -> B ...`), or ` exact`.
+fn changes(before: &leak::Counters, now: &leak::Counters) -> alloc::string::String {
+    let mut line = alloc::string::String::new();
+    for (i, name) in leak::NAMES_RES.iter().enumerate() {
+        if now[i] != before[i] {
+            line += &alloc::format!(" {} {} -> {}", name, before[i], now[i]);
+        }
+    }
+    if line.is_empty() { alloc::string::String::from(" exact") } else { line }
+}
+
+/// After round `r` of `rounds`: what changed since `before` (the previous
+/// round's end); returns the new reading.
+fn round_check(r: u64, rounds: u64, before: &leak::Counters) -> leak::Counters {
+    let now = leak::settle(before, 200).unwrap_or(*before);
+    say!("round {}/{}:{}", r + 1, rounds, changes(before, &now));
+    now
+}
+
+/// `deeptree=N`: the clean-up's own check, no fuzzing. N directories
+/// nested in `/tmp/fuzz0` (as renames nest them in a long run), each with
+/// a file and another directory, then `clean`: the counters must be back
+/// at `base`, `[FUZZ] deeptree N: exact` (else what changed, status 1).
+fn deep_tree(cfg: &Config, base: &leak::Counters) -> i32 {
+    let _ = mello::fs::mkdir(c"/tmp/fuzz0", 0o755);
+    let mut made = 0;
+    if mello::fs::chdir(c"/tmp/fuzz0").is_ok() {
+        while made < cfg.deeptree && mello::fs::mkdir(c"d0", 0o755).is_ok() && mello::fs::chdir(c"d0").is_ok() {
+            let _ = mello::fs::mkdir(c"d1", 0o755);
+            let _ = mello::fs::open(c"f0", mello::abi::fs::O_CREAT | O_RDWR, 0o644).map(mello::fs::close);
+            made += 1;
+        }
+    }
+    clean(cfg);
+    let after = leak::settle(base, 200).unwrap_or_default();
+    let line = changes(base, &after);
+    say!("deeptree {}:{}", made, line);
+    (made != cfg.deeptree || line != " exact") as i32
+}
+
 fn main(args: Args) -> i32 {
     let cfg = config(&args);
     if args.str(1) == Some("aslr") {
@@ -239,8 +293,19 @@ fn main(args: Args) -> i32 {
         say!("no res.* counters in /proc/mellos/metrics: cannot check leaks");
         return 1;
     };
+    if cfg.deeptree > 0 {
+        return deep_tree(&cfg, &base);
+    }
     let t0 = uptime_cs();
-    findings += round(&cfg, mem, quota, 0);
+    let mut last = base;
+    let per_round = quota.div_ceil(cfg.rounds);
+    for r in 0..cfg.rounds {
+        findings += round(&cfg, mem, per_round.min(quota.saturating_sub(per_round * r)), r);
+        if cfg.rounds > 1 {
+            clean(&cfg);
+            last = round_check(r, cfg.rounds, &last);
+        }
+    }
     let cs = uptime_cs().saturating_sub(t0).max(1);
     clean(&cfg);
     let after = leak::settle(&base, 200).unwrap_or_default();
