@@ -11,7 +11,10 @@
 //! * the padding bits after `nframes` in the last word are always 1, so a
 //!   word that is not `u64::MAX` always holds a free frame *in range*;
 //! * `hint` is a valid word index; single-frame allocation starts scanning
-//!   there (next fit) and skips full words 64 frames at a time.
+//!   there (next fit) and skips full words 64 frames at a time;
+//! * no frame below `low` is free (every call that frees lowers it), so a
+//!   contiguous search (lowest address first) starts at `low` instead of
+//!   scanning the kernel's own used frames at the bottom each time.
 //!
 //! `free` detects double frees (the frame is already free) and frames out of
 //! range. It cannot tell a frame the kernel reserved with `mark_used` from
@@ -45,6 +48,7 @@ pub struct FrameBitmap<'a> {
     free: usize,
     usable: usize,
     hint: usize,
+    low: usize,
 }
 
 impl<'a> FrameBitmap<'a> {
@@ -78,6 +82,7 @@ impl<'a> FrameBitmap<'a> {
             free: 0,
             usable: 0,
             hint: 0,
+            low: nframes,
         })
     }
 
@@ -113,6 +118,7 @@ impl<'a> FrameBitmap<'a> {
             self.free += newly_free;
             self.usable += newly_free;
         }
+        self.low = self.low.min(first);
         Ok(())
     }
 
@@ -166,7 +172,9 @@ impl<'a> FrameBitmap<'a> {
             return None;
         }
         let end = within.end.min(self.nframes);
-        let mut start = align_up(within.start, align_frames)?;
+        // Raise `low` to the lowest free frame (none below it is free).
+        self.low = self.first_with(self.low..self.nframes, false).unwrap_or(self.nframes);
+        let mut start = align_up(within.start.max(self.low), align_frames)?;
         while start.checked_add(count)? <= end {
             match self.first_with(start..start + count, true) {
                 None => {
@@ -199,6 +207,7 @@ impl<'a> FrameBitmap<'a> {
             self.words[word] &= !mask;
         }
         self.free += count;
+        self.low = self.low.min(first);
         Ok(())
     }
 

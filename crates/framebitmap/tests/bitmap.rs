@@ -217,3 +217,18 @@ fn random_operations_match_a_model() {
         assert!((0..N).all(|f| bm.is_free(f) == free[f]));
     }
 }
+
+#[test]
+fn contiguous_search_sees_frames_freed_below_its_start() {
+    let mut words = storage(256);
+    let mut bm = FrameBitmap::new(&mut words, 256);
+    bm.mark_free(0, 256).unwrap();
+    assert_eq!(bm.alloc_contiguous(100, 1), Some(0));
+    assert_eq!(bm.alloc_contiguous(1, 1), Some(100), "the search starts above the used bottom");
+    bm.free_contiguous(10, 2).unwrap();
+    assert_eq!(bm.alloc_contiguous(2, 1), Some(10), "a frame freed below is found again");
+    bm.free(5).unwrap();
+    assert_eq!(bm.alloc_contiguous(1, 1), Some(5));
+    bm.mark_free(0, 1).unwrap();
+    assert_eq!(bm.alloc_contiguous(1, 1), Some(0));
+}

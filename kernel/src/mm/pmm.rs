@@ -137,7 +137,12 @@ pub fn alloc_frame_zeroed() -> Result<u64, OutOfMemory> {
 /// `align_frames` (a power of two); contents undefined. Returns the first
 /// frame's physical address.
 pub fn alloc_contiguous(count: usize, align_frames: usize) -> Result<u64, OutOfMemory> {
-    let first = PMM.lock().as_mut().and_then(|b| b.alloc_contiguous(count, align_frames)).ok_or(OutOfMemory)?;
+    let mut pmm = PMM.lock();
+    let bitmap = pmm.as_mut().ok_or(OutOfMemory)?;
+    // One frame: the bitmap's search from its hint, not a scan from frame 0
+    // (a large heap allocation of one page is the common case).
+    let first = if count == 1 && align_frames <= 1 { bitmap.alloc() } else { bitmap.alloc_contiguous(count, align_frames) };
+    let first = first.ok_or(OutOfMemory)?;
     Ok(first as u64 * PAGE_SIZE)
 }
 
