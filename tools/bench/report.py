@@ -39,6 +39,7 @@ duplicate operation, no [BENCH] line in any file), 3 targets missed
 (only with --check-targets).
 """
 import argparse
+import glob
 import math
 import os
 import re
@@ -534,6 +535,21 @@ def replace_section(path, body):
         f.write(head + BEGIN + "\n" + body + "\n" + END + tail)
 
 
+def profile_section(directory):
+    """Markdown lines for the profiles in `directory` (none if it has none)."""
+    files = sorted(glob.glob(os.path.join(directory, "*.txt"))) if directory else []
+    if not files:
+        return []
+    md = ["## Where the instructions go (native rows, `tools/bench/profile.py`)", "",
+          "Each table charges the instructions QEMU executed while the row ran to the "
+          "function holding each translated block (QEMU `-d exec,nochain`), scaled to the "
+          "row's instructions per operation.", ""]
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            md += [f.read(), ""]
+    return md
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -544,6 +560,8 @@ def main(argv=None):
     ap.add_argument("--check-targets", action="store_true",
                     help="exit 3 if a target is missed or a MelloOS value is missing")
     ap.add_argument("--readme", help="file whose bench:begin/end section gets the tables")
+    ap.add_argument("--profiles", help="directory of tools/bench/profile.py outputs (OP.txt) "
+                    "to append: where a missed row's instructions go")
     args = ap.parse_args(argv)
     try:
         mello, mmeta = parse_results(args.mello)
@@ -579,6 +597,7 @@ def main(argv=None):
           ("Rows that miss a target: " + ", ".join(f"`{o}`" for o in misses) + "."
            if misses else "Every row meets its targets."), "",
           method_paragraph([args.mello, args.native, args.linux], (mmeta, nmeta, lmeta)), ""]
+    md += profile_section(args.profiles)
     md_path = os.path.join(out_dir, "report.md")
     png_path = os.path.join(out_dir, "report.png")
     foot_path = os.path.join(out_dir, "footprint.png")

@@ -6,7 +6,8 @@
 //! executed-instruction counts:
 //!
 //! ```text
-//! init=/bin/bench -- N      (N iterations per operation, default 1000)
+//! init=/bin/bench -- N [OP] (N iterations per operation, default 1000;
+//!                            only operation OP if given: tools/bench/profile.sh)
 //! [BENCH] name=<op> n=<N> total=<instructions> per_op=<integer>
 //! ...
 //! [BENCH] done
@@ -52,7 +53,7 @@ fn main(args: Args) -> i32 {
     };
     println!("[INFO] kernel=MelloOS bench start n={}", n);
     ops::calibrate();
-    let failures = ops::run(n);
+    let failures = ops::run(n, args.str(2));
     report("boot_to_init", 1, boot);
     if failures > 0 {
         println!("[INFO] {} failure(s)", failures);

@@ -35,12 +35,24 @@ const PORT_B: usize = 201;
 const PORT_RESULT: usize = 202;
 const STOP: u8 = 0xFF;
 
-/// Runs every operation; returns how many failed.
-pub fn run(n: u64) -> u32 {
+/// A named operation: runs `n` iterations, reports, returns success.
+type Op = (&'static str, fn(u64) -> bool);
+
+/// Runs every operation (or only the one named `only`); returns how many failed.
+pub fn run(n: u64, only: Option<&str>) -> u32 {
     use crate::thread_ops::{futex_roundtrip, pthread_create_join};
-    let ops: [fn(u64) -> bool; 9] =
-        [getpid, yield_op, ipc_roundtrip, ctx_switch, fork_exit_wait, fork_exec_wait, cow_fault, pthread_create_join, futex_roundtrip];
-    ops.iter().map(|op| !op(n) as u32).sum()
+    let ops: [Op; 9] = [
+        ("getpid", getpid),
+        ("yield", yield_op),
+        ("ipc_roundtrip", ipc_roundtrip),
+        ("ctx_switch", ctx_switch),
+        ("fork_exit_wait", fork_exit_wait),
+        ("fork_exec_wait", fork_exec_wait),
+        ("cow_fault", cow_fault),
+        ("pthread_create_join", pthread_create_join),
+        ("futex_roundtrip", futex_roundtrip),
+    ];
+    ops.iter().filter(|(name, _)| only.is_none_or(|o| o == *name)).map(|(_, op)| !op(n) as u32).sum()
 }
 
 fn sys0(number: usize) -> isize {
