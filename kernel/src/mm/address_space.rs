@@ -171,8 +171,18 @@ pub struct AddressSpace {
     mmap_top: u64,
     /// The stack region `[bottom, top)` (for fault reports); 0..0 until set.
     stack: (u64, u64),
-    /// Every page-table frame of the lower half (PDPTs, PDs, PTs).
-    tables: Vec<u64>,
+    /// Every page-table frame of the lower half (PDPTs, PDs, PTs), with the
+    /// physical address of the entry that points at it.
+    tables: Vec<(u64, u64)>,
+}
+
+/// Allocate a zeroed page table for the lower half, to hang from the entry
+/// at physical address `parent`, and record both in `tables`.
+fn new_table(tables: &mut Vec<(u64, u64)>, parent: u64) -> Result<u64, OutOfMemory> {
+    fallible::in_scope(|| tables.try_reserve(1)).map_err(|_| OutOfMemory)?;
+    let t = paging::alloc_table()?;
+    tables.push((t, parent));
+    Ok(t)
 }
 
 /// Edits the mappings of one address space; borrowed from it.
@@ -180,16 +190,11 @@ pub struct Cursor<'a> {
     space: &'a mut AddressSpace,
 }
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
     /// The leaf entry for `va`, creating missing tables if `create`.
     fn entry(&mut self, va: VirtAddr, create: bool) -> Result<Option<&mut Pte>, MapError> {
         let tables = &mut self.space.tables;
-        let mut alloc = || -> Result<u64, OutOfMemory> {
-            fallible::in_scope(|| tables.try_reserve(1)).map_err(|_| OutOfMemory)?;
-            let t = paging::alloc_table()?;
-            tables.push(t);
-            Ok(t)
-        };
+        let mut alloc = |parent| new_table(tables, parent);
         // SAFETY: `root` is this space's hierarchy, and the `&mut` borrow of
         // the space that this cursor holds serialises every edit of it; the
         // entry returned is re-borrowed for no longer than `&mut self`.
@@ -201,16 +206,40 @@ impl Cursor<'_> {
     /// exists, with its leaf entry (present or not). Missing tables are
     /// skipped whole, so walking a huge, mostly empty range costs what its
     /// tables cost, not one step per page.
-    fn next_entry(&mut self, mut va: u64, end: u64) -> Option<(VirtAddr, &mut Pte)> {
+    fn next_entry(&mut self, va: u64, end: u64) -> Option<(VirtAddr, &mut Pte)> {
+        let (at, entries) = self.next_span(va, end)?;
+        Some((VirtAddr::new(at), &mut entries[0]))
+    }
+
+    /// The entries of the first existing page table that covers part of
+    /// `va..end`: the address of the first one (`va`, or the start of a
+    /// table's 2 MiB span above it) and the slice of that table's entries
+    /// from there up to `end` or the table's last entry.
+    fn next_span(&mut self, mut va: u64, end: u64) -> Option<(u64, &mut [Pte])> {
         while va < end {
             // SAFETY: as in `entry`: our hierarchy, edits serialised by the
-            // `&mut` borrow of the space, the entry re-borrowed for `&mut self`.
-            match unsafe { paging::leaf_or_next(self.space.root.as_u64(), va) } {
-                Ok(e) => return Some((VirtAddr::new(va), &mut *e)),
+            // `&mut` borrow of the space, the table re-borrowed for `&mut self`.
+            match unsafe { paging::leaf_table_or_next(self.space.root.as_u64(), va) } {
+                Ok(table) => {
+                    let first = paging::index(va, 1);
+                    let pages = ((end - va).div_ceil(PAGE_SIZE)).min((512 - first) as u64) as usize;
+                    return Some((va, &mut table[first..first + pages]));
+                }
                 Err(next) => va = next,
             }
         }
         None
+    }
+
+    /// The page table covering `va`, created (with the tables above it) if
+    /// missing.
+    fn table(self, va: u64) -> Result<&'a mut paging::Table, MapError> {
+        let tables = &mut self.space.tables;
+        let mut alloc = |parent| new_table(tables, parent);
+        // SAFETY: as in `entry`; the table is borrowed for as long as the
+        // cursor's own borrow of the space.
+        let table = unsafe { paging::leaf_table_with(self.space.root.as_u64(), va, &mut alloc) }?;
+        Ok(table)
     }
 
     /// Map `frame` (whose reference the caller hands over) at `va`.
@@ -300,17 +329,29 @@ impl AddressSpace {
     /// Visit every page that owns a frame (present or held), region by
     /// region, stopping at an error.
     fn try_for_each_mapped<E>(&mut self, mut f: impl FnMut(VirtAddr, &mut Pte) -> Result<(), E>) -> Result<(), E> {
+        self.try_for_each_span(|at, entries| {
+            for (i, pte) in entries.iter_mut().enumerate() {
+                if holds_frame(pte) {
+                    f(VirtAddr::new(at + i as u64 * PAGE_SIZE), pte)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Visit, region by region, the entries of every existing page table
+    /// inside a region, a table's worth at a time: `f(first page's address,
+    /// entries)`. Stops at the first error.
+    fn try_for_each_span<E>(&mut self, mut f: impl FnMut(u64, &mut [Pte]) -> Result<(), E>) -> Result<(), E> {
         let regions = core::mem::take(&mut self.regions);
         let mut result = Ok(());
         'all: for r in regions.areas() {
             let mut next = r.range.start;
-            while let Some((va, pte)) = self.cursor().next_entry(next, r.range.end) {
-                next = va.as_u64() + PAGE_SIZE;
-                if holds_frame(pte) {
-                    if let Err(e) = f(va, pte) {
-                        result = Err(e);
-                        break 'all;
-                    }
+            while let Some((at, entries)) = self.cursor().next_span(next, r.range.end) {
+                next = at + entries.len() as u64 * PAGE_SIZE;
+                if let Err(e) = f(at, entries) {
+                    result = Err(e);
+                    break 'all;
                 }
             }
         }

@@ -128,7 +128,7 @@ pub fn map_mmio(pa: u64, len: u64) -> u64 {
 /// Map one kernel page `va` -> `pa` (RW, NX) in the shared kernel half.
 pub fn map_kernel_page(va: u64, pa: u64) -> Result<(), MapError> {
     let _guard = KERNEL_PT.lock();
-    let mut alloc = || {
+    let mut alloc = |_| {
         let t = paging::alloc_table()?;
         RUNTIME_TABLES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         Ok(t)
@@ -175,6 +175,13 @@ pub fn copy_kernel_half(dst_root: u64) {
         let dst = paging::table_at(dst_root);
         dst[KERNEL_PML4_FIRST..].copy_from_slice(&src[KERNEL_PML4_FIRST..]);
     }
+}
+
+/// Clear the kernel half of a user PML4 that is no longer loaded anywhere
+/// (before its frame is freed as a zeroed one).
+pub fn clear_kernel_half(root: u64) {
+    // SAFETY: `root` is a PML4 owned by the caller and loaded on no CPU.
+    unsafe { paging::table_at(root)[KERNEL_PML4_FIRST..].fill(paging::Pte(0)) };
 }
 
 /// Mark frames beyond 4 GiB usable (the direct map now covers them).

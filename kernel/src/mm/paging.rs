@@ -58,6 +58,17 @@ impl Pte {
 /// One 4 KiB table of 512 entries.
 pub type Table = [Pte; 512];
 
+/// Clear the entry at physical address `entry_pa` (what an allocator given
+/// to [`entry_with`] was told).
+///
+/// # Safety
+/// `entry_pa` is an entry of a page table, and the caller holds whatever
+/// lock serialises edits of its hierarchy and flushes what needs flushing.
+pub unsafe fn clear_entry_at(entry_pa: u64) {
+    // SAFETY: the caller's contract; an entry is 8-aligned in its table.
+    unsafe { table_at(entry_pa & !(PAGE_SIZE - 1))[(entry_pa % PAGE_SIZE / 8) as usize] = Pte(0) };
+}
+
 /// Borrow the table in physical frame `pa`.
 ///
 /// # Safety
@@ -100,13 +111,14 @@ pub fn alloc_table() -> Result<u64, OutOfMemory> {
 /// # Safety
 /// As for [`table_at`]: `root` is a PML4 frame and the caller serialises edits.
 pub unsafe fn entry(root: u64, va: u64, leaf_level: u32, create: bool) -> Result<Option<&'static mut Pte>, MapError> {
-    let mut alloc = alloc_table;
+    let mut alloc = |_| alloc_table();
     // SAFETY: forwarded contract.
     unsafe { entry_with(root, va, leaf_level, if create { Some(&mut alloc) } else { None }) }
 }
 
-/// [`entry`] with a caller-supplied allocator for missing tables (address
-/// spaces use it to remember every table they own).
+/// [`entry`] with a caller-supplied allocator for missing tables, told the
+/// physical address of the entry that will point at the new table (address
+/// spaces use it to remember every table they own and where it hangs).
 ///
 /// # Safety
 /// As for [`entry`].
@@ -114,20 +126,21 @@ pub unsafe fn entry_with(
     root: u64,
     va: u64,
     leaf_level: u32,
-    mut alloc: Option<&mut dyn FnMut() -> Result<u64, OutOfMemory>>,
+    mut alloc: Option<&mut dyn FnMut(u64) -> Result<u64, OutOfMemory>>,
 ) -> Result<Option<&'static mut Pte>, MapError> {
     let mut table_pa = root;
     let mut level = 4;
     loop {
         // SAFETY: `table_pa` is a table of this hierarchy (induction from `root`).
         let table = unsafe { table_at(table_pa) };
-        let e = &mut table[index(va, level)];
+        let i = index(va, level);
+        let e = &mut table[i];
         if level == leaf_level {
             return Ok(Some(e));
         }
         if !e.is_present() {
             let Some(alloc) = alloc.as_mut() else { return Ok(None) };
-            *e = Pte::new(alloc()?, TABLE_FLAGS);
+            *e = Pte::new(alloc(table_pa + 8 * i as u64)?, TABLE_FLAGS);
         } else if e.flags().contains(PteFlags::HUGE) {
             return Err(MapError::HugePage);
         }
@@ -136,7 +149,7 @@ pub unsafe fn entry_with(
     }
 }
 
-/// The 4 KiB leaf entry for `va` if its page table exists; else `Err(next)`,
+/// The page table (level 1) covering `va` if it exists; else `Err(next)`,
 /// the first address above `va` that a table could cover: the end of the
 /// missing table's span (2 MiB, 1 GiB or 512 GiB), so that a walk over a
 /// sparse range visits the tables that exist, not every page. A huge entry
@@ -144,7 +157,7 @@ pub unsafe fn entry_with(
 ///
 /// # Safety
 /// As for [`entry`].
-pub unsafe fn leaf_or_next(root: u64, va: u64) -> Result<&'static mut Pte, u64> {
+pub unsafe fn leaf_table_or_next(root: u64, va: u64) -> Result<&'static mut Table, u64> {
     let mut table_pa = root;
     for level in (2..=4).rev() {
         // SAFETY: `table_pa` is a table of this hierarchy (induction from `root`).
@@ -155,8 +168,29 @@ pub unsafe fn leaf_or_next(root: u64, va: u64) -> Result<&'static mut Pte, u64> 
         }
         table_pa = e.addr();
     }
-    // SAFETY: as above; the level-1 table exists.
-    Ok(unsafe { &mut table_at(table_pa)[index(va, 1)] })
+    // SAFETY: as above; `table_pa` is the level-1 table for `va`.
+    Ok(unsafe { table_at(table_pa) })
+}
+
+/// The page table (level 1) covering `va`, creating it and the tables above
+/// it with `alloc`. A huge page in the way is an error.
+///
+/// # Safety
+/// As for [`entry`].
+pub unsafe fn leaf_table_with(
+    root: u64,
+    va: u64,
+    alloc: &mut dyn FnMut(u64) -> Result<u64, OutOfMemory>,
+) -> Result<&'static mut Table, MapError> {
+    // SAFETY: forwarded contract.
+    let pde = unsafe { entry_with(root, va, 2, Some(&mut *alloc)) }?.expect("created");
+    if !pde.is_present() {
+        *pde = Pte::new(alloc(super::layout::virt_to_phys(pde as *const Pte as u64))?, TABLE_FLAGS);
+    } else if pde.flags().contains(PteFlags::HUGE) {
+        return Err(MapError::HugePage);
+    }
+    // SAFETY: `pde` is a present, non-huge level-2 entry: it names a page table.
+    Ok(unsafe { table_at(pde.addr()) })
 }
 
 /// Map the 4 KiB page at `va` to frame `pa`.

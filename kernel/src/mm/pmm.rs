@@ -10,7 +10,13 @@
 //! map all of RAM ([`release_high_memory`]); before that the boot tables
 //! map just the first 4 GiB.
 //!
-//! Locking: `PMM` (level `FrameAllocator`, IRQ-safe) guards the bitmap.
+//! Page tables that an address space emptied before freeing them are kept,
+//! up to a few dozen, as known-zero frames ([`free_zeroed_frame`]): the
+//! next [`alloc_frame_zeroed`] takes one without clearing 4 KiB again.
+//! They count as free, and plain allocations fall back on them.
+//!
+//! Locking: `PMM` (level `FrameAllocator`, IRQ-safe) guards the bitmap;
+//! `ZEROED` (same level, never held together with `PMM`) the zeroed frames.
 //! Reference counts are atomics: a frame mapped into user space starts at 1
 //! ([`alloc_user_frame`]); `fork` shares it ([`share`]); [`release`] frees
 //! it when the last mapping goes.
@@ -38,6 +44,33 @@ static TOTAL_USABLE: AtomicUsize = AtomicUsize::new(0);
 /// Usable ranges above 4 GiB, released by `release_high_memory`.
 static HIGH: IrqSpinLock<([Range<u64>; MAX_RANGES], usize)> =
     IrqSpinLock::new(LockLevel::FrameAllocator, "pmm-high", ([const { 0..0 }; MAX_RANGES], 0));
+
+/// How many known-zero frames [`free_zeroed_frame`] keeps (more go back to
+/// the bitmap): enough for the tables of a few address spaces.
+const ZEROED_MAX: usize = 64;
+
+/// Free frames known to hold only zeros, taken first by
+/// [`alloc_frame_zeroed`] and last by [`alloc_frame`]; they count as free.
+struct ZeroedFrames {
+    frames: [u64; ZEROED_MAX],
+    len: usize,
+}
+
+impl ZeroedFrames {
+    fn pop(&mut self) -> Option<u64> {
+        self.len = self.len.checked_sub(1)?;
+        Some(self.frames[self.len])
+    }
+    fn push(&mut self, pa: u64) -> bool {
+        let Some(slot) = self.frames.get_mut(self.len) else { return false };
+        *slot = pa;
+        self.len += 1;
+        true
+    }
+}
+
+static ZEROED: IrqSpinLock<ZeroedFrames> =
+    IrqSpinLock::new(LockLevel::FrameAllocator, "pmm-zeroed", ZeroedFrames { frames: [0; ZEROED_MAX], len: 0 });
 
 /// Build the allocator from the boot memory map. `reserved` lists physical
 /// ranges that must never be handed out (besides the first MiB).
@@ -120,17 +153,46 @@ pub fn alloc_frame() -> Result<u64, OutOfMemory> {
     if super::fault_inject::fail_frame() {
         return Err(OutOfMemory);
     }
-    let frame = PMM.lock().as_mut().and_then(|b| b.alloc()).ok_or(OutOfMemory)?;
-    Ok(frame as u64 * PAGE_SIZE)
+    let frame = PMM.lock().as_mut().and_then(|b| b.alloc());
+    match frame {
+        Some(frame) => Ok(frame as u64 * PAGE_SIZE),
+        None => ZEROED.lock().pop().ok_or(OutOfMemory),
+    }
 }
 
-/// Allocate one zeroed frame.
+/// Allocate one zeroed frame: a known-zero one if there is one, else a
+/// frame from the bitmap, cleared.
 pub fn alloc_frame_zeroed() -> Result<u64, OutOfMemory> {
-    let pa = alloc_frame()?;
+    if super::fault_inject::fail_frame() {
+        return Err(OutOfMemory);
+    }
+    if let Some(pa) = ZEROED.lock().pop() {
+        debug_assert!(is_zero(pa), "frame {pa:#x} in the zeroed cache is not zero");
+        return Ok(pa);
+    }
+    let frame = PMM.lock().as_mut().and_then(|b| b.alloc()).ok_or(OutOfMemory)?;
+    let pa = frame as u64 * PAGE_SIZE;
     // SAFETY: the frame was just allocated, so nothing else uses it, and the
     // direct map covers it.
     unsafe { core::ptr::write_bytes(phys_to_virt(pa) as *mut u8, 0, PAGE_SIZE as usize) };
     Ok(pa)
+}
+
+/// Free a frame that holds only zeros (an emptied page table): kept for
+/// the next [`alloc_frame_zeroed`], which then need not clear it.
+pub fn free_zeroed_frame(pa: u64) {
+    debug_assert!(is_zero(pa), "frame {pa:#x} freed as zeroed is not zero");
+    if !ZEROED.lock().push(pa) {
+        free_frame(pa);
+    }
+}
+
+/// Whether the frame at `pa` holds only zeros (debug checks).
+fn is_zero(pa: u64) -> bool {
+    // SAFETY: the caller owns the frame (just taken from, or about to be
+    // given to, the zeroed cache); the direct map covers it.
+    let words = unsafe { core::slice::from_raw_parts(phys_to_virt(pa) as *const u64, (PAGE_SIZE / 8) as usize) };
+    words.iter().all(|&w| w == 0)
 }
 
 /// Allocate `count` physically consecutive frames, the first a multiple of
@@ -205,9 +267,10 @@ pub fn release(pa: u64) {
     }
 }
 
-/// Free frames right now.
+/// Free frames right now (the zeroed cache's included).
 pub fn free_frames() -> usize {
-    PMM.lock().as_ref().map_or(0, |b| b.free_count())
+    let bitmap = PMM.lock().as_ref().map_or(0, |b| b.free_count());
+    bitmap + ZEROED.lock().len
 }
 
 /// Frames that were usable at boot (before the kernel took any).

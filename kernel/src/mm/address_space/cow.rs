@@ -17,11 +17,12 @@
 //! `AddressSpace` lock; nothing here takes other locks except the frame
 //! allocator's.
 
-use super::{AddressSpace, Prot};
+use super::{holds_frame, AddressSpace, Prot};
 use crate::mm::addr::Frame;
 use crate::mm::fault::PageFault;
 use crate::mm::layout::PAGE_SIZE;
-use crate::mm::paging::{MapError, Pte, PteFlags};
+use crate::mm::kernel_space;
+use crate::mm::paging::{self, MapError, Pte, PteFlags};
 use crate::mm::pmm::{self, OutOfMemory};
 use crate::mm::tlb;
 
@@ -33,31 +34,24 @@ impl AddressSpace {
         child.regions = self.regions.try_clone().map_err(|_| OutOfMemory)?;
         (child.brk_start, child.brk) = (self.brk_start, self.brk);
         (child.mmap_top, child.stack) = (self.mmap_top, self.stack);
-        self.try_for_each_mapped(|va, pte| {
-            pmm::share(pte.addr());
-            if !pte.is_present() {
-                // Held under PROT_NONE: the child holds it the same way.
-                let held = *pte;
-                return match child.cursor().entry(va, true) {
-                    Ok(Some(slot)) => {
-                        *slot = held;
-                        Ok(())
-                    }
-                    _ => {
-                        pmm::release(held.addr());
-                        Err(OutOfMemory)
-                    }
-                };
+        // A page table at a time: the child's table for the same 2 MiB is
+        // found (or made) once, then the entries are copied in one pass.
+        self.try_for_each_span(|at, entries| {
+            let child_table = child.cursor().table(at).map_err(|_| OutOfMemory)?;
+            let first = crate::mm::paging::index(at, 1);
+            for (pte, slot) in entries.iter_mut().zip(&mut child_table[first..]) {
+                if !holds_frame(pte) {
+                    continue;
+                }
+                pmm::share(pte.addr());
+                // A frame held under PROT_NONE is held the same way by the
+                // child; a writable page becomes copy-on-write in both.
+                if pte.is_present() && pte.flags().contains(PteFlags::WRITABLE) {
+                    *pte = Pte::new(pte.addr(), (pte.flags() - PteFlags::WRITABLE) | PteFlags::COW);
+                }
+                *slot = *pte;
             }
-            let mut flags = pte.flags();
-            if flags.contains(PteFlags::WRITABLE) {
-                flags = (flags - PteFlags::WRITABLE) | PteFlags::COW;
-                *pte = Pte::new(pte.addr(), flags);
-            }
-            child.cursor().install(va, Frame::new(pte.addr()), flags).map_err(|_| {
-                pmm::release(pte.addr());
-                OutOfMemory // `child` drops what it holds
-            })
+            Ok(())
         })?;
         Ok(child)
     }
@@ -129,15 +123,31 @@ impl AddressSpace {
 }
 
 impl Drop for AddressSpace {
+    /// Releases every user frame and returns the tables empty: each leaf
+    /// entry that held a frame is cleared as it is released (the others are
+    /// zero already: entries outside every region are cleared when their
+    /// region goes), and each table's entry in its parent, so every table
+    /// goes back all zero and the next address space takes it without
+    /// clearing it again (`pmm::free_zeroed_frame`).
     fn drop(&mut self) {
         assert_ne!(crate::arch::cpu::read_cr3(), self.root.as_u64(), "freeing the live address space");
-        let _ = self.try_for_each_mapped(|_, pte| -> Result<(), ()> {
-            pmm::release(pte.addr());
+        let _ = self.try_for_each_span(|_, entries| -> Result<(), ()> {
+            for pte in entries.iter_mut().filter(|pte| holds_frame(pte)) {
+                pmm::release(pte.addr());
+                *pte = Pte(0);
+            }
             Ok(())
         });
-        for &t in &self.tables {
-            pmm::free_frame(t);
+        for &(_, parent) in &self.tables {
+            // SAFETY: `parent` is the entry of this space's hierarchy that
+            // points at one of its tables (recorded by `new_table`); the
+            // space is not loaded anywhere and is being dropped.
+            unsafe { paging::clear_entry_at(parent) };
         }
-        pmm::free_frame(self.root.as_u64());
+        for &(t, _) in &self.tables {
+            pmm::free_zeroed_frame(t);
+        }
+        kernel_space::clear_kernel_half(self.root.as_u64());
+        pmm::free_zeroed_frame(self.root.as_u64());
     }
 }
