@@ -4,8 +4,15 @@
 //! [`MIN_BLOCK`] (64 B, order 0) to [`MAX_BLOCK`] (1 MiB, order 14). A request
 //! is rounded up to the smallest block that fits its size *and* alignment;
 //! larger free blocks are split in halves ("buddies") to make one. On free, a
-//! block is merged with its buddy whenever the buddy is free too, so freeing
-//! everything always restores whole 1 MiB blocks.
+//! block is merged with its buddy whenever the buddy is free too, except
+//! that merging small blocks is deferred: below [`LAZY_ORDERS`] a freed block
+//! stays unmerged while its order's free list is shorter than [`LAZY_KEEP`],
+//! so a loop that allocates and frees the same sizes pops and pushes one
+//! list instead of splitting and merging all the way from 1 MiB each time
+//! (at most `LAZY_KEEP` blocks of each small order, under 64 KiB, wait
+//! unmerged). When a request finds no block, [`BuddyAllocator::coalesce`]
+//! merges every free pair and the search is retried; after it, freeing
+//! everything has restored whole 1 MiB blocks.
 //!
 //! Data structures:
 //! * free lists are intrusive and doubly linked (see `list.rs`): they live
@@ -42,6 +49,11 @@ pub const MIN_BLOCK: usize = 64;
 pub const MAX_BLOCK: usize = 1 << 20;
 /// Highest order: `MIN_BLOCK << MAX_ORDER == MAX_BLOCK`.
 pub const MAX_ORDER: usize = 14;
+/// Orders below this defer merging (see the crate doc): up to 4 KiB blocks.
+pub const LAZY_ORDERS: usize = 7;
+/// A freed block of a lazy order is merged only when its order's free list
+/// already holds this many blocks.
+pub const LAZY_KEEP: usize = 8;
 /// Number of orders, `0..=MAX_ORDER`.
 const ORDERS: usize = MAX_ORDER + 1;
 /// `log2(MIN_BLOCK)`: shift from a byte offset to an order-0 block index.
@@ -154,7 +166,13 @@ impl BuddyAllocator {
     /// A `size` of zero allocates a `MIN_BLOCK`.
     pub fn alloc(&mut self, size: usize, align: usize) -> Option<usize> {
         let order = order_for(size, align)?;
-        let mut current = self.lists.first_nonempty_from(order)?;
+        let mut current = match self.lists.first_nonempty_from(order) {
+            Some(current) => current,
+            None => {
+                self.coalesce();
+                self.lists.first_nonempty_from(order)?
+            }
+        };
         let addr = self.pop_free(current)?;
         // Split down to the wanted order, freeing the upper half each time.
         while current > order {
@@ -196,8 +214,9 @@ impl BuddyAllocator {
         }
         self.meta.clear(Set::Alloc, order, index);
         self.free_bytes += block_size(order);
-        // Merge upwards while the buddy is free too.
-        while order < MAX_ORDER {
+        // Merge upwards while the buddy is free too (small orders only once
+        // their list is long: see the crate doc).
+        while order < MAX_ORDER && (order >= LAZY_ORDERS || self.lists.len(order) >= LAZY_KEEP) {
             let buddy = index ^ 1;
             if !self.meta.get(Set::Free, order, buddy) {
                 break;
@@ -212,6 +231,35 @@ impl BuddyAllocator {
         // was allocated, so in no list) and buddies we just unlinked.
         unsafe { self.push_free(order, index) };
         Ok(())
+    }
+
+    /// Merge every pair of free buddies, order by order from the smallest,
+    /// undoing the merges that frees deferred.
+    pub fn coalesce(&mut self) {
+        for order in 0..MAX_ORDER {
+            let mut cur = self.lists.first(order);
+            while let Some(addr) = cur {
+                // SAFETY: `addr` is in list `order` (we walk it).
+                let mut next = unsafe { self.lists.next_of(addr) };
+                let index = self.index_of(addr, order);
+                if self.meta.get(Set::Free, order, index ^ 1) {
+                    let buddy = self.addr_of(order, index ^ 1);
+                    if next == Some(buddy) {
+                        // SAFETY: `buddy` is in list `order` (its free bit).
+                        next = unsafe { self.lists.next_of(buddy) };
+                    }
+                    for (i, a) in [(index, addr), (index ^ 1, buddy)] {
+                        self.meta.clear(Set::Free, order, i);
+                        // SAFETY: both blocks are free, hence in list `order`.
+                        unsafe { self.lists.remove(order, a) };
+                    }
+                    // SAFETY: the two halves were just unlinked: the merged
+                    // block is owned by us and in no list.
+                    unsafe { self.push_free(order + 1, index / 2) };
+                }
+                cur = next;
+            }
+        }
     }
 
     /// Bytes currently free (the sum of all free block sizes).

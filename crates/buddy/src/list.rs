@@ -9,7 +9,8 @@
 //! Invariants:
 //! * every address linked into list `k` is a free block of order `k` that
 //!   the allocator owns, at least 16 bytes long and 16-byte aligned;
-//! * bit `k` of `nonempty` is set exactly when list `k` is non-empty.
+//! * bit `k` of `nonempty` is set exactly when list `k` is non-empty, and
+//!   `lens[k]` is its length.
 //!
 //! These functions trust their callers (the allocator) to uphold the first
 //! invariant, which is why the ones that touch memory are `unsafe`.
@@ -31,6 +32,8 @@ pub(crate) struct FreeLists {
     heads: [usize; ORDERS],
     /// Bit `k` set when list `k` has at least one block.
     nonempty: u16,
+    /// Blocks in each list.
+    lens: [u32; ORDERS],
 }
 
 /// The node stored at `addr`.
@@ -44,7 +47,27 @@ impl FreeLists {
         FreeLists {
             heads: [NIL; ORDERS],
             nonempty: 0,
+            lens: [0; ORDERS],
         }
+    }
+
+    /// Blocks in list `order`.
+    pub(crate) fn len(&self, order: usize) -> usize {
+        self.lens[order] as usize
+    }
+
+    /// The first block of list `order`, if any.
+    pub(crate) fn first(&self, order: usize) -> Option<usize> {
+        Some(self.heads[order]).filter(|&a| a != NIL)
+    }
+
+    /// The block after `addr` in its list, if any.
+    ///
+    /// # Safety
+    /// `addr` must currently be linked into a list.
+    pub(crate) unsafe fn next_of(&self, addr: usize) -> Option<usize> {
+        // SAFETY: `addr` is in a list (caller), so it holds a valid node.
+        Some(unsafe { (*node(addr)).next }).filter(|&a| a != NIL)
     }
 
     /// The smallest order `>= order` whose list is non-empty.
@@ -84,6 +107,7 @@ impl FreeLists {
         }
         self.heads[order] = addr;
         self.nonempty |= 1 << order;
+        self.lens[order] += 1;
     }
 
     /// Unlinks the block at `addr` from list `order`.
@@ -106,6 +130,7 @@ impl FreeLists {
         if self.heads[order] == NIL {
             self.nonempty &= !(1 << order);
         }
+        self.lens[order] -= 1;
     }
 
     /// Unlinks and returns the first block of list `order`, if any.

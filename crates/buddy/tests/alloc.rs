@@ -136,6 +136,32 @@ fn fragmentation_blocks_large_requests_until_neighbours_return() {
     for &p in pages.iter().skip(1).step_by(2) {
         a.free(p, 4096).unwrap();
     }
+    // Some 4 KiB merges were deferred; the request that needs them merges.
+    assert_eq!(a.alloc(MAX_BLOCK, 1), Some(a.base()));
+}
+
+#[test]
+fn small_frees_defer_merging_and_coalesce_restores_whole_blocks() {
+    let mut a = make(1);
+    // The first 64 B allocation splits 1 MiB down; freeing it does not
+    // merge back (its list is short), so the next one reuses it at once.
+    let x = a.alloc(64, 1).unwrap();
+    a.free(x, 64).unwrap();
+    assert!(a.largest_free_block() < MAX_BLOCK);
+    for _ in 0..1000 {
+        assert_eq!(a.alloc(64, 1), Some(x));
+        a.free(x, 64).unwrap();
+    }
+    assert_eq!(a.free_bytes(), MAX_BLOCK);
+    a.coalesce();
+    assert_eq!(a.largest_free_block(), MAX_BLOCK);
+    // Many small blocks freed: the long list merges as it goes.
+    let blocks: Vec<usize> = (0..64).map(|_| a.alloc(64, 1).unwrap()).collect();
+    for &b in &blocks {
+        a.free(b, 64).unwrap();
+    }
+    assert_eq!(a.free_bytes(), MAX_BLOCK);
+    a.coalesce();
     assert_eq!(a.largest_free_block(), MAX_BLOCK);
     assert_eq!(a.alloc(MAX_BLOCK, 1), Some(a.base()));
 }
