@@ -11,6 +11,7 @@ import threading
 import unittest
 
 import qemu_test as qt
+from qemu_harness import inputs as qt_inputs  # the module Inputs reads its timings from
 
 
 def judge(lines, expect=(), forbid=(), done=qt.INIT_DONE):
@@ -202,10 +203,10 @@ class InputsRun(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
         self.path = os.path.join(self.dir.name, "qmp.sock")
-        self.saved_gap, qt.KEY_GAP_SECONDS = qt.KEY_GAP_SECONDS, 0
+        self.saved_gap, qt_inputs.KEY_GAP_SECONDS = qt_inputs.KEY_GAP_SECONDS, 0
 
     def tearDown(self):
-        qt.KEY_GAP_SECONDS = self.saved_gap
+        qt_inputs.KEY_GAP_SECONDS = self.saved_gap
         self.dir.cleanup()
 
     def test_type_and_sendkey(self):
@@ -231,12 +232,12 @@ class InputsRun(unittest.TestCase):
         self.assertEqual(proc.stdin.getvalue(), b"")
 
     def test_no_qmp_socket_is_an_error(self):
-        saved, qt.QMP_CONNECT_SECONDS = qt.QMP_CONNECT_SECONDS, 0.3
+        saved, qt_inputs.QMP_CONNECT_SECONDS = qt_inputs.QMP_CONNECT_SECONDS, 0.3
         try:
             inputs = qt.Inputs(FakeProc(), self.path)
             inputs.run([("sendkey", ["h"])], "at start")
         finally:
-            qt.QMP_CONNECT_SECONDS = saved
+            qt_inputs.QMP_CONNECT_SECONDS = saved
         self.assertIn("did not accept a connection", inputs.error)
 
 
