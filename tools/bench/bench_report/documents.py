@@ -62,7 +62,11 @@ def method_paragraph(paths, metas):
         "`boot_to_init` is the TSC at the top of init's `main`: ticks since machine "
         "reset (firmware; GRUB for MelloOS, QEMU's `-kernel` loader and XZ "
         "decompression for Linux; the kernel; libc start-up), halted time included, "
-        "so it is not a pure instruction count.",
+        "so it is not a pure instruction count. `boot_to_prompt` adds busybox "
+        "`sh -i` up to its first prompt; `boot_to_kernel` is the TSC at the kernel's "
+        "first instruction (firmware and boot loader: GRUB reading the ISO for "
+        "MelloOS, QEMU's `-kernel` option ROM for Linux; not the kernel's work), "
+        "and `kernel_to_init` the rest of `boot_to_init`.",
         "",
         "MelloOS native: `/bin/bench` (Rust, MelloOS's native ABI; "
         f"{nmeta.get('kernel', 'not run')}); its `ipc_roundtrip` uses native IPC ports, "

@@ -32,6 +32,9 @@ LABELS = {
     "mem_after_boot_kib": "KiB used after boot (RAM - MemFree)",
     "mem_per_process_kib": "KiB per idle forked process (50)",
     "boot_to_init": "boot: reset to init's first instruction",
+    "boot_to_prompt": "boot: reset to the shell's first prompt",
+    "boot_to_kernel": "boot: reset to the kernel's first instruction (firmware, loader)",
+    "kernel_to_init": "boot: kernel entry to init's first instruction",
 }
 
 

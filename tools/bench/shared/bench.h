@@ -35,6 +35,7 @@
 struct ctx {
     uint64_t n;          /* iterations per row */
     uint64_t boot_tsc;   /* rdtsc at the top of main */
+    uint64_t prompt_tsc; /* rdtsc at the shell's first prompt (0: none) */
     uint64_t boot_free;  /* MemFree (KiB) at the top of main */
     uint64_t ram_kib;    /* RAM QEMU gave the guest (argv mem_kib=), 0 unknown */
     const char *tmp;     /* a tmpfs directory */
@@ -115,7 +116,10 @@ ROW(open_close); ROW(stat); ROW(read_4k); ROW(write_4k); ROW(getdents64_100);
 ROW(ipc_roundtrip); ROW(pipe_64k); ROW(poll_16);
 /* rows_mem.c */
 ROW(mmap_touch_munmap); ROW(first_touch); ROW(brk_grow_shrink);
-ROW(mem_after_boot_kib); ROW(mem_per_process_kib); ROW(boot_to_init);
+ROW(mem_after_boot_kib); ROW(mem_per_process_kib);
+/* rows_boot.c */
+ROW(boot_to_init); ROW(boot_to_prompt);
+uint64_t shell_prompt_tsc(void);
 /* rows_thread.c */
 ROW(pthread_create_join); ROW(futex_roundtrip); ROW(signal_self);
 

@@ -40,7 +40,7 @@ static const struct {
     R(getdents64_100), R(ipc_roundtrip), R(pipe_64k), R(mmap_touch_munmap),
     R(first_touch), R(brk_grow_shrink), R(pthread_create_join),
     R(futex_roundtrip), R(signal_self), R(poll_16), R(mem_after_boot_kib),
-    R(mem_per_process_kib), R(boot_to_init),
+    R(mem_per_process_kib), R(boot_to_init), R(boot_to_prompt),
 #undef R
 };
 
@@ -169,6 +169,7 @@ int main(int argc, char **argv)
     setup_fs(&c);
     long long mf = meminfo_kib("MemFree");
     c.boot_free = mf > 0 ? (uint64_t)mf : 0;
+    c.prompt_tsc = shell_prompt_tsc(); /* boot_to_prompt: before any other row */
     out("\n");
     int failures = 0;
     for (int i = 1; i < argc; i++) {

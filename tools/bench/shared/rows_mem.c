@@ -3,7 +3,7 @@
  * first-touch (demand-zero) fault, brk grow+shrink by one page; the
  * footprint rows in KiB from the kernel's own /proc/meminfo MemFree
  * (kernel after boot: RAM - MemFree at the top of main; per process: the
- * MemFree drop for 50 idle forked children / 50); boot_to_init.
+ * MemFree drop for 50 idle forked children / 50).
  */
 #include "bench.h"
 #include <sys/mman.h>
@@ -112,14 +112,5 @@ ROW(mem_per_process_kib)
         return errno = 0, row_fail("%d children, MemFree %lld -> %lld KiB", made, before, after);
     r->total = before - after;
     r->n = CHILDREN;
-    return 0;
-}
-
-/* rdtsc at the top of main: ticks since machine reset (firmware, boot
- * loader, kernel, libc start-up), halted time included. */
-ROW(boot_to_init)
-{
-    r->total = c->boot_tsc;
-    r->n = 1;
     return 0;
 }

@@ -15,9 +15,13 @@
 #           rdinit=/bin/linux/bench -- N mem_kib=524288"`
 #   --n N   iterations per row (default 1000); --smoke: N=10
 # Writes OUT_DIR (default build/bench)/shared-KERNEL[-smoke].txt: `# key:
-# value` metadata + the [BENCH] lines, and the serial log beside it.
+# value` metadata + the [BENCH] lines, and the serial log beside it; then
+# boots the same command once more, stopped at the kernel's first
+# instruction (tools/bench/entry_tsc.py), for two more lines:
+# boot_to_kernel (the TSC there) and kernel_to_init (boot_to_init - that).
 # Exit status 0 only if `[BENCH] done` appeared, the [CALIB] check passed,
-# no [ERROR] line appeared and every row of rows.txt has its [BENCH] line;
+# no [ERROR] line appeared and every row of rows.txt (and the two entry
+# rows) has its [BENCH] line;
 # otherwise 1, naming the rows that failed and showing the log's tail.
 # Needs build/initrd.cpio.manifest (make initrd) and musl-gcc.
 set -euo pipefail
@@ -81,17 +85,24 @@ if [ "$kernel" = mellos ]; then
         "$root/tools/mkiso.sh" "$iso" "$cmdline"
     qargs="-machine pc -cpu $cpu -smp 1 -m 512M -icount shift=0"
     kname="MelloOS $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
-    timeout "${BENCH_TIMEOUT:-1800}" "$root/tools/qemu/qemu.sh" -iso "$iso" -smp 1 -m 512M \
-        -headless -icount -cpu "$cpu" </dev/null >"$log" 2>&1 || true
+    qemu=("$root/tools/qemu/qemu.sh" -iso "$iso" -smp 1 -m 512M -headless -icount -cpu "$cpu")
+    timeout "${BENCH_TIMEOUT:-1800}" "${qemu[@]}" </dev/null >"$log" 2>&1 || true
+    # The multiboot2 entry: the kernel ELF's entry point.
+    entry=$(python3 -c 'import struct, sys; f = open(sys.argv[1], "rb"); f.seek(24); print(struct.unpack("<Q", f.read(8))[0])' "$elf")
+    qemu+=(--)
 else
     . "$root/tools/oracle/linux-kernel.sh"
     linux_find_kernel "${BENCH_KERNEL:-}"
     cmdline="console=ttyS0 mitigations=off quiet panic=-1 rdinit=/bin/linux/bench $args"
     qargs="-machine pc -cpu $cpu -smp 1 -m 512M -icount shift=0"
-    timeout --kill-after=10 "${BENCH_TIMEOUT:-1800}" qemu-system-x86_64 $qargs -nographic \
-        -no-reboot -nic none -kernel "$linux_kernel" -initrd "$bdir/initrd.cpio" \
-        -append "$cmdline" </dev/null >"$log" 2>&1 || true
+    # shellcheck disable=SC2206 # qargs is split into words on purpose
+    qemu=(qemu-system-x86_64 $qargs -nographic -no-reboot -nic none -kernel "$linux_kernel"
+          -initrd "$bdir/initrd.cpio" -append "$cmdline")
+    timeout --kill-after=10 "${BENCH_TIMEOUT:-1800}" "${qemu[@]}" </dev/null >"$log" 2>&1 || true
     kname=""
+    # QEMU's -kernel loads a bzImage's real-mode setup at 0x10000 and
+    # enters it at 0x10200.
+    entry=$((0x10200))
 fi
 wall=$(( $(date +%s) - start ))
 clean=$(tr -d '\r' <"$log")
@@ -119,6 +130,18 @@ done
     grep '^\[BENCH\] ' <<<"$clean" || true
     grep '^\[ERROR\] ' <<<"$clean" | sed 's/^/# /' || true
 } >"$out/$tag.txt"
+# boot_to_kernel: the TSC at the kernel's first instruction, from a second
+# boot of the same command stopped there (tools/bench/entry_tsc.py);
+# kernel_to_init: boot_to_init minus that.
+boot=$(sed -n 's/^\[BENCH\] name=boot_to_init n=1 total=\([0-9]*\) .*/\1/p' <<<"$clean")
+if kentry=$(python3 "$root/tools/bench/entry_tsc.py" "$entry" -- "${qemu[@]}") && [ -n "$boot" ]; then
+    {
+        echo "[BENCH] name=boot_to_kernel n=1 total=$kentry per_op=$kentry"
+        echo "[BENCH] name=kernel_to_init n=1 total=$((boot - kentry)) per_op=$((boot - kentry))"
+    } >>"$out/$tag.txt"
+else
+    missing+=(boot_to_kernel kernel_to_init)
+fi
 grep -q '^\[ERROR\]' <<<"$clean" && echo "shared/run.sh: $kernel: $(grep '^\[ERROR\]' <<<"$clean" | tr '\n' ' ')" >&2
 grep -qx '\[BENCH\] done' <<<"$clean" || fail "no '[BENCH] done' (${wall}s)"
 grep -qx '\[CALIB\] icount_exact=yes' <<<"$clean" || fail "rdtsc does not count instructions"
