@@ -6,7 +6,7 @@ per operation, with two decimals below 10. The markdown table names each
 row with its label (LABELS: add one for a new row). Part of
 tools/bench/report.py.
 """
-from .results import LINUX_FRACTION, NATIVE_TARGETS
+from .results import LINUX_FRACTION, NATIVE_TARGETS, NO_TARGET
 
 LABELS = {
     "getpid": "getpid (raw syscall)",
@@ -60,6 +60,8 @@ def fmt_ratio(m, l):
 def target_cell(row, markdown):
     le = "≤" if markdown else "<="
     parts = []
+    if row["op"] in NO_TARGET:
+        return "none (not the kernel's work)"
     if row["linux"] is not None:
         verdict = "n/a" if row["mello"] is None else (
             "met" if row["mello"] <= row["linux"] * LINUX_FRACTION else "MISSED")
