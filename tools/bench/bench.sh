@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh - `make bench`: the native rows (/bin/bench on MelloOS, its own
 # ABI), the shared binary (tools/bench/shared) on MelloOS and on Debian's
-# Linux, profiles of the native rows with targets (tools/bench/profile.py),
+# Linux, profiles of every row that misses a target (tools/bench/profile.py),
 # then the report (build/bench/report.md, report.png,
 # footprint.png).  Prints its expected duration first and a progress line
 # per step with the time it took.  A step that fails (a row missing or
@@ -36,17 +36,13 @@ step 1 "native /bin/bench on MelloOS" "$root/tools/bench/run_mellos.sh" --n "$n"
 step 2 "shared binary on MelloOS" "$root/tools/bench/shared/run.sh" mellos --n "$n" "$out"
 step 3 "shared binary on Linux" "$root/tools/bench/shared/run.sh" linux --n "$n" "$out"
 for f in mellos shared-mellos shared-linux; do [ -f "$out/$f.txt" ] || : >"$out/$f.txt"; done
-# Where the instructions of the native rows with targets go (N per row
-# keeps each execution log to a few hundred MB).
+# Where the instructions of every row that misses a target go (N per row
+# keeps each execution log to about 2 million instructions).
 profiles() {
     rm -rf "$out/profile"
-    local op k
-    for op in getpid:2000 ipc_roundtrip:300 fork_exit_wait:30 fork_exec_wait:10; do
-        k=${op#*:} op=${op%%:*}
-        python3 "$root/tools/bench/profile.py" "$op" --n "$k" --out "$out/profile" >/dev/null || return 1
-    done
+    python3 "$root/tools/bench/profile.py" --missed "$out" --out "$out/profile"
 }
-step 4 "profiles of the native rows with targets" profiles
+step 4 "profiles of the rows that miss a target" profiles
 step 5 "report" python3 "$root/tools/bench/report.py" "$out/shared-mellos.txt" \
     "$out/shared-linux.txt" --native "$out/mellos.txt" --out "$out" --profiles "$out/profile"
 echo "[bench] total $((SECONDS / 60)) min $((SECONDS % 60)) s"

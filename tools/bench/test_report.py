@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""test_report.py - unit tests for tools/bench/report.py (stdlib unittest).
+"""test_report.py - unit tests for tools/bench/report.py and for the rows
+profile.py --missed picks (stdlib unittest).
 
 Run: python3 tools/bench/test_report.py   (or python3 -m unittest discover tools/bench)
 Feeds report.py fake MelloOS/Linux results and checks the table, the
@@ -267,6 +268,23 @@ class ReportTest(unittest.TestCase):
                          ["1", "10", "100", "1k", "10k", "100k", "1M", "10M", "100M",
                           "1G", "10G"])
 
+    def test_profile_picks_the_rows_that_miss(self):
+        import profile as prof
+        from pathlib import Path
+        self.write("shared-mellos.txt", MELLO)
+        self.write("shared-linux.txt", LINUX)
+        self.write("mellos.txt", NATIVE)
+        todo = prof.missed_rows(Path(self.dir))
+        # Shared rows over Linux/3: yield 350 > 796/3 (getpid 87 <= 311/3,
+        # fork_exec_wait 79421 <= 238264/3 and pipe_64k 0.30 <= 1.05/3 are
+        # met); native rows over their own targets: getpid 95 > 60
+        # (fork_exit_wait 15000 and ipc 1100 are met); footprint and boot
+        # rows never. In the report's row order.
+        self.assertEqual([(op, shared) for op, shared, _ in todo], [("getpid", False), ("yield", True)])
+        # N logs about 2 million instructions, within [2, 2000].
+        self.assertEqual([k for _, _, k in todo], [2000, 2000])
+        self.write("shared-mellos.txt", MELLO.replace("total=79421416 per_op=79421", "total=400000000 per_op=400000"))
+        self.assertIn(("fork_exec_wait", True, 5), prof.missed_rows(Path(self.dir)))
 
 if __name__ == "__main__":
     unittest.main()

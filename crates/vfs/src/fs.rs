@@ -124,6 +124,18 @@ pub trait Filesystem {
     /// a directory, `EINVAL` otherwise.
     fn read(&mut self, ino: Ino, offset: u64, buf: &mut [u8], now: Timespec) -> Result<usize>;
 
+    /// As [`read`](Self::read) of `len` bytes, appended to `out`, which
+    /// has room for them (`exec` reads a whole program this way). The
+    /// default reads into zeroed room; a file system that can copy its
+    /// pages straight in overrides it and skips the zeroing.
+    fn read_append(&mut self, ino: Ino, offset: u64, len: usize, out: &mut Vec<u8>, now: Timespec) -> Result<usize> {
+        let at = out.len();
+        out.resize(at + len, 0);
+        let result = self.read(ino, offset, &mut out[at..], now);
+        out.truncate(at + result.as_ref().map_or(0, |&n| n));
+        result
+    }
+
     /// Writes `data` to a regular file at `offset`, extending it (a gap
     /// becomes a hole); returns `data.len()`. A non-empty write sets mtime
     /// and ctime. `EFBIG` past [`MAX_FILE_SIZE`](crate::MAX_FILE_SIZE),

@@ -152,3 +152,22 @@ fn hard_links_share_data() {
     fs.write(g, 0, b"shared", t(3)).unwrap();
     assert_eq!(read_at(&mut fs, f, 0, 10), b"shared");
 }
+
+#[test]
+fn read_append_matches_read_over_data_and_holes() {
+    let (mut fs, f) = setup();
+    // Data in pages 0 and 2 (page 1 a hole), the last page partial.
+    let a: Vec<u8> = (0..P + 100).map(|i| i as u8).collect();
+    assert_eq!(fs.write(f, 0, &a, t(2)), Ok(a.len()));
+    assert_eq!(fs.write(f, 2 * P + 7, b"tail", t(2)), Ok(4));
+    let size = 2 * P + 11;
+    for (offset, len) in [(0, size as usize), (5, 3 * P as usize), (P + 50, 2 * P as usize), (size, 10), (size + 3, 1)] {
+        let mut out = b"prefix".to_vec();
+        out.reserve(len);
+        let n = fs.read_append(f, offset, len, &mut out, t(3)).unwrap();
+        assert_eq!(&out[..6], b"prefix");
+        assert_eq!(out[6..], read_at(&mut fs, f, offset, len)[..], "offset {offset} len {len}");
+        assert_eq!(n, out.len() - 6);
+    }
+    assert_eq!(fs.read_append(ROOT_INO, 0, 1, &mut Vec::new(), t(3)), Err(EISDIR));
+}

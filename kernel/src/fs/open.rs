@@ -216,9 +216,7 @@ pub fn read_file(cwd: Location, path: &[u8]) -> Result<Vec<u8>, Errno> {
         }
         let mut data = Vec::new();
         fallible::in_scope(|| data.try_reserve_exact(st.size as usize)).map_err(|_| Errno::ENOMEM)?;
-        data.resize(st.size as usize, 0);
-        let n = fs.read(loc.ino, 0, &mut data, mounts::now())?;
-        data.truncate(n);
+        fs.read_append(loc.ino, 0, st.size as usize, &mut data, mounts::now())?;
         Ok(data)
     })
 }

@@ -143,11 +143,15 @@ fn map_segments(space: &mut AddressSpace, elf: &[u8], plan: &LoadPlan) -> Result
         if lazy_from < pages.end {
             space.add_region(VirtAddr::new(lazy_from)..VirtAddr::new(pages.end), prot, true).map_err(Errno::from)?;
         }
+        // Each page gets the file bytes that fall in it, zeros elsewhere.
+        let (file, file_start) = (&elf[seg.file_range()], seg.vaddr);
+        let file_stop = file_start + file.len() as u64;
         let mut cursor = space.cursor();
         for page in (pages.start..lazy_from).step_by(PAGE_SIZE as usize) {
-            cursor.map_new(VirtAddr::new(page), USER_RW)?;
+            let (lo, hi) = (page.max(file_start), (page + PAGE_SIZE).min(file_stop));
+            let bytes = if lo < hi { &file[(lo - file_start) as usize..(hi - file_start) as usize] } else { &[][..] };
+            cursor.map_filled(VirtAddr::new(page), USER_RW, (lo.min(page + PAGE_SIZE) - page) as usize, bytes)?;
         }
-        space.write_bytes(VirtAddr::new(seg.vaddr), &elf[seg.file_range()])?;
     }
     for reloc in elfload::relocations(elf, plan).map_err(elf_error)? {
         space.write_bytes(VirtAddr::new(reloc.addr), &reloc.value.to_le_bytes())?;

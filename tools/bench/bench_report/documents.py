@@ -3,7 +3,7 @@
 report_markdown gives OUT_DIR/report.md: the two tables (instructions per
 operation, memory footprint) with their charts, the rows that miss a
 target, the method (QEMU version, kernels, command lines, N) and the
-native rows' profiles (tools/bench/profile.py outputs, if any);
+profiles of the rows that miss a target (tools/bench/profile.py outputs, if any);
 readme_section the text that replace_section puts between
 `<!-- bench:begin -->` and `<!-- bench:end -->` of the README (generated,
 never hand-edited). Part of tools/bench/report.py.
@@ -98,10 +98,12 @@ def profile_section(directory):
     files = sorted(glob.glob(os.path.join(directory, "*.txt"))) if directory else []
     if not files:
         return []
-    md = ["## Where the instructions go (native rows, `tools/bench/profile.py`)", "",
-          "Each table charges the instructions QEMU executed while the row ran to the "
-          "function holding each translated block (QEMU `-d exec,nochain`), scaled to the "
-          "row's instructions per operation.", ""]
+    md = ["## Where the instructions go (rows that miss a target, `tools/bench/profile.py`)", "",
+          "Each table charges the instructions QEMU executed while the row ran (every "
+          "process and the kernel) to the function holding each translated block (QEMU "
+          "`-d exec,nochain`), per iteration. For the shared binary, user space is one "
+          "line: it runs the same instructions on both kernels, so the rest is what "
+          "MelloOS's kernel does differently.", ""]
     for path in files:
         with open(path, encoding="utf-8") as f:
             md += [f.read(), ""]

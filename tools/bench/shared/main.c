@@ -3,10 +3,10 @@
  * table and the output.  See bench.h for the row contract and
  * tools/bench/README.md for what every row measures.
  *
- *   init=/bin/linux/bench -- N [mem_kib=K]    (MelloOS, abi=linux)
- *   rdinit=/bin/linux/bench -- N [mem_kib=K]  (Linux, same initramfs)
+ *   init=/bin/linux/bench -- N [mem_kib=K] [row=NAME]    (MelloOS, abi=linux)
+ *   rdinit=/bin/linux/bench -- N [mem_kib=K] [row=NAME]  (Linux, same initramfs)
  *
- * N: iterations per row (default 1000).  mem_kib: the RAM QEMU gave the
+ * N: iterations per row (default 1000); row=NAME runs only that row.  mem_kib: the RAM QEMU gave the
  * guest, for the mem_after_boot_kib row (RAM - MemFree at the top of main).
  * Output on fd 1 (the console), one write() per line:
  *   [CALIB] ... / [INFO] ... diagnostics
@@ -165,6 +165,7 @@ static void power_off(int failures)
 int main(int argc, char **argv)
 {
     struct ctx c = {.n = 1000};
+    const char *only = NULL; /* row=NAME: that row alone (tools/bench/profile.py) */
     c.boot_tsc = rdtsc(); /* first thing: ticks since machine reset */
     setup_fs(&c);
     long long mf = meminfo_kib("MemFree");
@@ -176,6 +177,8 @@ int main(int argc, char **argv)
         char *end;
         if (!strncmp(argv[i], "mem_kib=", 8)) {
             c.ram_kib = strtoull(argv[i] + 8, &end, 10);
+        } else if (!strncmp(argv[i], "row=", 4)) {
+            only = argv[i] + 4;
         } else {
             unsigned long long v = strtoull(argv[i], &end, 10);
             if (*end || !v || v > 100000000ULL) {
@@ -198,6 +201,8 @@ int main(int argc, char **argv)
         failures++;
     }
     for (size_t i = 0; i < sizeof ROWS / sizeof ROWS[0]; i++) {
+        if (only && strcmp(only, ROWS[i].name))
+            continue;
         struct result r = {0, 0};
         current = ROWS[i].name;
         why[0] = 0;

@@ -18,6 +18,21 @@ use mello_abi::Errno;
 pub const PAGE_SIZE: usize = 4096;
 const PAGE: u64 = PAGE_SIZE as u64;
 
+/// A stretch of a read: bytes of one page, or so many bytes of a hole.
+enum Piece<'a> {
+    Data(&'a [u8]),
+    Hole(usize),
+}
+
+impl Piece<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Piece::Data(data) => data.len(),
+            Piece::Hole(n) => *n,
+        }
+    }
+}
+
 /// The data of one regular file.
 #[derive(Default)]
 pub(super) struct FileData {
@@ -39,20 +54,43 @@ impl FileData {
     /// Copies bytes at `offset` into `buf`; returns how many (0 at or past
     /// the end of the file).
     pub fn read(&self, offset: u64, buf: &mut [u8]) -> usize {
+        let mut done = 0;
+        self.for_each_piece(offset, buf.len(), |piece| {
+            let out = &mut buf[done..done + piece.len()];
+            match piece {
+                Piece::Data(data) => out.copy_from_slice(data),
+                Piece::Hole(_) => out.fill(0),
+            }
+            done += out.len();
+        })
+    }
+
+    /// Appends up to `len` bytes from `offset` to `out` (which has room
+    /// for them: nothing is allocated then), copying each page once and
+    /// zeroing only holes; returns how many.
+    pub fn read_append(&self, offset: u64, len: usize, out: &mut alloc::vec::Vec<u8>) -> usize {
+        self.for_each_piece(offset, len, |piece| match piece {
+            Piece::Data(data) => out.extend_from_slice(data),
+            Piece::Hole(n) => out.resize(out.len() + n, 0),
+        })
+    }
+
+    /// Calls `f` on the consecutive pieces (a page's data, or a hole's
+    /// length) of the up to `len` bytes from `offset`; returns their total.
+    fn for_each_piece(&self, offset: u64, len: usize, mut f: impl FnMut(Piece<'_>)) -> usize {
         if offset >= self.size {
             return 0;
         }
-        let len = (self.size - offset).min(buf.len() as u64) as usize;
+        let len = (self.size - offset).min(len as u64) as usize;
         let mut done = 0;
         while done < len {
             let pos = offset + done as u64;
             let (index, within) = (pos / PAGE, (pos % PAGE) as usize);
             let n = (PAGE_SIZE - within).min(len - done);
-            let out = &mut buf[done..done + n];
-            match self.pages.get(&index) {
-                Some(page) => out.copy_from_slice(&page[within..within + n]),
-                None => out.fill(0),
-            }
+            f(match self.pages.get(&index) {
+                Some(page) => Piece::Data(&page[within..within + n]),
+                None => Piece::Hole(n),
+            });
             done += n;
         }
         len

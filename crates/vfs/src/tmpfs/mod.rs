@@ -283,6 +283,18 @@ impl Filesystem for Tmpfs {
         Ok(n)
     }
 
+    fn read_append(&mut self, ino: Ino, offset: u64, len: usize, out: &mut Vec<u8>, now: Timespec) -> Result<usize> {
+        let inode = self.file_mut(ino)?;
+        let Kind::File(data) = &inode.kind else {
+            unreachable!()
+        };
+        let n = data.read_append(offset, len, out);
+        if len > 0 {
+            inode.accessed(now);
+        }
+        Ok(n)
+    }
+
     fn write(&mut self, ino: Ino, offset: u64, data: &[u8], now: Timespec) -> Result<usize> {
         let inode = self.file_mut(ino)?;
         let Kind::File(file) = &mut inode.kind else {
