@@ -21,9 +21,9 @@ pub fn set_pgid(me: &Process, pid: Pid, pgid: Pid) -> Result<(), Errno> {
     let table = TABLE.lock();
     let pid = if pid == 0 { me.pid } else { pid };
     let pgid = if pgid == 0 { pid } else { pgid };
-    let target = table.procs.get(&pid).ok_or(Errno::ESRCH)?;
+    let target = table.get(pid).ok_or(Errno::ESRCH)?;
     if pid != me.pid {
-        if table.parent.get(&pid) != Some(&me.pid) {
+        if table.parent(pid) != Some(me.pid) {
             return Err(Errno::ESRCH);
         }
         if target.sid() != me.sid() {
@@ -37,7 +37,7 @@ pub fn set_pgid(me: &Process, pid: Pid, pgid: Pid) -> Result<(), Errno> {
         return Err(Errno::EPERM); // a session leader
     }
     if pgid != pid {
-        let exists = table.procs.values().any(|p| p.pgid() == pgid && p.sid() == me.sid());
+        let exists = table.payloads().any(|p| p.pgid() == pgid && p.sid() == me.sid());
         if !exists {
             return Err(Errno::EPERM);
         }
@@ -50,7 +50,7 @@ pub fn set_pgid(me: &Process, pid: Pid, pgid: Pid) -> Result<(), Errno> {
 /// terminal; `EPERM` for a group leader (or if the group id is in use).
 pub fn set_sid(me: &Process) -> Result<Pid, Errno> {
     let table = TABLE.lock();
-    if table.procs.values().any(|p| p.pgid() == me.pid) {
+    if table.payloads().any(|p| p.pgid() == me.pid) {
         return Err(Errno::EPERM);
     }
     me.pgid.store(me.pid, Relaxed);
@@ -61,10 +61,10 @@ pub fn set_sid(me: &Process) -> Result<Pid, Errno> {
 
 /// Whether some process is in group `pgid` of session `sid`.
 pub fn group_in_session(pgid: Pid, sid: Pid) -> bool {
-    TABLE.lock().procs.values().any(|p| p.pgid() == pgid && p.sid() == sid)
+    TABLE.lock().payloads().any(|p| p.pgid() == pgid && p.sid() == sid)
 }
 
 /// Whether some process is in group `pgid`.
 pub fn group_exists(pgid: Pid) -> bool {
-    TABLE.lock().procs.values().any(|p| p.pgid() == pgid)
+    TABLE.lock().payloads().any(|p| p.pgid() == pgid)
 }
