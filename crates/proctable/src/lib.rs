@@ -29,6 +29,9 @@
 //! report; [`ProcTable::wait_for`] finds a child's exit or report the way
 //! `wait4`/`waitid` do and reaps it unless told to peek (`WNOWAIT`).
 //!
+//! **Groups and sessions** (`groups.rs`): the `setpgid`/`setsid` rules and
+//! group membership, over ids the payload holds.
+//!
 //! How the kernel uses it: `static TABLE: IrqSpinLock<ProcTable<Arc<Process>, Exit>>`;
 //! fork = `insert_with(Some(parent), |pid| proc)`, exit = `exit_with(pid,
 //! status, autoreap)` then wake `notice.parent` (and init if
@@ -46,8 +49,10 @@
 extern crate alloc;
 
 mod exit_wait;
+mod groups;
 
 pub use exit_wait::{Found, WaitOpts};
+pub use groups::{GroupError, Ids};
 
 use alloc::collections::BTreeMap;
 

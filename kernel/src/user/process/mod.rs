@@ -26,7 +26,8 @@
 //!
 //! The bookkeeping (pids and tids, parent links, zombies and their
 //! [`Exit`], job reports, wait matching, re-parenting, auto-reaping, the
-//! `MAX_PROCS`/`MAX_THREADS` limits) is the host-tested `proctable` crate:
+//! `MAX_PROCS`/`MAX_THREADS` limits, the `setpgid`/`setsid` rules) is the
+//! host-tested `proctable` crate:
 //! `TABLE` is a `ProcTable<Arc<Process>, Exit>`; this module and its two
 //! siblings do only the locking, blocking, waking and signalling around it.
 //! `Process::exited` mirrors "is a zombie" for readers without `TABLE`.
