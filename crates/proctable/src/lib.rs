@@ -1,49 +1,60 @@
-//! Process-tree bookkeeping: pids, parent/child links, zombies, `wait`,
-//! and re-parenting orphans to init. Generic over a per-process payload
-//! `T` (the kernel's `Arc<Process>`), and free of locks, wait queues and
-//! scheduling: the kernel wraps one [`ProcTable`] in its process-table lock
-//! and does the waking and blocking itself, as told by the return values.
+//! Process-tree bookkeeping: pids and thread ids, parent/child links,
+//! zombies, job-control reports, `wait`, and re-parenting orphans to init.
+//! Generic over a per-process payload `T` (the kernel's `Arc<Process>`)
+//! and an exit status `S` (the kernel's `Exit`; `i32` by default), and free
+//! of locks, wait queues, signals and scheduling: the kernel wraps one
+//! [`ProcTable`] in its process-table lock and does the waking, blocking
+//! and signalling itself, as told by the return values.
 //!
-//! **Pids** (the kernel's policy before this crate, kept): init is pid 1
-//! ([`ProcTable::insert_init`]); every other process gets the lowest free
-//! pid at or above the one after the last pid handed out, starting at 2.
-//! So pids are not reused right after a process is reaped; they only come
-//! round again after the counter passes `pid_max` and wraps to 2 (with the
-//! default `pid_max = Pid::MAX` that never happens in practice; a smaller
-//! `pid_max` gives Linux-style wrap-around). Pid 0 is never used.
+//! **Ids** (the kernel's policy before this crate, kept): init is pid 1
+//! ([`ProcTable::insert_init`]); every other process, and every thread but
+//! a process's first (whose tid is the pid), gets the lowest id at or above
+//! the one after the last id handed out, starting at 2, that is neither a
+//! pid in the table nor a live tid: pids and tids share one number space,
+//! as Linux's do ([`ProcTable::alloc_tid`]). So ids are not reused right
+//! after a process is reaped or a thread ends; they only come round again
+//! after the counter passes `pid_max` and wraps to 2 (with the default
+//! `pid_max = Pid::MAX` that never happens in practice; a smaller `pid_max`
+//! gives Linux-style wrap-around). Id 0 is never used.
 //!
-//! **Limit**: at most `max_procs` entries, zombies included (a zombie keeps
-//! its slot until it is reaped): a full table refuses [`ProcTable::insert`] with
-//! [`SpawnError::Full`] (the kernel's `EAGAIN`).
+//! **Limits**: at most `max_procs` entries, zombies included (a zombie keeps
+//! its slot until it is reaped): a full table refuses [`ProcTable::insert`]
+//! with [`SpawnError::Full`] (the kernel's `EAGAIN`); at most `max_threads`
+//! extra thread ids ([`ProcTable::alloc_tid`], also `EAGAIN`).
 //!
-//! **Exit and wait**: [`ProcTable::exit`] turns a process into a zombie holding its
-//! status and hands its children to init (pid 1). If the exiting process
-//! *is* init, or there is no init, its children become parentless instead
-//! (the kernel reaps those with [`ProcTable::reap_parentless`]). The returned
-//! [`ExitNotice`] says whom to wake: the parent, and init if it just
-//! inherited a zombie. [`ProcTable::wait`] reaps the lowest-pid zombie child that
-//! matches, returning its pid, status and payload; it fails with
-//! [`WaitError::NoChild`] (`ECHILD`) when nothing matches, or
-//! [`WaitError::WouldBlock`] when matching children exist but none has
-//! exited: the kernel then sleeps on the parent's wait queue (still under
-//! the table lock, so an exit cannot slip in between) and retries.
+//! **Exit and wait** (`exit_wait.rs`): [`ProcTable::exit`] turns a process
+//! into a zombie holding its status and hands its children to init (pid 1);
+//! [`ProcTable::exit_with`] also reaps it at once when asked to (its parent
+//! ignores SIGCHLD). [`ProcTable::report_job`] leaves a stop/continue
+//! report; [`ProcTable::wait_for`] finds a child's exit or report the way
+//! `wait4`/`waitid` do and reaps it unless told to peek (`WNOWAIT`).
 //!
-//! How the kernel uses it: `static TABLE: IrqSpinLock<ProcTable<Arc<Process>>>`;
-//! fork = `insert(Some(parent), proc)`, exit = `exit(pid, status)` then
-//! wake `notice.parent` (and init if `notice.wake_init`), wait = loop over
-//! `wait(me, which)` blocking on `WouldBlock`; drop the reaped payload after
-//! releasing the lock.
+//! **Groups and sessions** (`groups.rs`): the `setpgid`/`setsid` rules and
+//! group membership, over ids the payload holds.
+//!
+//! How the kernel uses it: `static TABLE: IrqSpinLock<ProcTable<Arc<Process>, Exit>>`;
+//! fork = `insert_with(Some(parent), |pid| proc)`, exit = `exit_with(pid,
+//! status, autoreap)` then wake `notice.parent` (and init if
+//! `notice.wake_init`), wait = loop over `wait_for(me, which, opts, ..)`
+//! blocking on `WouldBlock`; drop reaped payloads after releasing the lock.
 //!
 //! Invariants: every `parent` link names a live entry (Running or Zombie)
-//! other than the child itself; pid 0 is never a key; `len() <= max_procs`;
-//! a Zombie has no children (they were handed on at `exit`).
+//! other than the child itself; id 0 is never a key; no id is both a pid
+//! and a tid; `len() <= max_procs`; a Zombie has no children (they were
+//! handed on at `exit`). The table has no lock of its own: its owner's
+//! lock protects all of it.
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
+mod exit_wait;
+mod groups;
+
+pub use exit_wait::{Found, WaitOpts};
+pub use groups::{GroupError, Ids};
+
 use alloc::collections::BTreeMap;
-use alloc::vec::Vec;
 
 pub type Pid = usize;
 /// The first process; it inherits orphans.
@@ -51,17 +62,26 @@ pub const INIT_PID: Pid = 1;
 
 /// A process's life-cycle state while it is in the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
+pub enum State<S = i32> {
     Running,
     /// Exited with this status; waiting to be reaped.
-    Zombie(i32),
+    Zombie(S),
+}
+
+/// A job-control change a parent's `wait` may report
+/// (`WUNTRACED`/`WCONTINUED`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobChange {
+    /// Stopped by this signal.
+    Stopped(u32),
+    Continued,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpawnError {
-    /// `max_procs` entries already (`EAGAIN`).
+    /// `max_procs` entries (or `max_threads` thread ids) already (`EAGAIN`).
     Full,
-    /// Every pid up to `pid_max` is taken (`EAGAIN`).
+    /// Every id up to `pid_max` is taken (`EAGAIN`).
     NoPid,
     /// The parent is not in the table, or is a zombie.
     NoParent,
@@ -69,18 +89,21 @@ pub enum SpawnError {
     InitExists,
 }
 
-/// Which child `wait` is for.
+/// Which children `wait` is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitFor {
     Any,
     Pid(Pid),
+    /// Children in this process group (as the caller's `group_of` says).
+    Group(Pid),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitError {
     /// No child matches (`ECHILD`).
     NoChild,
-    /// Matching children exist, none has exited yet: block and retry.
+    /// Matching children exist, none has anything to report yet: block
+    /// and retry (or return nothing, for `WNOHANG`).
     WouldBlock,
 }
 
@@ -104,36 +127,47 @@ pub struct ExitNotice {
 
 /// A reaped process.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Reaped<T> {
+pub struct Reaped<T, S = i32> {
     pub pid: Pid,
-    pub status: i32,
+    pub status: S,
     pub payload: T,
 }
 
-struct Entry<T> {
+struct Entry<T, S> {
     parent: Option<Pid>,
-    state: State,
+    state: State<S>,
+    /// A stop or continue not yet consumed by the parent's `wait`.
+    job: Option<JobChange>,
     payload: T,
 }
 
 /// The process table. See the crate documentation.
-pub struct ProcTable<T> {
-    procs: BTreeMap<Pid, Entry<T>>,
+pub struct ProcTable<T, S = i32> {
+    procs: BTreeMap<Pid, Entry<T, S>>,
+    /// tid -> pid of every thread but a process's first.
+    tids: BTreeMap<Pid, Pid>,
     next_pid: Pid,
     max_procs: usize,
+    max_threads: usize,
     pid_max: Pid,
 }
 
-impl<T> ProcTable<T> {
-    /// An empty table of at most `max_procs` processes.
+impl<T, S: Copy> ProcTable<T, S> {
+    /// An empty table of at most `max_procs` processes (threads unlimited).
     pub const fn new(max_procs: usize) -> Self {
-        Self::with_pid_max(max_procs, Pid::MAX)
+        Self::with_limits(max_procs, usize::MAX, Pid::MAX)
     }
 
-    /// The same, with pids wrapping round to 2 after `pid_max` (at least 2).
+    /// The same, with ids wrapping round to 2 after `pid_max` (at least 2).
     pub const fn with_pid_max(max_procs: usize, pid_max: Pid) -> Self {
+        Self::with_limits(max_procs, usize::MAX, pid_max)
+    }
+
+    /// At most `max_procs` processes and `max_threads` extra thread ids,
+    /// ids wrapping after `pid_max` (at least 2).
+    pub const fn with_limits(max_procs: usize, max_threads: usize, pid_max: Pid) -> Self {
         let pid_max = if pid_max < 2 { 2 } else { pid_max };
-        ProcTable { procs: BTreeMap::new(), next_pid: INIT_PID + 1, max_procs, pid_max }
+        ProcTable { procs: BTreeMap::new(), tids: BTreeMap::new(), next_pid: INIT_PID + 1, max_procs, max_threads, pid_max }
     }
 
     /// Number of entries (zombies included).
@@ -147,26 +181,36 @@ impl<T> ProcTable<T> {
 
     /// Register init as pid 1 (no parent).
     pub fn insert_init(&mut self, payload: T) -> Result<Pid, SpawnError> {
+        self.insert_init_with(|_| payload)
+    }
+
+    /// [`ProcTable::insert_init`] with the payload built from the pid.
+    pub fn insert_init_with(&mut self, make: impl FnOnce(Pid) -> T) -> Result<Pid, SpawnError> {
         if self.procs.contains_key(&INIT_PID) {
             return Err(SpawnError::InitExists);
         }
         self.check_room()?;
-        self.procs.insert(INIT_PID, Entry { parent: None, state: State::Running, payload });
+        self.procs.insert(INIT_PID, Entry { parent: None, state: State::Running, job: None, payload: make(INIT_PID) });
         Ok(INIT_PID)
     }
 
     /// Register a new process as a child of `parent` (`None`: a process
     /// the kernel runs itself) and return its pid.
     pub fn insert(&mut self, parent: Option<Pid>, payload: T) -> Result<Pid, SpawnError> {
+        self.insert_with(parent, |_| payload)
+    }
+
+    /// [`ProcTable::insert`] with the payload built from the new pid
+    /// (`make` runs only once the insert cannot fail).
+    pub fn insert_with(&mut self, parent: Option<Pid>, make: impl FnOnce(Pid) -> T) -> Result<Pid, SpawnError> {
         if let Some(p) = parent {
-            if self.state(p) != Some(State::Running) {
+            if !matches!(self.state(p), Some(State::Running)) {
                 return Err(SpawnError::NoParent);
             }
         }
         self.check_room()?;
-        let pid = self.free_pid().ok_or(SpawnError::NoPid)?;
-        self.next_pid = if pid >= self.pid_max { INIT_PID + 1 } else { pid + 1 };
-        self.procs.insert(pid, Entry { parent, state: State::Running, payload });
+        let pid = self.take_id()?;
+        self.procs.insert(pid, Entry { parent, state: State::Running, job: None, payload: make(pid) });
         Ok(pid)
     }
 
@@ -177,17 +221,48 @@ impl<T> ProcTable<T> {
         Ok(())
     }
 
-    /// The first free pid from `next_pid` upwards, wrapping from `pid_max`
-    /// to 2. At most `len() + 1` candidates are looked at.
-    fn free_pid(&self) -> Option<Pid> {
-        let mut pid = self.next_pid.clamp(INIT_PID + 1, self.pid_max);
-        for _ in 0..=self.procs.len().min(self.pid_max - 1) {
-            if !self.procs.contains_key(&pid) {
-                return Some(pid);
+    /// The first id from `next_pid` upwards that is neither a pid nor a
+    /// tid, wrapping from `pid_max` to 2; the counter moves past it.
+    fn take_id(&mut self) -> Result<Pid, SpawnError> {
+        let mut id = self.next_pid.clamp(INIT_PID + 1, self.pid_max);
+        let used = self.procs.len() + self.tids.len();
+        for _ in 0..=used.min(self.pid_max - 1) {
+            if !self.procs.contains_key(&id) && !self.tids.contains_key(&id) {
+                self.next_pid = if id >= self.pid_max { INIT_PID + 1 } else { id + 1 };
+                return Ok(id);
             }
-            pid = if pid >= self.pid_max { INIT_PID + 1 } else { pid + 1 };
+            id = if id >= self.pid_max { INIT_PID + 1 } else { id + 1 };
         }
-        None
+        Err(SpawnError::NoPid)
+    }
+
+    /// A thread id for a new thread of process `pid`, from the pids'
+    /// number space; [`SpawnError::Full`] when `max_threads` are out.
+    pub fn alloc_tid(&mut self, pid: Pid) -> Result<Pid, SpawnError> {
+        if self.tids.len() >= self.max_threads {
+            return Err(SpawnError::Full);
+        }
+        let tid = self.take_id()?;
+        self.tids.insert(tid, pid);
+        Ok(tid)
+    }
+
+    /// Give back a thread id (a thread ended, or became its process's
+    /// first at exec). A pid is never a tid here, so this leaves pids be.
+    pub fn release_tid(&mut self, tid: Pid) {
+        self.tids.remove(&tid);
+    }
+
+    /// Number of extra thread ids out.
+    pub fn tids(&self) -> usize {
+        self.tids.len()
+    }
+
+    /// The pid of the process thread `tid` belongs to (a pid names its
+    /// process's first thread), if that process is in the table.
+    pub fn thread_group_of(&self, tid: Pid) -> Option<Pid> {
+        let pid = self.tids.get(&tid).copied().unwrap_or(tid);
+        self.procs.contains_key(&pid).then_some(pid)
     }
 
     /// The payload of `pid`.
@@ -200,7 +275,7 @@ impl<T> ProcTable<T> {
     }
 
     /// The state of `pid`, or `None` if it is not in the table.
-    pub fn state(&self, pid: Pid) -> Option<State> {
+    pub fn state(&self, pid: Pid) -> Option<State<S>> {
         self.procs.get(&pid).map(|e| e.state)
     }
 
@@ -219,57 +294,8 @@ impl<T> ProcTable<T> {
         self.procs.iter().map(|(&p, e)| (p, &e.payload))
     }
 
-    /// `pid` exited with `status`: it becomes a zombie and its children
-    /// go to init (or become parentless if it is init or there is none).
-    pub fn exit(&mut self, pid: Pid, status: i32) -> Result<ExitNotice, ExitError> {
-        let entry = self.procs.get_mut(&pid).ok_or(ExitError::NoSuchProcess)?;
-        if let State::Zombie(_) = entry.state {
-            return Err(ExitError::AlreadyZombie);
-        }
-        entry.state = State::Zombie(status);
-        let parent = entry.parent;
-        let heir = (pid != INIT_PID && self.state(INIT_PID) == Some(State::Running)).then_some(INIT_PID);
-        let orphans: Vec<Pid> = self.children(pid).collect();
-        let mut wake_init = false;
-        for child in &orphans {
-            let e = self.procs.get_mut(child).expect("a child is in the table");
-            e.parent = heir;
-            wake_init |= heir.is_some() && matches!(e.state, State::Zombie(_));
-        }
-        Ok(ExitNotice { parent, wake_init, orphans: orphans.len() })
-    }
-
-    /// Reap a zombie child of `parent` matching `which` (the lowest pid
-    /// first).
-    pub fn wait(&mut self, parent: Pid, which: WaitFor) -> Result<Reaped<T>, WaitError> {
-        let mut any = false;
-        let mut zombie = None;
-        for (&pid, e) in &self.procs {
-            let wanted = match which {
-                WaitFor::Any => true,
-                WaitFor::Pid(p) => p == pid,
-            };
-            if e.parent != Some(parent) || !wanted {
-                continue;
-            }
-            any = true;
-            if let State::Zombie(status) = e.state {
-                zombie = Some((pid, status));
-                break;
-            }
-        }
-        let (pid, status) = zombie.ok_or(if any { WaitError::WouldBlock } else { WaitError::NoChild })?;
-        let entry = self.procs.remove(&pid).expect("found above");
-        Ok(Reaped { pid, status, payload: entry.payload })
-    }
-
-    /// Remove a parentless zombie (a process the kernel started itself, or
-    /// an orphan of init) and return it; `None` if `pid` is not a zombie,
-    /// or has a parent (who will reap it).
-    pub fn reap_parentless(&mut self, pid: Pid) -> Option<Reaped<T>> {
-        let e = self.procs.get(&pid)?;
-        let (None, State::Zombie(status)) = (e.parent, e.state) else { return None };
-        let entry = self.procs.remove(&pid)?;
-        Some(Reaped { pid, status, payload: entry.payload })
+    /// The payloads alone, in pid order.
+    pub fn payloads(&self) -> impl Iterator<Item = &T> + '_ {
+        self.procs.values().map(|e| &e.payload)
     }
 }

@@ -279,7 +279,7 @@ pub fn linux_kill(a: &Args) -> SysResult {
         p if p > 0 => {
             // A thread's id names its whole group.
             let target = process::thread_group_of(p as usize).ok_or(Errno::ESRCH)?;
-            if matches!(target.inner.lock().state, process::ProcState::Zombie(_)) {
+            if target.exited.load(core::sync::atomic::Ordering::Acquire) {
                 return Ok(0); // Linux: a zombie still exists; the signal is lost
             }
             send_to(&target, sig, info);

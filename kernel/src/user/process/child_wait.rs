@@ -11,44 +11,47 @@
 //!   and reaps a zombie it reports (unless `WNOWAIT`); it blocks
 //!   interruptibly on the caller's `child_waiters` otherwise.
 //!
+//! The decisions (who inherits orphans, whether init must be woken, which
+//! child a wait reports, what it consumes, the auto-reap) are
+//! `proctable`'s; this file takes the locks, signals, wakes and blocks.
+//!
 //! Locking: `TABLE` (level `ProcessTable`) is taken first and held while a
-//! child's state is read or changed (each child's `Process::inner`, level
-//! `Process`, under it), so a child's exit and its parent's wait never race:
+//! child's state is read or changed (the state lives in the table; the
+//! wait queues in `Process::inner`, level `Process`, under it), so a
+//! child's exit and its parent's wait never race:
 //! the waiter queues itself before it releases `TABLE`. A reaped process is
 //! dropped only after `TABLE` is released.
 
-use super::{Exit, JobChange, Pid, ProcState, Process, INIT_PID, TABLE};
+use super::{Exit, JobChange, Pid, Process, INIT_PID, TABLE};
 use crate::error::Errno;
 use crate::sched::wait::{Wake, Waiter};
 use crate::user::signal::{self, Sender};
 use alloc::sync::Arc;
-use alloc::vec::Vec;
-use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::Ordering::Release;
 use mello_abi::linux::sigframe::{SigFields, Siginfo};
 use mello_abi::linux::signal::{CLD_CONTINUED, CLD_STOPPED, SIGCHLD};
+use proctable::{Found, WaitError, WaitFor, WaitOpts};
 
 /// Mark `proc` a zombie that ended as `exit`, hand its children to init,
 /// and tell its parent (SIGCHLD, its waiters); a parent that ignores
 /// SIGCHLD gets the child reaped at once. The caller then stops the task.
 pub fn make_zombie(proc: &Process, exit: Exit) {
     let mut table = TABLE.lock();
-    let orphans: Vec<Pid> = table.parent.iter().filter(|(_, &p)| p == proc.pid).map(|(&c, _)| c).collect();
-    let mut orphan_zombie = false;
-    for child in orphans {
-        table.parent.insert(child, INIT_PID);
-        if let Some(c) = table.procs.get(&child) {
-            orphan_zombie |= matches!(c.inner.lock().state, ProcState::Zombie(_));
-        }
-    }
+    let parent = table.parent(proc.pid).and_then(|p| table.get(p).cloned());
+    // Read before the exit signal is sent, not after as before the table
+    // was a crate: sending SIGCHLD changes no disposition, and both happen
+    // under `TABLE`, so nobody can tell.
+    let autoreap = parent.as_ref().is_some_and(|p| signal::autoreaps(p));
+    let (wake_init, reaped) = match table.exit_with(proc.pid, exit, autoreap) {
+        Ok((notice, reaped)) => (notice.wake_init, reaped),
+        Err(_) => (false, None), // not in the table (never happens)
+    };
     {
         let mut inner = proc.inner.lock();
-        inner.state = ProcState::Zombie(exit);
-        proc.exited.store(true, Relaxed);
+        proc.exited.store(true, Release);
         inner.vfork_done = true;
         inner.vfork_waiters.wake_all();
     }
-    let parent_pid = table.parent.get(&proc.pid).copied();
-    let parent = parent_pid.and_then(|p| table.procs.get(&p).cloned());
     // The exit signal is pending before the parent can see the zombie (as
     // Linux's exit_notify, under tasklist_lock): a parent whose wait4 reaps
     // the child has its SIGCHLD delivered on that call's way out, never in
@@ -64,16 +67,11 @@ pub fn make_zombie(proc: &Process, exit: Exit) {
     if let (Some(parent), true, false) = (&parent, exit_signal != 0, signal_late) {
         signal::send(parent, chld_info(), Sender::Kernel);
     }
-    let mut reaped = None;
     if let Some(parent) = &parent {
-        if signal::autoreaps(parent) {
-            table.parent.remove(&proc.pid);
-            reaped = table.procs.remove(&proc.pid);
-        }
         parent.inner.lock().child_waiters.wake_all();
     }
-    if orphan_zombie {
-        if let Some(init) = table.procs.get(&INIT_PID) {
+    if wake_init {
+        if let Some(init) = table.get(INIT_PID) {
             init.inner.lock().child_waiters.wake_all();
         }
     }
@@ -87,9 +85,8 @@ pub fn make_zombie(proc: &Process, exit: Exit) {
 /// Record that `proc` stopped or continued: its parent's `wait` may report
 /// it, and the parent gets SIGCHLD unless it set `SA_NOCLDSTOP`.
 pub fn report_job_change(proc: &Process, change: JobChange) {
-    let table = TABLE.lock();
-    proc.inner.lock().job_report = Some(change);
-    let parent = table.parent.get(&proc.pid).and_then(|p| table.procs.get(p).cloned());
+    let mut table = TABLE.lock();
+    let parent = table.report_job(proc.pid, change).and_then(|p| table.get(p).cloned());
     if let Some(p) = &parent {
         p.inner.lock().child_waiters.wake_all();
     }
@@ -147,62 +144,25 @@ pub enum Waited {
 /// `ECHILD` if there is no matching child; `ERESTARTSYS` if a signal
 /// interrupted the wait.
 pub fn wait_child(me: &Arc<Process>, req: &WaitReq) -> Result<Waited, Errno> {
+    let which = match req.select {
+        Select::Any => WaitFor::Any,
+        Select::Pid(pid) => WaitFor::Pid(pid),
+        Select::Group(g) => WaitFor::Group(g),
+    };
+    let opts = WaitOpts { exited: req.exited, stopped: req.stopped, continued: req.continued, nowait: req.nowait };
     loop {
         let waiter = Waiter::prepare(None);
         let mut table = TABLE.lock();
-        let children: Vec<Pid> = table
-            .parent
-            .iter()
-            .filter(|(&c, &p)| {
-                p == me.pid
-                    && match req.select {
-                        Select::Any => true,
-                        Select::Pid(pid) => c == pid,
-                        Select::Group(g) => table.procs.get(&c).is_some_and(|c| c.pgid() == g),
-                    }
-            })
-            .map(|(&c, _)| c)
-            .collect();
-        if children.is_empty() {
-            return Err(Errno::ECHILD);
-        }
-        let mut found = None;
-        for c in &children {
-            let mut inner = table.procs[c].inner.lock();
-            match (inner.state, inner.job_report) {
-                (ProcState::Zombie(exit), _) if req.exited => {
-                    found = Some(Waited::Exited(*c, exit));
-                }
-                (ProcState::Running, Some(JobChange::Stopped(sig))) if req.stopped => {
-                    if !req.nowait {
-                        inner.job_report = None;
-                    }
-                    found = Some(Waited::Job(*c, JobChange::Stopped(sig)));
-                }
-                (ProcState::Running, Some(JobChange::Continued)) if req.continued => {
-                    if !req.nowait {
-                        inner.job_report = None;
-                    }
-                    found = Some(Waited::Job(*c, JobChange::Continued));
-                }
-                _ => {}
+        match table.wait_for(me.pid, which, opts, |c| c.pgid()) {
+            Ok(Found::Exited { pid, status, payload }) => {
+                drop(table);
+                drop(payload); // frees the process once its task is gone too
+                return Ok(Waited::Exited(pid, status));
             }
-            if found.is_some() {
-                break;
-            }
-        }
-        if let Some(w) = found {
-            let mut reaped = None;
-            if let (Waited::Exited(child, _), false) = (w, req.nowait) {
-                table.parent.remove(&child);
-                reaped = table.procs.remove(&child);
-            }
-            drop(table);
-            drop(reaped); // frees the process once its task is gone too
-            return Ok(w);
-        }
-        if req.nohang {
-            return Ok(Waited::Nothing);
+            Ok(Found::Job { pid, change }) => return Ok(Waited::Job(pid, change)),
+            Err(WaitError::NoChild) => return Err(Errno::ECHILD),
+            Err(WaitError::WouldBlock) if req.nohang => return Ok(Waited::Nothing),
+            Err(WaitError::WouldBlock) => {}
         }
         me.inner.lock().child_waiters.enqueue_current();
         drop(table);
@@ -215,16 +175,11 @@ pub fn wait_child(me: &Arc<Process>, req: &WaitReq) -> Result<Waited, Errno> {
 }
 
 /// Remove a parentless zombie (started by the kernel itself) from the
-/// table; returns its native status, or `None` if it is not (yet) a zombie.
+/// table; returns its native status, or `None` if it is not (yet) a zombie
+/// or is somebody's child (theirs to reap).
 pub fn reap_parentless(pid: Pid) -> Option<i32> {
-    let mut table = TABLE.lock();
-    let proc = table.procs.get(&pid)?;
-    let ProcState::Zombie(exit) = proc.inner.lock().state else { return None };
-    if table.parent.contains_key(&pid) {
-        return None; // somebody's child: theirs to reap
-    }
-    let reaped = table.procs.remove(&pid);
-    drop(table);
-    drop(reaped);
-    Some(exit.native_status())
+    let reaped = TABLE.lock().reap_parentless(pid)?;
+    let status = reaped.status.native_status();
+    drop(reaped); // with the table released
+    Some(status)
 }

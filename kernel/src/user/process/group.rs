@@ -2,8 +2,10 @@
 //! tests job control and the terminal use.
 //!
 //! Every process has a process-group id and a session id (Linux's rules in
-//! `setpgid`/`setsid`); the kernel's own processes (init) start in group 0,
-//! session 0, as Linux's init does; children inherit both.
+//! `setpgid`/`setsid`, which are `proctable`'s: `ProcTable::setpgid_target`
+//! and `setsid_allowed`, host-tested); the kernel's own processes (init)
+//! start in group 0, session 0, as Linux's init does; children inherit
+//! both. This file reads the ids for the crate and stores its answers.
 //!
 //! Locking: `Process::pgid` and `Process::sid` are written only under
 //! `TABLE` (level `ProcessTable`), which every function here takes, so a
@@ -13,36 +15,29 @@
 
 use super::{Pid, Process, TABLE};
 use crate::error::Errno;
+use alloc::sync::Arc;
 use core::sync::atomic::Ordering::Relaxed;
+use proctable::{GroupError, Ids};
+
+/// A process's ids, as the table's group rules read them.
+fn ids(p: &Arc<Process>) -> Ids {
+    Ids { pgid: p.pgid(), sid: p.sid() }
+}
+
+fn errno(e: GroupError) -> Errno {
+    match e {
+        GroupError::NoSuchProcess => Errno::ESRCH,
+        GroupError::NotPermitted => Errno::EPERM,
+        GroupError::Execed => Errno::EACCES,
+    }
+}
 
 /// `setpgid(pid, pgid)` by `me` (Linux's rules): `pid` 0 is `me`, `pgid` 0
 /// is `pid`.
 pub fn set_pgid(me: &Process, pid: Pid, pgid: Pid) -> Result<(), Errno> {
     let table = TABLE.lock();
-    let pid = if pid == 0 { me.pid } else { pid };
-    let pgid = if pgid == 0 { pid } else { pgid };
-    let target = table.procs.get(&pid).ok_or(Errno::ESRCH)?;
-    if pid != me.pid {
-        if table.parent.get(&pid) != Some(&me.pid) {
-            return Err(Errno::ESRCH);
-        }
-        if target.sid() != me.sid() {
-            return Err(Errno::EPERM);
-        }
-        if target.inner.lock().did_exec {
-            return Err(Errno::EACCES);
-        }
-    }
-    if target.sid() == target.pid {
-        return Err(Errno::EPERM); // a session leader
-    }
-    if pgid != pid {
-        let exists = table.procs.values().any(|p| p.pgid() == pgid && p.sid() == me.sid());
-        if !exists {
-            return Err(Errno::EPERM);
-        }
-    }
-    target.pgid.store(pgid, Relaxed);
+    let (pid, pgid) = table.setpgid_target(me.pid, pid, pgid, ids, |p| p.inner.lock().did_exec).map_err(errno)?;
+    table.get(pid).ok_or(Errno::ESRCH)?.pgid.store(pgid, Relaxed);
     Ok(())
 }
 
@@ -50,9 +45,7 @@ pub fn set_pgid(me: &Process, pid: Pid, pgid: Pid) -> Result<(), Errno> {
 /// terminal; `EPERM` for a group leader (or if the group id is in use).
 pub fn set_sid(me: &Process) -> Result<Pid, Errno> {
     let table = TABLE.lock();
-    if table.procs.values().any(|p| p.pgid() == me.pid) {
-        return Err(Errno::EPERM);
-    }
+    table.setsid_allowed(me.pid, ids).map_err(errno)?;
     me.pgid.store(me.pid, Relaxed);
     me.sid.store(me.pid, Relaxed);
     me.ctty.store(false, Relaxed);
@@ -61,10 +54,10 @@ pub fn set_sid(me: &Process) -> Result<Pid, Errno> {
 
 /// Whether some process is in group `pgid` of session `sid`.
 pub fn group_in_session(pgid: Pid, sid: Pid) -> bool {
-    TABLE.lock().procs.values().any(|p| p.pgid() == pgid && p.sid() == sid)
+    TABLE.lock().group_in_session(pgid, sid, ids)
 }
 
 /// Whether some process is in group `pgid`.
 pub fn group_exists(pgid: Pid) -> bool {
-    TABLE.lock().procs.values().any(|p| p.pgid() == pgid)
+    TABLE.lock().group_exists(pgid, ids)
 }

@@ -7,7 +7,7 @@
 //! stack (holding its user registers while it is in the kernel), FS base,
 //! and signal mask and pending set (`user::signal::ThreadSig`). The first
 //! thread's tid is the pid; later ones take ids from the same space
-//! (`Table::tids`), as Linux's do. The process lives while any of its
+//! (`proctable::ProcTable::alloc_tid`), as Linux's do. The process lives while any of its
 //! threads does (each task's data slot holds a reference).
 //!
 //! States (the spec's): a live process is Running (its task is Ready,
@@ -24,9 +24,18 @@
 //! `TABLE`; the kernel's own processes (init) start in group 0, session 0,
 //! as Linux's init does; children inherit both.
 //!
-//! Locking, outermost first: `TABLE` (level `ProcessTable`) guards the pid
-//! map and every parent/child link; `Process::inner` (level `Process`)
-//! guards state, status and job reports; `Process::signals` (level
+//! The bookkeeping (pids and tids, parent links, zombies and their
+//! [`Exit`], job reports, wait matching, re-parenting, auto-reaping, the
+//! `MAX_PROCS`/`MAX_THREADS` limits, the `setpgid`/`setsid` rules) is the
+//! host-tested `proctable` crate:
+//! `TABLE` is a `ProcTable<Arc<Process>, Exit>`; this module and its two
+//! siblings do only the locking, blocking, waking and signalling around it.
+//! `Process::exited` mirrors "is a zombie" for readers without `TABLE`.
+//!
+//! Locking, outermost first: `TABLE` (level `ProcessTable`) guards the
+//! whole `ProcTable` (ids, every parent/child link, states, statuses and
+//! job reports); `Process::inner` (level `Process`) guards the wait queues
+//! and the exec/vfork flags; `Process::signals` (level
 //! `Signal`) the signal state (`user::signal`); `Process::files` (level `FdTable`) guards the
 //! descriptor table and working directory; `Process::space` (level
 //! `AddressSpace`) guards the page tables. `exit` and `wait` take `TABLE` first, so a child's exit
@@ -48,18 +57,16 @@ use crate::fs::ProcFiles;
 use crate::mm::AddressSpace;
 use crate::sched::wait::WaitQueue;
 use crate::sync::{IrqSpinLock, LockLevel, SpinLock};
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
-use mello_abi::limits::MAX_PROCS;
+use mello_abi::limits::{MAX_PROCS, MAX_THREADS};
+use proctable::{ProcTable, SpawnError, State};
 use mello_abi::linux::process::wait;
 use mello_abi::linux::signal::{CLD_DUMPED, CLD_EXITED, CLD_KILLED};
 
-pub type Pid = usize;
-/// The first process.
-pub const INIT_PID: Pid = 1;
+pub use proctable::{JobChange, Pid, INIT_PID};
 
 /// How a process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,19 +102,6 @@ impl Exit {
             Exit::Signal { sig, core } => (if core { CLD_DUMPED } else { CLD_KILLED }, sig as i32),
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProcState {
-    Running,
-    Zombie(Exit),
-}
-
-/// A job-control change a parent's `wait` may report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JobChange {
-    Stopped(u32),
-    Continued,
 }
 
 /// One thread of a process: what its task's data slot holds.
@@ -150,11 +144,8 @@ pub struct Process {
 }
 
 pub struct ProcInner {
-    pub state: ProcState,
     /// Parents waiting in `wait` sleep here until a child changes state.
     pub child_waiters: WaitQueue,
-    /// A stop or continue not yet reported to the parent's `wait`.
-    pub job_report: Option<JobChange>,
     /// The process has run `exec` (setpgid on it is then EACCES).
     pub did_exec: bool,
     /// vfork: set when the child execs or exits; the parent waits here.
@@ -162,32 +153,12 @@ pub struct ProcInner {
     pub vfork_waiters: WaitQueue,
 }
 
-struct Table {
-    procs: BTreeMap<Pid, Arc<Process>>,
-    /// pid -> parent pid (all links live here, under the table lock).
-    parent: BTreeMap<Pid, Pid>,
-    /// tid -> pid of every thread but a group's first (whose tid is the pid).
-    tids: BTreeMap<Pid, Pid>,
-    next_pid: Pid,
-}
+/// The process table: pids, tids, parent links, zombies and job reports
+/// (the pure `proctable` crate), under the process-table lock.
+type Table = ProcTable<Arc<Process>, Exit>;
 
-impl Table {
-    /// The next id in neither map (pids and tids share one space).
-    fn free_id(&mut self) -> Pid {
-        let mut id = self.next_pid.max(INIT_PID + 1);
-        while self.procs.contains_key(&id) || self.tids.contains_key(&id) {
-            id += 1;
-        }
-        self.next_pid = id + 1;
-        id
-    }
-}
-
-static TABLE: IrqSpinLock<Table> = IrqSpinLock::new(
-    LockLevel::ProcessTable,
-    "process-table",
-    Table { procs: BTreeMap::new(), parent: BTreeMap::new(), tids: BTreeMap::new(), next_pid: INIT_PID + 1 },
-);
+static TABLE: IrqSpinLock<Table> =
+    IrqSpinLock::new(LockLevel::ProcessTable, "process-table", ProcTable::with_limits(MAX_PROCS, MAX_THREADS, Pid::MAX));
 
 impl Process {
     /// The process's page-table root (for a task's CR3).
@@ -208,87 +179,78 @@ impl Process {
 /// init and for programs the kernel runs itself), in the parent's group
 /// and session. Only init gets pid 1. Fails with EAGAIN when the table is full.
 pub fn create(parent: Option<Pid>, name: &str, space: AddressSpace, files: ProcFiles, is_init: bool) -> Result<Arc<Process>, Errno> {
+    // Taken by the new process; on failure dropped after `TABLE` is
+    // released (freeing an address space or closing files under it would
+    // break the lock order).
+    let mut parts = Some((space, files));
     let mut table = TABLE.lock();
-    if table.procs.len() >= MAX_PROCS {
-        return Err(Errno::EAGAIN);
-    }
-    let pid = if is_init && !table.procs.contains_key(&INIT_PID) { INIT_PID } else { table.free_id() };
-    let up = parent.and_then(|p| table.procs.get(&p));
+    let up = parent.and_then(|p| table.get(p));
     let (pgid, sid, ctty) = up.map_or((0, 0, false), |p| (p.pgid(), p.sid(), p.ctty.load(Relaxed)));
-    let proc = Arc::new(Process {
-        pid,
-        name: SpinLock::new(LockLevel::Process, "proc-name", String::from(name)),
-        cmdline: SpinLock::new(LockLevel::Process, "proc-cmdline", Vec::new()),
-        files: SpinLock::new(LockLevel::FdTable, "fd-table", files),
-        inner: SpinLock::new(
-            LockLevel::Process,
-            "process",
-            ProcInner {
-                state: ProcState::Running,
-                child_waiters: WaitQueue::new(),
-                job_report: None,
-                did_exec: false,
-                vfork_done: false,
-                vfork_waiters: WaitQueue::new(),
-            },
-        ),
-        space: SpinLock::new(LockLevel::AddressSpace, "address-space", Some(space)),
-        personality: super::personality::AtomicPersonality::new(super::personality::Personality::Native),
-        signals: Signals::new(),
-        pgid: AtomicUsize::new(pgid),
-        sid: AtomicUsize::new(sid),
-        ctty: AtomicBool::new(ctty),
-        exited: AtomicBool::new(false),
-    });
-    table.procs.insert(pid, proc.clone());
-    if let Some(parent) = parent {
-        table.parent.insert(pid, parent);
-    }
-    Ok(proc)
+    let make = |pid| {
+        let (space, files) = parts.take().expect("made once");
+        Arc::new(Process {
+            pid,
+            name: SpinLock::new(LockLevel::Process, "proc-name", String::from(name)),
+            cmdline: SpinLock::new(LockLevel::Process, "proc-cmdline", Vec::new()),
+            files: SpinLock::new(LockLevel::FdTable, "fd-table", files),
+            inner: SpinLock::new(
+                LockLevel::Process,
+                "process",
+                ProcInner { child_waiters: WaitQueue::new(), did_exec: false, vfork_done: false, vfork_waiters: WaitQueue::new() },
+            ),
+            space: SpinLock::new(LockLevel::AddressSpace, "address-space", Some(space)),
+            personality: super::personality::AtomicPersonality::new(super::personality::Personality::Native),
+            signals: Signals::new(),
+            pgid: AtomicUsize::new(pgid),
+            sid: AtomicUsize::new(sid),
+            ctty: AtomicBool::new(ctty),
+            exited: AtomicBool::new(false),
+        })
+    };
+    let pid = if is_init && table.get(INIT_PID).is_none() { table.insert_init_with(make) } else { table.insert_with(parent, make) };
+    // Full, NoPid: EAGAIN. NoParent cannot happen (a parent forks while it
+    // runs: it is a zombie only once its last thread is gone).
+    let pid = pid.map_err(|e: SpawnError| match e {
+        SpawnError::Full | SpawnError::NoPid | SpawnError::NoParent | SpawnError::InitExists => Errno::EAGAIN,
+    })?;
+    Ok(table.get(pid).expect("just inserted").clone())
 }
 
 /// A tid for a new thread of process `pid`; `EAGAIN` when `MAX_THREADS`
 /// threads exist.
 pub fn alloc_tid(pid: Pid) -> Result<Pid, Errno> {
-    let mut table = TABLE.lock();
-    if table.tids.len() >= mello_abi::limits::MAX_THREADS {
-        return Err(Errno::EAGAIN);
-    }
-    let tid = table.free_id();
-    table.tids.insert(tid, pid);
-    Ok(tid)
+    TABLE.lock().alloc_tid(pid).map_err(|_| Errno::EAGAIN)
 }
 
 /// Give back the tid of a thread that ended (or became its group's first,
 /// at exec; a group's first tid is its pid and is never here).
 pub fn release_tid(tid: Pid) {
-    TABLE.lock().tids.remove(&tid);
+    TABLE.lock().release_tid(tid);
 }
 
 /// The process (thread group) that thread `tid` belongs to (a pid names
 /// its group's first thread).
 pub fn thread_group_of(tid: Pid) -> Option<Arc<Process>> {
     let table = TABLE.lock();
-    let pid = table.tids.get(&tid).copied().unwrap_or(tid);
-    table.procs.get(&pid).cloned()
+    table.thread_group_of(tid).and_then(|pid| table.get(pid)).cloned()
 }
 
 /// The parent of `pid` (None for init, programs the kernel started, and
 /// unknown pids).
 pub fn parent_of(pid: Pid) -> Option<Pid> {
-    TABLE.lock().parent.get(&pid).copied()
+    TABLE.lock().parent(pid)
 }
 
 /// The process with pid `pid` (zombies included).
 pub fn get(pid: Pid) -> Option<Arc<Process>> {
-    TABLE.lock().procs.get(&pid).cloned()
+    TABLE.lock().get(pid).cloned()
 }
 
 /// Live (non-zombie) processes for which `pick` is true. Takes only IRQ-safe
 /// locks (the terminal's ^C calls it from an interrupt handler).
 pub fn select(mut pick: impl FnMut(&Process) -> bool) -> Vec<Arc<Process>> {
     let table = TABLE.lock();
-    table.procs.values().filter(|p| pick(p) && !p.exited.load(Relaxed)).cloned().collect()
+    table.payloads().filter(|p| pick(p) && !p.exited.load(Relaxed)).cloned().collect()
 }
 
 /// What procfs shows of one process.
@@ -303,15 +265,15 @@ pub struct ProcInfo {
 
 /// The pids in the table (zombies included), ascending.
 pub fn pids() -> Vec<Pid> {
-    TABLE.lock().procs.keys().copied().collect()
+    TABLE.lock().iter().map(|(pid, _)| pid).collect()
 }
 
 /// A snapshot of process `pid`, if it exists.
 pub fn info(pid: Pid) -> Option<ProcInfo> {
     let table = TABLE.lock();
-    let proc = table.procs.get(&pid)?.clone();
-    let ppid = table.parent.get(&pid).copied().unwrap_or(0);
-    let zombie = matches!(proc.inner.lock().state, ProcState::Zombie(_));
+    let proc = table.get(pid)?.clone();
+    let ppid = table.parent(pid).unwrap_or(0);
+    let zombie = matches!(table.state(pid), Some(State::Zombie(_)));
     drop(table);
     let name = proc.name.lock().clone();
     let cmdline = proc.cmdline.lock().clone();
@@ -321,5 +283,5 @@ pub fn info(pid: Pid) -> Option<ProcInfo> {
 
 /// Whether process `pid` exists (zombies included).
 pub fn exists(pid: Pid) -> bool {
-    TABLE.lock().procs.contains_key(&pid)
+    TABLE.lock().get(pid).is_some()
 }
