@@ -105,7 +105,12 @@ fn generate(ino: Ino) -> Result<Vec<u8>, Errno> {
             let kb = |frames: usize| frames * 4;
             let total = kb(crate::mm::pmm::total_usable_frames());
             let free = kb(crate::mm::pmm::free_frames());
-            for (name, v) in [("MemTotal", total), ("MemFree", free), ("MemAvailable", free)] {
+            // Linux's meanings: mapped kernel stacks (live and cached here),
+            // user page tables.
+            let stacks = crate::mm::kstack::slots_in_use() * crate::config::KERNEL_STACK_SIZE / 1024;
+            let tables = kb(crate::mm::address_space::table_frames());
+            let rows = [("MemTotal", total), ("MemFree", free), ("MemAvailable", free), ("KernelStack", stacks), ("PageTables", tables)];
+            for (name, v) in rows {
                 let _ = writeln!(s, "{:<16}{:>8} kB", format!("{}:", name), v);
             }
         }

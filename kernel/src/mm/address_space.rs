@@ -61,6 +61,7 @@ use super::layout::PAGE_SIZE;
 use super::paging::{self, MapError, Pte, PteFlags};
 use super::pmm::{self, OutOfMemory};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use vma::RegionMap;
 
 mod cow;
@@ -176,12 +177,22 @@ pub struct AddressSpace {
     tables: Vec<(u64, u64)>,
 }
 
+/// Page-table frames all address spaces own, PML4s included (`PageTables`
+/// in /proc/meminfo).
+static TABLE_FRAMES: AtomicUsize = AtomicUsize::new(0);
+
+/// Frames that user page tables take now.
+pub fn table_frames() -> usize {
+    TABLE_FRAMES.load(Ordering::Relaxed)
+}
+
 /// Allocate a zeroed page table for the lower half, to hang from the entry
 /// at physical address `parent`, and record both in `tables`.
 fn new_table(tables: &mut Vec<(u64, u64)>, parent: u64) -> Result<u64, OutOfMemory> {
     fallible::in_scope(|| tables.try_reserve(1)).map_err(|_| OutOfMemory)?;
     let t = paging::alloc_table()?;
     tables.push((t, parent));
+    TABLE_FRAMES.fetch_add(1, Ordering::Relaxed);
     Ok(t)
 }
 
@@ -295,6 +306,7 @@ impl AddressSpace {
     pub fn new() -> Result<Self, OutOfMemory> {
         let root = paging::alloc_table()?;
         kernel_space::copy_kernel_half(root);
+        TABLE_FRAMES.fetch_add(1, Ordering::Relaxed);
         Ok(AddressSpace {
             root: Frame::new(root),
             regions: RegionMap::new(),

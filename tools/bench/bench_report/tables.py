@@ -31,6 +31,8 @@ LABELS = {
     "poll_16": "poll on 16 idle pipe fds",
     "mem_after_boot_kib": "KiB used after boot (RAM - MemFree)",
     "mem_per_process_kib": "KiB per idle forked process (50)",
+    "mem_per_process_pagetables_kib": "of which page tables (PageTables)",
+    "mem_per_process_kstack_kib": "of which kernel stacks (KernelStack)",
     "boot_to_init": "boot: reset to init's first instruction",
     "boot_to_prompt": "boot: reset to the shell's first prompt",
     "boot_to_kernel": "boot: reset to the kernel's first instruction (firmware, loader)",
@@ -61,7 +63,7 @@ def target_cell(row, markdown):
     le = "≤" if markdown else "<="
     parts = []
     if row["op"] in NO_TARGET:
-        return "none (not the kernel's work)"
+        return f"none ({NO_TARGET[row['op']]})"
     if row["linux"] is not None:
         verdict = "n/a" if row["mello"] is None else (
             "met" if row["mello"] <= row["linux"] * LINUX_FRACTION else "MISSED")

@@ -116,7 +116,8 @@ ROW(open_close); ROW(stat); ROW(read_4k); ROW(write_4k); ROW(getdents64_100);
 ROW(ipc_roundtrip); ROW(pipe_64k); ROW(poll_16);
 /* rows_mem.c */
 ROW(mmap_touch_munmap); ROW(first_touch); ROW(brk_grow_shrink);
-ROW(mem_after_boot_kib); ROW(mem_per_process_kib);
+ROW(mem_after_boot_kib); ROW(mem_per_process_kib); ROW(mem_per_process_pagetables_kib);
+ROW(mem_per_process_kstack_kib);
 /* rows_boot.c */
 ROW(boot_to_init); ROW(boot_to_prompt);
 uint64_t shell_prompt_tsc(void);

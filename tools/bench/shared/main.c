@@ -40,7 +40,8 @@ static const struct {
     R(getdents64_100), R(ipc_roundtrip), R(pipe_64k), R(mmap_touch_munmap),
     R(first_touch), R(brk_grow_shrink), R(pthread_create_join),
     R(futex_roundtrip), R(signal_self), R(poll_16), R(mem_after_boot_kib),
-    R(mem_per_process_kib), R(boot_to_init), R(boot_to_prompt),
+    R(mem_per_process_kib), R(mem_per_process_pagetables_kib),
+    R(mem_per_process_kstack_kib), R(boot_to_init), R(boot_to_prompt),
 #undef R
 };
 

@@ -3,7 +3,8 @@
  * first-touch (demand-zero) fault, brk grow+shrink by one page; the
  * footprint rows in KiB from the kernel's own /proc/meminfo MemFree
  * (kernel after boot: RAM - MemFree at the top of main; per process: the
- * MemFree drop for 50 idle forked children / 50).
+ * MemFree drop for 50 idle forked children / 50, and the rise of its
+ * PageTables and KernelStack parts).
  */
 #include "bench.h"
 #include <sys/mman.h>
@@ -76,15 +77,17 @@ ROW(mem_after_boot_kib)
     return 0;
 }
 
-ROW(mem_per_process_kib)
+/* How the /proc/meminfo field `key` (KiB) changes while CHILDREN forked
+ * children sit blocked in read: into r as total = |change|, n = CHILDREN.
+ * `drop`: the field falls (MemFree), else it rises (PageTables...). */
+static int children_footprint(const char *key, int drop, struct result *r)
 {
-    (void)c;
     int ready[2], hold[2];
     long pids[CHILDREN];
     if (pipe(ready) || pipe(hold))
         return row_fail("pipe");
-    long long before = meminfo_kib("MemFree");
-    int made = 0, ok = before > 0;
+    long long before = meminfo_kib(key);
+    int made = 0, ok = before >= 0;
     for (; made < CHILDREN && ok; made++) {
         long pid = sys0(SYS_fork);
         if (pid == 0) {
@@ -101,16 +104,36 @@ ROW(mem_per_process_kib)
     char ch;
     for (int i = 0; i < made && ok; i++)
         ok = sys3(SYS_read, ready[0], (long)&ch, 1) == 1;
-    long long after = meminfo_kib("MemFree");
+    long long after = meminfo_kib(key);
     close(hold[1]);
     for (int i = 0; i < made; i++)
         ok &= reap(pids[i]);
     close(hold[0]);
     close(ready[0]);
     close(ready[1]);
-    if (!ok || after < 0 || after > before)
-        return errno = 0, row_fail("%d children, MemFree %lld -> %lld KiB", made, before, after);
-    r->total = before - after;
+    if (!ok || after < 0 || (drop ? after > before : after < before))
+        return errno = 0, row_fail("%d children, %s %lld -> %lld KiB", made, key, before, after);
+    r->total = drop ? before - after : after - before;
     r->n = CHILDREN;
     return 0;
+}
+
+ROW(mem_per_process_kib)
+{
+    (void)c;
+    return children_footprint("MemFree", 1, r);
+}
+
+/* Two parts of it, as each kernel counts them: page tables and kernel
+ * stacks (Linux's PageTables and KernelStack fields). */
+ROW(mem_per_process_pagetables_kib)
+{
+    (void)c;
+    return children_footprint("PageTables", 0, r);
+}
+
+ROW(mem_per_process_kstack_kib)
+{
+    (void)c;
+    return children_footprint("KernelStack", 0, r);
 }

@@ -149,5 +149,6 @@ impl Drop for AddressSpace {
         }
         kernel_space::clear_kernel_half(self.root.as_u64());
         pmm::free_zeroed_frame(self.root.as_u64());
+        super::TABLE_FRAMES.fetch_sub(self.tables.len() + 1, core::sync::atomic::Ordering::Relaxed);
     }
 }
