@@ -15,10 +15,11 @@ n=1000
 [ "${1:-}" = --n ] && n=$2
 out=$root/build/bench
 mkdir -p "$out"
-# Measured on this repository's 2-core machine (shared with other jobs),
-# N=1000, kernel `fast` profile already built: native 19 s, MelloOS shared
-# 91 s, Linux shared 64 s, report 1 s: 2 min 55 s.
-echo "[bench] about 3 minutes at N=1000 (2 min 55 s measured on 2 cores; a few more if the 'fast' kernel profile must be built first)"
+# Measured on this repository's 2-core machine, N=1000 (the native step
+# includes building the `fast` kernel): native 31 s, MelloOS shared 47 s,
+# Linux shared 30 s, profiles of the 17 rows that missed 276 s, report
+# 0 s: 6 min 24 s.
+echo "[bench] about 7 minutes at N=1000 (6 min 24 s measured on 2 cores, 4 to 5 of them profiling the rows that miss a target)"
 failed=()
 step() {
     local i=$1 what=$2; shift 2
