@@ -17,7 +17,7 @@ out=$root/build/bench
 mkdir -p "$out"
 # Measured on this repository's 2-core machine, N=1000 (the native step
 # includes building the `fast` kernel): native 31 s, MelloOS shared 47 s,
-# Linux shared 30 s, profiles of the 17 rows that missed 276 s, report
+# Linux shared 30 s, 16 profiles of the rows that missed 276 s, report
 # 0 s: 6 min 24 s.
 echo "[bench] about 7 minutes at N=1000 (6 min 24 s measured on 2 cores, 4 to 5 of them profiling the rows that miss a target)"
 failed=()
