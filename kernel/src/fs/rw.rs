@@ -66,10 +66,13 @@ pub fn inode_read(loc: Location, pos: u64, addr: usize, len: usize) -> Result<us
         if n == 0 {
             break;
         }
-        if UserSlice::new(addr + done, n)?.write_from(&buf[..n]).is_err() {
+        // A buffer that runs into an inaccessible page: what was copied
+        // counts (Linux's filemap_read), EFAULT only if nothing was.
+        let copied = UserSlice::new(addr + done, n)?.write_partial(&buf[..n]);
+        done += copied;
+        if copied < n {
             return if done > 0 { Ok(done) } else { Err(Errno::EFAULT) };
         }
-        done += n;
         if n < want {
             break;
         }

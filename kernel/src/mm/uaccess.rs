@@ -58,11 +58,18 @@ impl UserSlice {
 
     /// Copy `src` to the start of the range (`src.len() <= len`).
     pub fn write_from(&self, src: &[u8]) -> Result<(), Errno> {
+        if self.write_partial(src) == src.len() { Ok(()) } else { Err(Errno::EFAULT) }
+    }
+
+    /// Copy as much of `src` to the start of the range as is writable
+    /// (`src.len() <= len`): the bytes copied, which stop exactly at the
+    /// first inaccessible byte (`read` then returns that count, as Linux's).
+    pub fn write_partial(&self, src: &[u8]) -> usize {
         assert!(src.len() <= self.len);
         // SAFETY: `src` is a kernel buffer; the destination was validated to
         // lie in user space; faults are fixed up.
         let left = unsafe { usercopy::copy_raw(self.addr as *mut u8, src.as_ptr(), src.len()) };
-        if left == 0 { Ok(()) } else { Err(Errno::EFAULT) }
+        src.len() - left
     }
 }
 

@@ -5,6 +5,7 @@
  * error paths (EBADF, ENOENT, EEXIST, EISDIR, EFAULT, EINVAL, ESPIPE). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -182,5 +183,25 @@ int main(void)
     memset(longname, 'n', sizeof longname - 1);
     longname[sizeof longname - 1] = 0;
     report("name too long", open(longname, O_RDONLY), ENAMETOOLONG);
+
+    /* A read into a buffer that runs into an inaccessible page copies up to
+     * the page's first byte and returns that count, whatever the alignment
+     * of either side (the kernel copies in words, then bytes). */
+    char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(two != MAP_FAILED && mprotect(two + 4096, 4096, PROT_NONE) == 0, "mmap/mprotect");
+    char data[256];
+    for (int i = 0; i < 256; i++)
+        data[i] = (char)i;
+    fd = open("/tmp/ff/edge", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    CHECK(write(fd, data, sizeof data) == sizeof data, "write edge");
+    for (int back = 0; back <= 21; back += 3) {
+        memset(two + 4096 - 32, 0, 32);
+        long r = pread(fd, two + 4096 - back, 100, 3);
+        int e = r < 0 ? errno : 0;
+        say("pread %d bytes before a PROT_NONE page: ret %ld errno %d, data %s\n", back, r, e,
+            r > 0 && !memcmp(two + 4096 - back, data + 3, r) ? "ok" : "-");
+    }
+    close(fd);
+    munmap(two, 8192);
     return finish("fs_files");
 }
