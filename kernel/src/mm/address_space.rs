@@ -52,8 +52,8 @@
 //!
 //! Files: this one holds the types, the cursor and the basic accessors;
 //! `regions.rs` the region calls (`mmap`, `munmap`, `mprotect`, `brk`),
-//! `cow.rs` fork, fault resolution and teardown, `remap.rs` populate,
-//! discard and resize.
+//! `cow.rs` fork, fault resolution and teardown, `remap.rs` populate
+//! (and the loader's `Cursor::map_filled`), discard and resize.
 
 use super::addr::{Frame, VirtAddr};
 use super::kernel_space;
@@ -266,27 +266,6 @@ impl<'a> Cursor<'a> {
     /// Map a fresh zeroed frame at page `va` with `flags`.
     pub fn map_new(&mut self, va: VirtAddr, flags: PteFlags) -> Result<Frame, MapError> {
         let frame = Frame::new(pmm::alloc_user_frame()?);
-        self.install(va, frame, flags).inspect_err(|_| pmm::release(frame.as_u64()))?;
-        Ok(frame)
-    }
-
-    /// Map a fresh frame at page `va` with `flags`, holding `data` from
-    /// byte `at` of the page and zeros around it (the loader's file-backed
-    /// pages: each byte written once, instead of zeroed and then copied).
-    pub fn map_filled(&mut self, va: VirtAddr, flags: PteFlags, at: usize, data: &[u8]) -> Result<Frame, MapError> {
-        let page = PAGE_SIZE as usize;
-        assert!(at <= page && data.len() <= page - at, "map_filled: {} bytes at {at} overflow the page", data.len());
-        let frame = Frame::new(pmm::alloc_frame()?);
-        let dst = frame.start().to_direct_map().as_u64() as *mut u8;
-        // SAFETY: `frame` was just allocated (ours alone) and the direct map
-        // covers it; the three writes fill exactly its `PAGE_SIZE` bytes
-        // (`at + data.len() <= PAGE_SIZE`, checked above).
-        unsafe {
-            core::ptr::write_bytes(dst, 0, at);
-            core::ptr::copy_nonoverlapping(data.as_ptr(), dst.add(at), data.len());
-            core::ptr::write_bytes(dst.add(at + data.len()), 0, page - at - data.len());
-        }
-        pmm::init_user_frame(frame.as_u64());
         self.install(va, frame, flags).inspect_err(|_| pmm::release(frame.as_u64()))?;
         Ok(frame)
     }

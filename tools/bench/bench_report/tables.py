@@ -33,10 +33,10 @@ LABELS = {
     "mem_per_process_kib": "KiB per idle forked process (50)",
     "mem_per_process_pagetables_kib": "of which page tables (PageTables)",
     "mem_per_process_kstack_kib": "of which kernel stacks (KernelStack)",
-    "boot_to_init": "boot: reset to init's first instruction",
+    "boot_to_init": "boot: reset to init's main",
     "boot_to_prompt": "boot: reset to the shell's first prompt",
     "boot_to_kernel": "boot: reset to the kernel's first instruction (firmware, loader)",
-    "kernel_to_init": "boot: kernel entry to init's first instruction",
+    "kernel_to_init": "boot: kernel entry to init's main (libc start-up included)",
 }
 
 

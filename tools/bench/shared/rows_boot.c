@@ -1,5 +1,5 @@
 /*
- * rows_boot.c - boot rows: reset to init's first instruction, and reset
+ * rows_boot.c - boot rows: reset to the top of init's main, and reset
  * to the first prompt of Debian's busybox shell.
  *
  * Both are TSC readings (ticks since machine reset, halted time included:

@@ -4,6 +4,9 @@
 //! * [`AddressSpace::populate`] maps the pages of a fresh region at once and
 //!   copies bytes into them (a private file mapping's contents, read when
 //!   it is mapped); the pages after the bytes stay on demand.
+//! * [`Cursor::map_filled`] maps one fresh page holding given bytes and
+//!   zeros around them (the loader's file-backed pages: each byte written
+//!   once).
 //! * [`AddressSpace::discard`] drops the pages of lazy (anonymous) regions:
 //!   their frames are released and the next touch maps a zeroed page, as
 //!   Linux does for private anonymous memory. Regions filled at load time
@@ -18,10 +21,11 @@
 //! (`tlb::flush_user_range`) before their frames are released, as `unmap`
 //! does; the caller holds the process's `AddressSpace` lock.
 
-use super::{holds_frame, AddressSpace, Attr, Prot, RegionError};
-use crate::mm::addr::VirtAddr;
+use super::{holds_frame, AddressSpace, Attr, Cursor, Prot, RegionError};
+use crate::mm::addr::{Frame, VirtAddr};
 use crate::mm::layout::PAGE_SIZE;
-use crate::mm::paging::{MapError, Pte};
+use crate::mm::paging::{MapError, Pte, PteFlags};
+use crate::mm::pmm;
 use crate::mm::tlb;
 use alloc::vec::Vec;
 use core::ops::Range;
@@ -31,6 +35,29 @@ use core::ops::Range;
 pub enum Resized {
     InPlace,
     Moved(VirtAddr),
+}
+
+impl Cursor<'_> {
+    /// Map a fresh frame at page `va` with `flags`, holding `data` from
+    /// byte `at` of the page and zeros around it (the loader's file-backed
+    /// pages: each byte written once, instead of zeroed and then copied).
+    pub fn map_filled(&mut self, va: VirtAddr, flags: PteFlags, at: usize, data: &[u8]) -> Result<Frame, MapError> {
+        let page = PAGE_SIZE as usize;
+        assert!(at <= page && data.len() <= page - at, "map_filled: {} bytes at {at} overflow the page", data.len());
+        let frame = Frame::new(pmm::alloc_frame()?);
+        let dst = frame.start().to_direct_map().as_u64() as *mut u8;
+        // SAFETY: `frame` was just allocated (ours alone) and the direct map
+        // covers it; the three writes fill exactly its `PAGE_SIZE` bytes
+        // (`at + data.len() <= PAGE_SIZE`, checked above).
+        unsafe {
+            core::ptr::write_bytes(dst, 0, at);
+            core::ptr::copy_nonoverlapping(data.as_ptr(), dst.add(at), data.len());
+            core::ptr::write_bytes(dst.add(at + data.len()), 0, page - at - data.len());
+        }
+        pmm::init_user_frame(frame.as_u64());
+        self.install(va, frame, flags).inspect_err(|_| pmm::release(frame.as_u64()))?;
+        Ok(frame)
+    }
 }
 
 impl AddressSpace {
