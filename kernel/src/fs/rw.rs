@@ -12,7 +12,6 @@
 
 use super::mounts;
 use crate::mm::uaccess::UserSlice;
-use alloc::vec;
 use alloc::vec::Vec;
 use mello_abi::Errno;
 use vfs::Location;
@@ -53,12 +52,14 @@ impl Src<'_> {
 /// Read up to `len` bytes of the regular file at `loc` from offset `pos`
 /// into user memory at `addr`; returns the count (0 at the end).
 pub fn inode_read(loc: Location, pos: u64, addr: usize, len: usize) -> Result<usize, Errno> {
-    let mut buf = vec![0u8; len.min(CHUNK)];
+    // Filled by `read_append` (no zeroing first), emptied for each piece.
+    let mut buf = Vec::with_capacity(len.min(CHUNK));
     let mut done = 0;
     while done < len {
         let want = (len - done).min(CHUNK);
         let at = pos + done as u64;
-        let n = match mounts::with_fs(loc, |fs| fs.read(loc.ino, at, &mut buf[..want], mounts::now())) {
+        buf.clear();
+        let n = match mounts::with_fs(loc, |fs| fs.read_append(loc.ino, at, want, &mut buf, mounts::now())) {
             Ok(n) => n,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
