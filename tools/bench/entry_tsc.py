@@ -24,18 +24,13 @@ rdtsc, from the benchmark run) - this.
 """
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 
+from profile import free_port  # tools/bench/profile.py (this directory comes first on sys.path)
+
 TIMEOUT = int(os.environ.get("BENCH_ENTRY_TIMEOUT", "600"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def gdb_script(port, entry):

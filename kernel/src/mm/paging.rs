@@ -183,14 +183,11 @@ pub unsafe fn leaf_table_with(
     alloc: &mut dyn FnMut(u64) -> Result<u64, OutOfMemory>,
 ) -> Result<&'static mut Table, MapError> {
     // SAFETY: forwarded contract.
-    let pde = unsafe { entry_with(root, va, 2, Some(&mut *alloc)) }?.expect("created");
-    if !pde.is_present() {
-        *pde = Pte::new(alloc(super::layout::virt_to_phys(pde as *const Pte as u64))?, TABLE_FLAGS);
-    } else if pde.flags().contains(PteFlags::HUGE) {
-        return Err(MapError::HugePage);
-    }
-    // SAFETY: `pde` is a present, non-huge level-2 entry: it names a page table.
-    Ok(unsafe { table_at(pde.addr()) })
+    let leaf = unsafe { entry_with(root, va, 1, Some(alloc)) }?.expect("created");
+    let table = super::layout::virt_to_phys(leaf as *const Pte as u64) & !(PAGE_SIZE - 1);
+    // SAFETY: `leaf` is an entry of the level-1 table for `va`, which
+    // `table` is the frame of.
+    Ok(unsafe { table_at(table) })
 }
 
 /// Map the 4 KiB page at `va` to frame `pa`.

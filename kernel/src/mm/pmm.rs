@@ -153,11 +153,12 @@ pub fn alloc_frame() -> Result<u64, OutOfMemory> {
     if super::fault_inject::fail_frame() {
         return Err(OutOfMemory);
     }
-    let frame = PMM.lock().as_mut().and_then(|b| b.alloc());
-    match frame {
-        Some(frame) => Ok(frame as u64 * PAGE_SIZE),
-        None => ZEROED.lock().pop().ok_or(OutOfMemory),
-    }
+    from_bitmap().or_else(|| ZEROED.lock().pop()).ok_or(OutOfMemory)
+}
+
+/// One frame from the bitmap (its physical address), if one is free.
+fn from_bitmap() -> Option<u64> {
+    PMM.lock().as_mut().and_then(|b| b.alloc()).map(|frame| frame as u64 * PAGE_SIZE)
 }
 
 /// Allocate one zeroed frame: a known-zero one if there is one, else a
@@ -170,8 +171,7 @@ pub fn alloc_frame_zeroed() -> Result<u64, OutOfMemory> {
         debug_assert!(is_zero(pa), "frame {pa:#x} in the zeroed cache is not zero");
         return Ok(pa);
     }
-    let frame = PMM.lock().as_mut().and_then(|b| b.alloc()).ok_or(OutOfMemory)?;
-    let pa = frame as u64 * PAGE_SIZE;
+    let pa = from_bitmap().ok_or(OutOfMemory)?;
     // SAFETY: the frame was just allocated, so nothing else uses it, and the
     // direct map covers it.
     unsafe { core::ptr::write_bytes(phys_to_virt(pa) as *mut u8, 0, PAGE_SIZE as usize) };

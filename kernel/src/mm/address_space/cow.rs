@@ -38,7 +38,7 @@ impl AddressSpace {
         // found (or made) once, then the entries are copied in one pass.
         self.try_for_each_span(|at, entries| {
             let child_table = child.cursor().table(at).map_err(|_| OutOfMemory)?;
-            let first = crate::mm::paging::index(at, 1);
+            let first = paging::index(at, 1);
             for (pte, slot) in entries.iter_mut().zip(&mut child_table[first..]) {
                 if !holds_frame(pte) {
                     continue;
@@ -131,11 +131,9 @@ impl Drop for AddressSpace {
     /// clearing it again (`pmm::free_zeroed_frame`).
     fn drop(&mut self) {
         assert_ne!(crate::arch::cpu::read_cr3(), self.root.as_u64(), "freeing the live address space");
-        let _ = self.try_for_each_span(|_, entries| -> Result<(), ()> {
-            for pte in entries.iter_mut().filter(|pte| holds_frame(pte)) {
-                pmm::release(pte.addr());
-                *pte = Pte(0);
-            }
+        let _ = self.try_for_each_mapped(|_, pte| -> Result<(), ()> {
+            pmm::release(pte.addr());
+            *pte = Pte(0);
             Ok(())
         });
         for &(_, parent) in &self.tables {
